@@ -1,0 +1,59 @@
+"""commission-engine: sales commissions linked to customer collections.
+
+Plans at involvement levels 0-4 turn invoice, payment, credit-note, reversal,
+write-off and adjustment events into per-rep, per-period statements: what is
+payable, what is held, what was clawed back and what debt is carried.
+Start with :func:`compute`.
+"""
+
+from .api import EventInput, Result, compute
+from .errors import (
+    CommissionEngineError,
+    PlanError,
+    RejectedEventError,
+    Rejection,
+    StateError,
+)
+from .events import (
+    Adjustment,
+    CreditNote,
+    Event,
+    Invoice,
+    Payment,
+    PaymentReversal,
+    Split,
+    WriteOff,
+    parse_event,
+)
+from .ledger import LedgerLine, Statement
+from .plans import Assignment, Clawback, Plan, PlanBook, Tier
+from .state import EngineState
+
+__all__ = [
+    "Adjustment",
+    "Assignment",
+    "Clawback",
+    "CommissionEngineError",
+    "CreditNote",
+    "EngineState",
+    "Event",
+    "EventInput",
+    "Invoice",
+    "LedgerLine",
+    "Payment",
+    "PaymentReversal",
+    "Plan",
+    "PlanBook",
+    "PlanError",
+    "RejectedEventError",
+    "Rejection",
+    "Result",
+    "Split",
+    "StateError",
+    "Statement",
+    "Tier",
+    "WriteOff",
+    "compute",
+    "parse_event",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,201 @@
+"""The entry point: :func:`compute` turns plans and events into statements.
+
+>>> from commission_engine import PlanBook, Plan, compute
+>>> plans = PlanBook(plans=[Plan(id="std", currency="USD", level=3, rate="0.10")])
+>>> result = compute(plans, [
+...     {"type": "invoice", "id": "e1", "date": "2026-01-10", "invoice": "I1",
+...      "rep": "ana", "amount": "110.00", "tax": "10.00"},
+...     {"type": "payment", "id": "e2", "date": "2026-01-20", "invoice": "I1",
+...      "amount": "55.00"},
+... ])
+>>> [(s.period, str(s.payout), str(s.held_balance)) for s in result.statements]
+[('2026-01', '5.00', '5.00')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, localcontext
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from .engine import Engine
+from .errors import RejectedEventError, Rejection, StateError
+from .events import Event, _Event, parse_event, sort_key
+from .ledger import LedgerLine, Statement, net_periods
+from .money import EXACT, ONE, RoundingMode
+from .plans import PlanBook
+from .state import EngineState, InvoiceBook, resume, save
+
+#: What :func:`compute` accepts as an event: a validated event, a raw record
+#: (parsed here, without a line number), or a rejection already made by a reader.
+EventInput = Event | Rejection | Mapping[str, Any]
+
+
+class Result(BaseModel):
+    """Statements through ``through``, what was rejected, and the state to resume from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    through: dt.date | None
+    statements: tuple[Statement, ...]
+    rejected: tuple[Rejection, ...]
+    pending: int
+    duplicates: int
+    _book: InvoiceBook = PrivateAttr()
+    _plans: PlanBook = PrivateAttr()
+
+    @property
+    def lines(self) -> tuple[LedgerLine, ...]:
+        """Every line of every statement, in statement order."""
+        return tuple(line for statement in self.statements for line in statement.lines)
+
+    def state(self) -> EngineState:
+        """The engine state after this run: pass it to :func:`compute` to resume."""
+        return save(self._book, self._plans)
+
+
+def compute(
+    plans: PlanBook,
+    events: Iterable[EventInput],
+    *,
+    through: dt.date | None = None,
+    state: EngineState | None = None,
+    strict: bool = False,
+) -> Result:
+    """Apply ``events`` under ``plans`` and net them into statements.
+
+    Events may come in any order; they are applied by date, then type, then id.
+    Events dated after ``through`` (default: the latest event date) are not
+    applied but counted as ``pending``. With ``state``, the run resumes where
+    that state left off: the statements equal those of one run over all events.
+    An identical re-delivery of an event (same id, same content) is ignored and
+    counted in ``duplicates``.
+
+    In lenient mode (the default) every rejected event is listed in
+    ``Result.rejected`` and the rest are applied; with ``strict=True`` the first
+    rejection raises :class:`~.errors.RejectedEventError`.
+    """
+    book = InvoiceBook() if state is None else resume(state, plans)
+    rejected: list[Rejection] = []
+
+    def reject(rejection: Rejection) -> None:
+        if strict:
+            raise RejectedEventError(rejection)
+        rejected.append(rejection)
+
+    accepted, duplicates = _distinct(events, book, reject)
+    if through is None:
+        through = max((event.date for event in accepted), default=book.through)
+    if book.through is not None and through is not None and through < book.through:
+        raise StateError(
+            f"cannot compute through {through}: the state is already at {book.through}"
+        )
+
+    to_apply: list[_Event] = []
+    pending = 0
+    for event in accepted:
+        if book.through is not None and event.date <= book.through:
+            reject(_late(event, book.through))
+        elif through is not None and event.date > through:
+            pending += 1
+        else:
+            to_apply.append(event)
+    to_apply.sort(key=sort_key)
+
+    engine = Engine(plans, book)
+    with localcontext(EXACT):
+        for event in to_apply:
+            engine.advance_to(event.date - dt.timedelta(days=1))
+            rejection = engine.apply(event)
+            if rejection is None:
+                book.seen[event.id] = event
+            else:
+                reject(rejection)
+        if through is not None:
+            engine.advance_to(through)
+    book.through = through
+
+    result = Result(
+        through=through,
+        statements=_statements(book, plans, through),
+        rejected=tuple(sorted(rejected, key=_rejection_order)),
+        pending=pending,
+        duplicates=duplicates,
+    )
+    result._book = book
+    result._plans = plans
+    return result
+
+
+def _distinct(
+    events: Iterable[EventInput], book: InvoiceBook, reject: Any
+) -> tuple[list[_Event], int]:
+    """Events with ids not seen before; identical re-deliveries dropped, conflicts rejected."""
+    first: dict[str, _Event] = {}
+    accepted: list[_Event] = []
+    duplicates = 0
+    for item in events:
+        event = parse_event(item) if isinstance(item, Mapping) else item
+        if isinstance(event, Rejection):
+            reject(event)
+            continue
+        earlier: _Event | str | None = first.get(event.id) or book.seen.get(event.id)
+        if earlier is None:
+            first[event.id] = event
+            accepted.append(event)
+            continue
+        earlier_digest = earlier if isinstance(earlier, str) else earlier.digest()
+        if earlier_digest == event.digest():
+            duplicates += 1
+            continue
+        where = (
+            f" on line {earlier.line}"
+            if isinstance(earlier, _Event) and earlier.line is not None
+            else ""
+        )
+        reject(
+            Rejection(
+                event=event.id,
+                line=event.line,
+                field="id",
+                reason=f"event id {event.id} was already used{where} for different content; "
+                "give the correction a new id",
+            )
+        )
+    return accepted, duplicates
+
+
+def _late(event: _Event, computed_through: dt.date) -> Rejection:
+    return Rejection(
+        event=event.id,
+        line=event.line,
+        field="date",
+        reason=f"dated {event.date}, on or before {computed_through}, the date the saved "
+        "state was already computed through",
+    )
+
+
+def _statements(
+    book: InvoiceBook, plans: PlanBook, through: dt.date | None
+) -> tuple[Statement, ...]:
+    if through is None:
+        return ()
+
+    def recovery_terms(rep: str, day: dt.date) -> tuple[Decimal, RoundingMode]:
+        plan = plans.plan_for(rep, day)
+        return (ONE, "half_up") if plan is None else (plan.clawback.max_recovery, plan.rounding)
+
+    statements: list[Statement] = []
+    for (rep, currency), ledger in book.ledgers.items():
+        statements.extend(
+            net_periods(rep, currency, ledger.periods, ledger.first_period, through, recovery_terms)
+        )
+    statements.sort(key=lambda s: (s.rep, s.period, s.currency))
+    return tuple(statements)
+
+
+def _rejection_order(rejection: Rejection) -> tuple[bool, int, str]:
+    return (rejection.line is None, rejection.line or 0, rejection.event or "")

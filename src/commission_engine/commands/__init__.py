@@ -1,0 +1,11 @@
+"""Subcommands of ``commission-engine``; each module has ``register(subparsers)``.
+
+``register`` adds the subcommand's parser and sets ``run`` (``args -> exit status``)
+as its default, so :func:`commission_engine.cli.main` only dispatches.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+COMMANDS: tuple[ModuleType, ...] = ()

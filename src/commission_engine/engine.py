@@ -1,0 +1,385 @@
+"""The fold: events in the spec's order, one handler per event type, lines out.
+
+:class:`Engine` applies events to an :class:`~.state.InvoiceBook`. Each handler
+checks the event against the book (SEMANTICS.md section 8) and returns a
+:class:`~.errors.Rejection` without touching anything, or applies it and posts
+the lines it causes. Posting is one mechanism for every event: recompute the
+invoice's cumulative targets per rep, round them, and post the difference from
+what was posted before (SEMANTICS.md sections 3-5), so lines never drift.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections.abc import Callable
+from decimal import Decimal
+
+from .errors import Rejection
+from .events import (
+    Adjustment,
+    CreditNote,
+    Invoice,
+    Payment,
+    PaymentReversal,
+    WriteOff,
+    _Event,
+)
+from .ledger import LedgerLine, LineKind, PeriodTotals, period_of
+from .money import ZERO, is_whole_minor_units, round_money, show
+from .plans import Plan, PlanBook
+from .rating import commission_on, quota_period_of
+from .state import InvoiceBook, InvoiceState, Position, RepLedger
+
+
+class Engine:
+    """Applies events, already in the spec's order, to a book of invoices."""
+
+    def __init__(self, plans: PlanBook, book: InvoiceBook) -> None:
+        self.plans = plans
+        self.book = book
+        self._handlers: dict[type[_Event], Callable[[_Event], Rejection | None]] = {
+            Invoice: self._invoice,  # type: ignore[dict-item]
+            CreditNote: self._credit_note,  # type: ignore[dict-item]
+            Payment: self._payment,  # type: ignore[dict-item]
+            PaymentReversal: self._payment_reversal,  # type: ignore[dict-item]
+            WriteOff: self._write_off,  # type: ignore[dict-item]
+            Adjustment: self._adjustment,  # type: ignore[dict-item]
+        }
+
+    # The calendar --------------------------------------------------------------------
+
+    def advance_to(self, day: dt.date) -> None:
+        """Fire every past-due clawback dated on or before ``day``."""
+        due = self.book.clawbacks_due
+        while due and due[0][0] <= day:
+            when, invoice_id, index = heapq.heappop(due)
+            invoice = self.book.invoices[invoice_id]
+            self._come_due(invoice, invoice.positions[index], when)
+
+    def _come_due(self, invoice: InvoiceState, position: Position, when: dt.date) -> None:
+        if not position.past_due:
+            position.past_due = True
+            self._post(invoice, position, when, "past_due", None)
+
+    # Handlers, one per event type ----------------------------------------------------
+
+    def apply(self, event: _Event) -> Rejection | None:
+        """Apply one event (dated on or after everything applied before); say why not."""
+        return self._handlers[type(event)](event)
+
+    def _invoice(self, event: Invoice) -> Rejection | None:
+        if event.invoice in self.book.invoices:
+            return _reject(event, "invoice", f"invoice {event.invoice} already exists")
+        shares = event.shares()
+        plans: list[Plan] = []
+        for rep, _ in shares:
+            plan = self.plans.plan_for(rep, event.date)
+            if plan is None:
+                field = "rep" if event.splits is None else "splits"
+                return _reject(event, field, f"rep {rep} has no plan in force on {event.date}")
+            plans.append(plan)
+        currency = event.currency or plans[0].currency
+        for (rep, _), plan in zip(shares, plans, strict=True):
+            if plan.currency != currency:
+                return _reject(
+                    event,
+                    "currency",
+                    f"invoice is in {currency} but rep {rep}'s plan {plan.id} pays in "
+                    f"{plan.currency}",
+                )
+        for field in ("amount", "tax", "cost"):
+            if not is_whole_minor_units(getattr(event, field), currency):
+                return _not_whole(event, field, currency)
+        due = event.due or event.date + dt.timedelta(days=plans[0].payment_terms_days)
+        invoice = InvoiceState(
+            id=event.invoice,
+            date=event.date,
+            currency=currency,
+            amount=event.amount,
+            due=due,
+            positions=[],
+        )
+        for (rep, share), plan in zip(shares, plans, strict=True):
+            invoice.positions.append(self._position(event, invoice, rep, share, plan))
+        self.book.invoices[event.invoice] = invoice
+        for index, position in enumerate(invoice.positions):
+            when = position.clawback_date
+            if when is not None and when > event.date:
+                heapq.heappush(self.book.clawbacks_due, (when, invoice.id, index))
+            elif when is not None:
+                position.past_due = True  # already past due when booked: nothing to advance
+            self._touch(position.rep, currency, event.date)
+            self._post(invoice, position, event.date, "advance", event.id)
+        return None
+
+    def _position(
+        self, event: Invoice, invoice: InvoiceState, rep: str, share: Decimal, plan: Plan
+    ) -> Position:
+        base = event.amount - event.tax
+        if plan.base == "gross_profit":
+            base = max(ZERO, base - event.cost)
+        credited = share * base
+        quota_period = quota_period_of(event.date, plan.quota_period)
+        commission = ZERO
+        if plan.earn_on == "invoice":
+            key = (rep, plan.id, quota_period)
+            attained = self.book.attainment.get(key, ZERO)
+            commission = commission_on(plan, attained, credited)
+            self.book.attainment[key] = attained + credited
+        days = plan.clawback.after_days_past_due
+        at_stake = days is not None and plan.advance > ZERO and plan.earn_on == "invoice"
+        return Position(
+            rep=rep,
+            plan=plan,
+            share=share,
+            credited_base=credited,
+            commission=commission,
+            booking_quota_period=quota_period,
+            clawback_date=invoice.due + dt.timedelta(days=days or 0) if at_stake else None,
+        )
+
+    def _credit_note(self, event: CreditNote) -> Rejection | None:
+        invoice, rejection = self._invoice_for(event)
+        if invoice is None:
+            return rejection
+        open_ = invoice.open
+        if event.amount > open_:
+            return _exceeds(event, "credit note", event.amount, invoice, "open balance", open_)
+        self._begin(invoice, event.date)
+        invoice.credited += event.amount
+        for position in invoice.positions:
+            if position.plan.earn_on == "invoice" and position.plan.tiers:
+                key = (position.rep, position.plan.id, position.booking_quota_period)
+                lowered = position.credited_base * event.amount / invoice.amount
+                self.book.attainment[key] = self.book.attainment.get(key, ZERO) - lowered
+        self._post_all(invoice, event, "credit_note")
+        return None
+
+    def _payment(self, event: Payment) -> Rejection | None:
+        invoice, rejection = self._invoice_for(event)
+        if invoice is None:
+            return rejection
+        open_ = invoice.open
+        if event.amount > open_ + invoice.written_off:
+            return _exceeds(
+                event,
+                "payment",
+                event.amount,
+                invoice,
+                "open balance plus written-off",
+                open_ + invoice.written_off,
+            )
+        self._begin(invoice, event.date)
+        recovered = max(ZERO, event.amount - open_)  # beyond the open balance: a recovery
+        for position in invoice.positions:
+            plan = position.plan
+            if plan.earn_on == "collection":
+                credit = position.credited_base * event.amount / invoice.amount
+                key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
+                attained = self.book.attainment.get(key, ZERO)
+                position.realized += commission_on(plan, attained, credit)
+                self.book.attainment[key] = attained + credit
+        invoice.paid += event.amount
+        invoice.written_off -= recovered
+        for position in invoice.positions:
+            if position.plan.earn_on == "collection":
+                kind: LineKind = "collection"
+            elif (position.past_due and open_ > ZERO and position.plan.advance > ZERO) or (
+                recovered > ZERO and position.on_write_off != ZERO
+            ):
+                kind = "reinstatement"
+            else:
+                kind = "release"
+            self._post(invoice, position, event.date, kind, event.id)
+        return None
+
+    def _payment_reversal(self, event: PaymentReversal) -> Rejection | None:
+        invoice, rejection = self._invoice_for(event)
+        if invoice is None:
+            return rejection
+        if event.amount > invoice.paid:
+            return _exceeds(
+                event, "payment reversal", event.amount, invoice, "amount paid", invoice.paid
+            )
+        self._begin(invoice, event.date)
+        for position in invoice.positions:
+            plan = position.plan
+            if plan.earn_on == "collection":
+                # At the invoice's average realized rate; attainment of the reversal's period.
+                position.realized -= position.realized * event.amount / invoice.paid
+                key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
+                lowered = position.credited_base * event.amount / invoice.amount
+                attained = self.book.attainment.get(key, ZERO)
+                self.book.attainment[key] = max(ZERO, attained - lowered)
+        invoice.paid -= event.amount
+        self._post_all(invoice, event, "payment_reversal")
+        return None
+
+    def _write_off(self, event: WriteOff) -> Rejection | None:
+        invoice, rejection = self._invoice_for(event)
+        if invoice is None:
+            return rejection
+        open_ = invoice.open
+        if open_ <= ZERO:
+            return _reject(
+                event, "invoice", f"nothing is open on invoice {invoice.id} to write off"
+            )
+        amount = open_ if event.amount is None else event.amount
+        if amount > open_:
+            return _exceeds(event, "write-off", amount, invoice, "open balance", open_)
+        self._begin(invoice, event.date)
+        invoice.written_off += amount
+        self._post_all(invoice, event, "clawback")
+        return None
+
+    def _adjustment(self, event: Adjustment) -> Rejection | None:
+        plan = self.plans.plan_for(event.rep, event.date)
+        if plan is None:
+            return _reject(event, "rep", f"rep {event.rep} has no plan in force on {event.date}")
+        currency = event.currency or plan.currency
+        if currency != plan.currency:
+            return _reject(
+                event,
+                "currency",
+                f"adjustment is in {currency} but rep {event.rep}'s plan {plan.id} pays in "
+                f"{plan.currency}",
+            )
+        if not is_whole_minor_units(event.amount, currency):
+            return _not_whole(event, "amount", currency)
+        self._touch(event.rep, currency, event.date)
+        line = LedgerLine(
+            rep=event.rep,
+            currency=currency,
+            date=event.date,
+            kind="adjustment",
+            amount=event.amount,
+            event=event.id,
+            invoice=None,
+            detail=event.reason,
+        )
+        totals = self._totals(event.rep, currency, event.date)
+        totals.gross += event.amount
+        totals.lines.append(line)
+        return None
+
+    # Shared mechanics ----------------------------------------------------------------
+
+    def _invoice_for(
+        self, event: CreditNote | Payment | PaymentReversal | WriteOff
+    ) -> tuple[InvoiceState | None, Rejection | None]:
+        invoice = self.book.invoices.get(event.invoice)
+        if invoice is None:
+            return None, _reject(event, "invoice", f"unknown invoice {event.invoice}")
+        if event.date < invoice.date:
+            return None, _reject(
+                event, "date", f"dated before its invoice {invoice.id} of {invoice.date}"
+            )
+        amount = getattr(event, "amount", None)
+        if amount is not None and not is_whole_minor_units(amount, invoice.currency):
+            return None, _not_whole(event, "amount", invoice.currency)
+        return invoice, None
+
+    def _begin(self, invoice: InvoiceState, day: dt.date) -> None:
+        """Start applying an accepted event to ``invoice`` on ``day``."""
+        for position in invoice.positions:
+            self._touch(position.rep, invoice.currency, day)
+        # An event on the very day a clawback falls due is computed with d = 1; post the
+        # past-due part first, on the state before the event, so each line says what it is.
+        for position in invoice.positions:
+            when = position.clawback_date
+            if when is not None and not position.past_due and when <= day:
+                self._come_due(invoice, position, when)
+
+    def _post_all(self, invoice: InvoiceState, event: _Event, kind: LineKind) -> None:
+        for position in invoice.positions:
+            self._post(invoice, position, event.date, kind, event.id)
+
+    def _post(
+        self,
+        invoice: InvoiceState,
+        position: Position,
+        day: dt.date,
+        kind: LineKind,
+        event_id: str | None,
+    ) -> None:
+        """Recompute the position's cumulative targets; post what changed since last time."""
+        plan = position.plan
+        currency, mode = invoice.currency, plan.rounding
+        if plan.earn_on == "collection":
+            payable = round_money(position.realized, currency, mode)
+            forfeited = held = ZERO
+        else:
+            amount = invoice.amount
+            net = amount - invoice.credited
+            written_off = invoice.written_off
+            on_advance = net
+            if plan.clawback.on_write_off:
+                on_advance -= written_off
+            if position.past_due:
+                on_advance -= net - invoice.paid - written_off
+            payable = round_money(
+                (position.on_advance * on_advance + position.on_cash * invoice.paid) / amount,
+                currency,
+                mode,
+            )
+            forfeited = round_money(position.on_write_off * written_off / amount, currency, mode)
+            total = round_money(position.commission * net / amount, currency, mode)
+            held = total - payable - forfeited
+        line_amount = payable - position.payable
+        held_change = held - position.held
+        position.payable, position.forfeited, position.held = payable, forfeited, held
+        if line_amount or held_change:
+            totals = self._totals(position.rep, currency, day)
+            totals.held_change += held_change
+            if line_amount:
+                totals.gross += line_amount
+                totals.lines.append(
+                    LedgerLine(
+                        rep=position.rep,
+                        currency=currency,
+                        date=day,
+                        kind=kind,
+                        amount=line_amount,
+                        event=event_id,
+                        invoice=invoice.id,
+                    )
+                )
+
+    def _touch(self, rep: str, currency: str, day: dt.date) -> None:
+        # A rep's statements start with the period of their first applied event.
+        if (rep, currency) not in self.book.ledgers:
+            self.book.ledgers[(rep, currency)] = RepLedger(first_period=period_of(day))
+
+    def _totals(self, rep: str, currency: str, day: dt.date) -> PeriodTotals:
+        ledger = self.book.ledgers[(rep, currency)]
+        period = period_of(day)
+        totals = ledger.periods.get(period)
+        if totals is None:
+            totals = ledger.periods[period] = PeriodTotals()
+        return totals
+
+
+def _reject(event: _Event, field: str | None, reason: str) -> Rejection:
+    return Rejection(event=event.id, line=event.line, field=field, reason=reason)
+
+
+def _not_whole(event: _Event, field: str, currency: str) -> Rejection:
+    value = getattr(event, field)
+    return _reject(event, field, f"{value} is not a whole number of {currency} minor units")
+
+
+def _exceeds(
+    event: _Event,
+    what: str,
+    amount: Decimal,
+    invoice: InvoiceState,
+    limit_name: str,
+    limit: Decimal,
+) -> Rejection:
+    return _reject(
+        event,
+        "amount",
+        f"{what} of {show(amount, invoice.currency)} exceeds {limit_name} "
+        f"{show(limit, invoice.currency)} of invoice {invoice.id}",
+    )

@@ -1,0 +1,57 @@
+"""Errors: one root class for misuse of the API, and rejections as data.
+
+Bad input is data: a :class:`Rejection` names the event id, its line in the
+input file, the field and the reason, and the rest of the stream goes on.
+Exceptions are for misuse of the API (an invalid plan, a resume with the wrong
+plans) and for strict mode, which turns the first rejection into
+:class:`RejectedEventError`. Every exception raised on purpose by this library
+derives from :class:`CommissionEngineError`.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class CommissionEngineError(Exception):
+    """Root of every error this library raises on purpose."""
+
+
+class PlanError(CommissionEngineError):
+    """A plan, assignment or plan book is invalid."""
+
+
+class StateError(CommissionEngineError):
+    """A saved engine state cannot be resumed with the given plans or events."""
+
+
+class Rejection(BaseModel):
+    """One input event that was not applied, and why.
+
+    ``line`` is the 1-based line in the input file (``None`` when the event did
+    not come from a file); ``field`` names the offending field, or ``None`` when
+    the event as a whole is at fault (a repeated id, say).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    event: str | None
+    line: int | None
+    field: str | None
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """One line a finance clerk can act on: where, which event, which field, why."""
+        where = f"line {self.line}: " if self.line is not None else ""
+        who = f"event {self.event}" if self.event is not None else "event without id"
+        what = f", field {self.field}" if self.field else ""
+        return f"{where}{who}{what}: {self.reason}"
+
+
+class RejectedEventError(CommissionEngineError):
+    """Strict mode met a rejected event; ``rejection`` says which and why."""
+
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(rejection.message)
+        self.rejection = rejection

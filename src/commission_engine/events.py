@@ -1,0 +1,295 @@
+"""The events the engine folds over, their fixed order, and turning raw records into them.
+
+Events are frozen pydantic models, one class per type, validated once when they
+are read. Context-free rules of SEMANTICS.md section 8 (required fields, dates,
+numbers, signs, tax within amount, shares) are checked here; rules that need
+the plan or the invoice's state are checked by the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .errors import Rejection
+from .money import ONE, ZERO, to_decimal
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # Accept only YYYY-MM-DD (or a date); refuse timestamps, datetimes and other spellings.
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"'{value}' is not a calendar date") from None
+    raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+Amount = Annotated[Decimal, BeforeValidator(to_decimal)]
+_EVENT = ConfigDict(frozen=True, extra="forbid")
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value <= ZERO:
+        raise ValueError(f"amount must be positive, got {value}")
+    return value
+
+
+class Split(BaseModel):
+    """One rep's share of an invoice."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rep: str = Field(min_length=1)
+    share: Amount
+
+
+def _splits_from_text(value: object) -> object:
+    # The CSV notation "alice=0.6;bob=0.4" for [{rep: alice, share: 0.6}, ...].
+    if not isinstance(value, str):
+        return value
+    splits = []
+    for part in value.split(";"):
+        rep, sep, share = part.partition("=")
+        if not sep:
+            raise ValueError(f"'{part}' is not rep=share (as in alice=0.6;bob=0.4)")
+        splits.append({"rep": rep.strip(), "share": share.strip()})
+    return splits
+
+
+class _Event(BaseModel):
+    """What every event has: a unique id, a date, and where it came from."""
+
+    model_config = _EVENT
+    ORDER: ClassVar[int]
+
+    id: str = Field(min_length=1)
+    date: Date
+    #: 1-based line in the input file; where the event came from, not what it says.
+    line: int | None = Field(default=None, exclude=True, repr=False)
+
+    def sort_key(self) -> tuple[dt.date, int, str]:
+        """Date, then type (invoice first, adjustment last), then id: SEMANTICS.md section 7."""
+        return (self.date, self.ORDER, self.id)
+
+    def digest(self) -> str:
+        """A digest of what the event says (its line excluded; 10.0 and 10.00 alike)."""
+        content = {
+            key: (format(value.normalize(), "f") if isinstance(value, Decimal) else value)
+            for key, value in self.model_dump(exclude_none=True).items()
+        }
+        text = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+class Invoice(_Event):
+    """A sale to a customer: ``amount`` (tax included) owed, credited to ``rep`` or ``splits``."""
+
+    ORDER = 0
+    type: Literal["invoice"] = "invoice"
+    invoice: str = Field(min_length=1)
+    rep: str | None = Field(default=None, min_length=1)
+    splits: Annotated[tuple[Split, ...] | None, BeforeValidator(_splits_from_text)] = None
+    amount: Amount
+    tax: Amount = ZERO
+    cost: Amount = ZERO
+    currency: str | None = None
+    due: Date | None = None
+    customer: str | None = None
+
+    _amount_positive = field_validator("amount")(_positive)
+
+    @field_validator("cost")
+    @classmethod
+    def _cost_not_negative(cls, value: Decimal) -> Decimal:
+        if value < ZERO:
+            raise ValueError(f"cost cannot be negative, got {value}")
+        return value
+
+    @field_validator("tax")
+    @classmethod
+    def _tax_within_amount(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        amount = info.data.get("amount")
+        if value < ZERO or (amount is not None and value > amount):
+            raise ValueError(f"tax {value} must be between 0 and the amount {amount}")
+        return value
+
+    @field_validator("splits")
+    @classmethod
+    def _shares_sum_to_one(cls, splits: tuple[Split, ...] | None) -> tuple[Split, ...] | None:
+        if splits is None:
+            return None
+        reps = [split.rep for split in splits]
+        if not reps:
+            raise ValueError("splits is empty")
+        twice = [rep for rep in reps if reps.count(rep) > 1]
+        if twice:
+            raise ValueError(f"splits name rep {twice[0]} twice")
+        if any(split.share <= ZERO for split in splits):
+            raise ValueError("every share in splits must be positive")
+        total = sum((split.share for split in splits), ZERO)
+        if total != ONE:
+            raise ValueError(f"shares in splits must sum to exactly 1, they sum to {total}")
+        return splits
+
+    @model_validator(mode="after")
+    def _one_way_to_credit(self) -> Invoice:
+        if (self.rep is None) == (self.splits is None):
+            raise ValueError("give either rep or splits (exactly one of them)")
+        return self
+
+    def shares(self) -> tuple[tuple[str, Decimal], ...]:
+        """(rep, share) pairs, in the order given; the first rep's plan sets the due date."""
+        if self.splits is None:
+            assert self.rep is not None
+            return ((self.rep, ONE),)
+        return tuple((split.rep, split.share) for split in self.splits)
+
+
+class CreditNote(_Event):
+    """Part of an invoice cancelled: lowers what is owed, and the commission on it."""
+
+    ORDER = 1
+    type: Literal["credit_note"] = "credit_note"
+    invoice: str = Field(min_length=1)
+    amount: Amount
+    reason: str | None = None
+
+    _amount_positive = field_validator("amount")(_positive)
+
+
+class Payment(_Event):
+    """Cash received on an invoice."""
+
+    ORDER = 2
+    type: Literal["payment"] = "payment"
+    invoice: str = Field(min_length=1)
+    amount: Amount
+
+    _amount_positive = field_validator("amount")(_positive)
+
+
+class PaymentReversal(_Event):
+    """A payment undone (a bounced cheque, a charge-back)."""
+
+    ORDER = 3
+    type: Literal["payment_reversal"] = "payment_reversal"
+    invoice: str = Field(min_length=1)
+    amount: Amount
+    reason: str | None = None
+
+    _amount_positive = field_validator("amount")(_positive)
+
+
+class WriteOff(_Event):
+    """Part (``amount``) or all (no amount) of an invoice's open balance given up as lost."""
+
+    ORDER = 4
+    type: Literal["write_off"] = "write_off"
+    invoice: str = Field(min_length=1)
+    amount: Amount | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _amount_positive(cls, value: Decimal | None) -> Decimal | None:
+        return None if value is None else _positive(value)
+
+
+class Adjustment(_Event):
+    """A manual amount for a rep, positive or negative, with a reason."""
+
+    ORDER = 5
+    type: Literal["adjustment"] = "adjustment"
+    rep: str = Field(min_length=1)
+    amount: Amount
+    reason: str | None = None
+    currency: str | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _not_zero(cls, value: Decimal) -> Decimal:
+        if value == ZERO:
+            raise ValueError("an adjustment amount cannot be zero")
+        return value
+
+
+Event = Annotated[
+    Invoice | CreditNote | Payment | PaymentReversal | WriteOff | Adjustment,
+    Field(discriminator="type"),
+]
+InvoiceEvent = CreditNote | Payment | PaymentReversal | WriteOff
+EVENT_TYPES = ("invoice", "credit_note", "payment", "payment_reversal", "write_off", "adjustment")
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def sort_key(event: _Event) -> tuple[dt.date, int, str]:
+    """The engine's order: date, then type, then id (plain string order)."""
+    return (event.date, event.ORDER, event.id)
+
+
+def parse_event(record: Mapping[str, Any], line: int | None = None) -> Event | Rejection:
+    """Validate one raw record (a dict from JSON or CSV) into an event, or say why not.
+
+    >>> parse_event({"type": "payment", "id": "p1", "date": "2026-01-10",
+    ...              "invoice": "I1", "amount": "55.00"}, line=2).amount
+    Decimal('55.00')
+    >>> print(parse_event({"type": "payment", "id": "p2", "date": "2026-01-10",
+    ...                    "invoice": "I1", "amount": "-5"}, line=3).message)
+    line 3: event p2, field amount: amount must be positive, got -5
+    """
+    event_id = record.get("id")
+    name = str(event_id) if isinstance(event_id, str | int) and event_id != "" else None
+    kind = record.get("type")
+    if kind not in EVENT_TYPES:
+        reason = (
+            "the event has no type"
+            if kind in (None, "")
+            else f"unknown event type '{kind}'; expected one of {', '.join(EVENT_TYPES)}"
+        )
+        return Rejection(event=name, line=line, field="type", reason=reason)
+    try:
+        return _EVENT_ADAPTER.validate_python({**record, "line": line})
+    except ValidationError as error:
+        return _rejection(error, name, line)
+
+
+def _rejection(error: ValidationError, event: str | None, line: int | None) -> Rejection:
+    first = error.errors(include_url=False)[0]
+    # The first location item is the union tag (the event type); the rest is the field.
+    where = [str(part) for part in first["loc"][1:]]
+    field = ".".join(where) or None
+    kind = first["type"]
+    if kind == "missing":
+        reason = "is required"
+    elif kind == "extra_forbidden":
+        reason = "is not a field of this event type"
+    elif kind in ("value_error", "assertion_error"):
+        reason = str(first["ctx"]["error"]) if "ctx" in first else first["msg"]
+    else:
+        reason = f"{first['msg'].lower()} (got {first.get('input')!r})"
+    return Rejection(event=event, line=line, field=field, reason=reason)

@@ -1,0 +1,140 @@
+"""Ledger lines, and netting them into per-rep, per-period statements (SEMANTICS.md 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .money import ZERO, RoundingMode, round_money, zero
+
+LineKind = Literal[
+    "advance",  # commission payable at invoicing
+    "release",  # held commission paid out as cash comes in
+    "collection",  # commission earned on cash (earn_on: collection)
+    "reinstatement",  # clawed-back commission restored by a late or recovered payment
+    "credit_note",  # commission reversed with the amount credited
+    "payment_reversal",  # commission taken back with a reversed payment
+    "clawback",  # advanced commission taken back on a write-off
+    "past_due",  # advanced commission taken back when an invoice goes past due
+    "adjustment",  # a manual amount
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One payable amount for a rep, traceable to the event and invoice that caused it.
+
+    ``event`` is ``None`` only for ``past_due`` lines, which the calendar causes.
+    """
+
+    rep: str
+    currency: str
+    date: dt.date
+    kind: LineKind
+    amount: Decimal
+    event: str | None
+    invoice: str | None
+    detail: str | None = None
+
+
+@dataclass(slots=True)
+class PeriodTotals:
+    """What one period holds for one rep and currency, as the fold builds it."""
+
+    gross: Decimal = ZERO
+    held_change: Decimal = ZERO
+    lines: list[LedgerLine] = field(default_factory=list)
+
+
+def period_of(day: dt.date) -> str:
+    """The pay period (a calendar month) containing ``day``, as ``YYYY-MM``."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def periods_between(first: str, last: str) -> Iterator[str]:
+    """Every ``YYYY-MM`` from ``first`` to ``last`` inclusive."""
+    year, month = int(first[:4]), int(first[5:])
+    while (current := f"{year:04d}-{month:02d}") <= last:
+        yield current
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def last_day(period: str) -> dt.date:
+    """The last calendar day of the ``YYYY-MM`` period."""
+    year, month = int(period[:4]), int(period[5:])
+    following = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+class Statement(BaseModel):
+    """What a rep is paid for one period in one currency, and what is carried forward."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rep: str
+    period: str
+    currency: str
+    gross: Decimal
+    recovered: Decimal
+    payout: Decimal
+    debt_balance: Decimal
+    held_balance: Decimal
+    lines: tuple[LedgerLine, ...] = ()
+
+
+#: For a rep and a day: (max_recovery, rounding mode) of the plan then in force.
+RecoveryTerms = Callable[[str, dt.date], tuple[Decimal, RoundingMode]]
+
+
+def net_periods(
+    rep: str,
+    currency: str,
+    periods: dict[str, PeriodTotals],
+    first: str,
+    through: dt.date,
+    recovery_terms: RecoveryTerms,
+    *,
+    debt: Decimal = ZERO,
+    held: Decimal = ZERO,
+) -> list[Statement]:
+    """Net a rep's periods ``first`` .. ``through`` into statements, carrying debt forward.
+
+    ``debt`` and ``held`` are the balances brought into ``first``.
+    """
+    statements = []
+    empty = PeriodTotals()
+    nothing = zero(currency)  # adding it writes every amount with the currency's digits
+    debt += nothing
+    held += nothing
+    for period in periods_between(first, period_of(through)):
+        totals = periods.get(period, empty)
+        gross = totals.gross + nothing
+        held += totals.held_change
+        if gross < ZERO:
+            recovered = payout = nothing
+            debt -= gross
+        else:
+            max_recovery, mode = recovery_terms(rep, min(last_day(period), through))
+            cap = round_money(max_recovery * gross, currency, mode)
+            recovered = min(debt, cap)
+            payout = gross - recovered
+            debt -= recovered
+        statements.append(
+            Statement.model_construct(
+                rep=rep,
+                period=period,
+                currency=currency,
+                gross=gross,
+                recovered=recovered,
+                payout=payout,
+                debt_balance=debt,
+                held_balance=held,
+                lines=tuple(totals.lines),
+            )
+        )
+    return statements

@@ -1,0 +1,103 @@
+"""Decimal helpers: reading amounts from text, and the one place that rounds.
+
+Money is :class:`~decimal.Decimal` end to end. Amounts are read from their
+text (``"10.00"``), never through ``float``; :func:`round_money` is the only
+function in the library that rounds an amount to a currency's minor unit.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from functools import cache
+from typing import Literal
+
+from .currencies import minor_units
+
+RoundingMode = Literal["half_up", "half_even"]
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+#: Arithmetic on exact commission targets uses this many significant digits,
+#: so that ``C * x / A`` keeps far more precision than any minor unit needs
+#: and a true half-cent is never mistaken for its neighbour.
+EXACT = Context(prec=60)
+
+_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
+
+
+def to_decimal(value: object) -> Decimal:
+    """Read a number from its text (or an int/Decimal); refuse floats.
+
+    >>> to_decimal("12.50")
+    Decimal('12.50')
+    >>> to_decimal(0.1)
+    Traceback (most recent call last):
+    ...
+    ValueError: a float cannot carry money exactly; write the number as text: '0.1'
+    """
+    if isinstance(value, bool | float):
+        raise ValueError(
+            f"a float cannot carry money exactly; write the number as text: '{value!r}'"
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"'{value}' is not a number") from None
+    else:
+        raise ValueError(f"expected a number written as text, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"'{value}' is not a finite number")
+    return result
+
+
+@cache
+def quantum(currency: str) -> Decimal:
+    """The currency's smallest unit: ``Decimal('0.01')`` for USD, ``Decimal('1')`` for JPY."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+@cache
+def zero(currency: str) -> Decimal:
+    """Zero written with the currency's minor digits: ``Decimal('0.00')`` for USD."""
+    return ZERO.scaleb(-minor_units(currency))
+
+
+def round_money(value: Decimal, currency: str, mode: RoundingMode = "half_up") -> Decimal:
+    """Round ``value`` to the minor unit of ``currency``: the library's only rounding.
+
+    >>> round_money(Decimal("16.665"), "USD")
+    Decimal('16.67')
+    >>> round_money(Decimal("16.665"), "USD", "half_even")
+    Decimal('16.66')
+    >>> round_money(Decimal("1234.5"), "JPY")
+    Decimal('1235')
+    """
+    return value.quantize(quantum(currency), rounding=_MODES[mode])
+
+
+def is_whole_minor_units(value: Decimal, currency: str) -> bool:
+    """True when ``value`` needs no digits beyond the currency's minor unit."""
+    return value == value.quantize(quantum(currency), rounding=ROUND_HALF_EVEN)
+
+
+def show(value: Decimal, currency: str) -> str:
+    """``value`` as text with exactly the currency's minor digits.
+
+    ``value`` must already be whole minor units (it is a posted amount); this
+    only fixes the number of digits shown, it never rounds.
+
+    >>> show(Decimal("50"), "USD")
+    '50.00'
+    >>> show(Decimal("-0.00"), "USD")
+    '0.00'
+    """
+    fixed = value.quantize(quantum(currency)) + ZERO  # + ZERO turns -0.00 into 0.00
+    if fixed != value:
+        raise ValueError(f"{value} is not a whole number of {currency} minor units")
+    return format(fixed, "f")

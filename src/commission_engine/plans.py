@@ -1,0 +1,232 @@
+"""Commission plans, their level presets, and which rep is on which plan when.
+
+A :class:`Plan` is a frozen value. Its five involvement levels (SEMANTICS.md
+section 2) are presets of four collection terms (``earn_on``, ``advance``,
+``clawback.on_write_off``, ``clawback.after_days_past_due``) plus
+``clawback.max_recovery``; any term given explicitly overrides the preset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+from .currencies import is_currency
+from .errors import PlanError
+from .money import ONE, ZERO, RoundingMode, to_decimal
+
+#: A number read from its text, never through float.
+Number = Annotated[Decimal, BeforeValidator(to_decimal)]
+
+Level = Literal[0, 1, 2, 3, 4]
+EarnOn = Literal["invoice", "collection"]
+QuotaPeriod = Literal["month", "quarter", "year"]
+Base = Literal["revenue", "gross_profit"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+#: Level -> (earn_on, advance, on_write_off, after_days_past_due). At L3 and
+#: L4 nothing is advanced, so the clawback terms are moot; they are left off.
+PRESETS: dict[int, tuple[EarnOn, Decimal, bool, int | None]] = {
+    0: ("invoice", ONE, False, None),
+    1: ("invoice", ONE, True, 90),
+    2: ("invoice", Decimal("0.5"), True, 90),
+    3: ("invoice", ZERO, False, None),
+    4: ("collection", ZERO, False, None),
+}
+
+
+class Clawback(BaseModel):
+    """When advanced commission is taken back, and how fast debt is recovered."""
+
+    model_config = _FROZEN
+
+    on_write_off: bool = False
+    after_days_past_due: int | None = Field(default=None, ge=0)
+    max_recovery: Number = ONE
+
+    @field_validator("max_recovery")
+    @classmethod
+    def _fraction(cls, value: Decimal) -> Decimal:
+        if not ZERO <= value <= ONE:
+            raise ValueError("max_recovery is a fraction of gross between 0 and 1")
+        return value
+
+
+class Tier(BaseModel):
+    """A marginal tier: ``rate`` applies to attainment from ``from_`` x quota upward."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    from_: Number = Field(alias="from", ge=0)
+    rate: Number = Field(ge=0)
+
+
+class Plan(BaseModel):
+    """A commission plan. Build it with keywords; a level fills in what is not given.
+
+    >>> plan = Plan(id="std", currency="USD", level=2, rate="0.10")
+    >>> plan.earn_on, plan.advance, plan.clawback.after_days_past_due
+    ('invoice', Decimal('0.5'), 90)
+    >>> Plan(id="l1", currency="USD", level=1, rate="0.1",
+    ...      clawback={"after_days_past_due": 30}).clawback.on_write_off
+    True
+    """
+
+    model_config = _FROZEN
+
+    id: str = Field(min_length=1)
+    currency: str
+    level: Level
+    earn_on: EarnOn
+    advance: Number
+    clawback: Clawback
+    rate: Number | None = Field(default=None, ge=0)
+    quota: Number | None = Field(default=None, gt=0)
+    quota_period: QuotaPeriod = "quarter"
+    tiers: tuple[Tier, ...] | None = None
+    base: Base = "revenue"
+    payment_terms_days: int = Field(default=30, ge=0)
+    rounding: RoundingMode = "half_up"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_level_preset(cls, data: Any) -> Any:
+        # The level is a preset: fill every term the plan does not set itself.
+        if not isinstance(data, dict) or data.get("level") not in PRESETS:
+            return data
+        earn_on, advance, on_write_off, days = PRESETS[data["level"]]
+        filled = dict(data)
+        filled.setdefault("earn_on", earn_on)
+        filled.setdefault("advance", advance)
+        clawback = filled.get("clawback") or {}
+        if isinstance(clawback, dict):
+            clawback = {"on_write_off": on_write_off, "after_days_past_due": days, **clawback}
+        filled["clawback"] = clawback
+        return filled
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if not is_currency(value):
+            raise ValueError(f"'{value}' is not an ISO 4217 currency code")
+        return value
+
+    @field_validator("advance")
+    @classmethod
+    def _advance_fraction(cls, value: Decimal) -> Decimal:
+        if not ZERO <= value <= ONE:
+            raise ValueError("advance is a fraction of earned commission between 0 and 1")
+        return value
+
+    @model_validator(mode="after")
+    def _one_rate_rule(self) -> Plan:
+        tiered = self.quota is not None or self.tiers is not None
+        if self.rate is not None and tiered:
+            raise ValueError("give either a flat rate or quota and tiers, not both")
+        if self.rate is None and not tiered:
+            raise ValueError("give a flat rate, or quota and tiers")
+        if tiered and (self.quota is None or not self.tiers):
+            raise ValueError("a tiered plan needs both quota and at least one tier")
+        if self.tiers:
+            starts = [tier.from_ for tier in self.tiers]
+            if starts != sorted(starts) or len(set(starts)) != len(starts):
+                raise ValueError("tiers must be listed with strictly increasing 'from'")
+        if self.earn_on == "collection" and self.advance != ZERO:
+            raise ValueError("a plan that earns on collection has nothing to advance")
+        return self
+
+
+class Assignment(BaseModel):
+    """Rep ``rep`` (or ``"*"``, any rep not named otherwise) is on ``plan`` from ``from_``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    rep: str = Field(min_length=1)
+    plan: str = Field(min_length=1)
+    from_: dt.date = Field(alias="from")
+
+
+ANY_REP = "*"
+
+
+class PlanBook(BaseModel):
+    """The plans and who is on which, with :meth:`plan_for` to look one up.
+
+    A book with a single plan and no assignments puts every rep on that plan.
+    A rep named in any assignment is governed only by their own assignments;
+    ``"*"`` covers the reps never named.
+
+    >>> book = PlanBook(plans=[Plan(id="p", currency="USD", level=0, rate="0.1")])
+    >>> book.plan_for("anyone", dt.date(2026, 1, 1)).id
+    'p'
+    """
+
+    model_config = _FROZEN
+
+    plans: tuple[Plan, ...] = Field(min_length=1)
+    assignments: tuple[Assignment, ...] = ()
+
+    _by_id: dict[str, Plan] = PrivateAttr(default_factory=dict)
+    _schedule: dict[str, tuple[list[dt.date], list[Plan]]] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlanBook:
+        ids = [plan.id for plan in self.plans]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"plan id {repeated[0]} is defined more than once")
+        if not self.assignments and len(self.plans) > 1:
+            raise ValueError("with more than one plan, assignments must say who is on which")
+        for assignment in self.assignments:
+            if assignment.plan not in ids:
+                raise ValueError(
+                    f"assignment of {assignment.rep} from {assignment.from_} names "
+                    f"unknown plan {assignment.plan}; plans are {', '.join(ids)}"
+                )
+        seen: set[tuple[str, dt.date]] = set()
+        for assignment in self.assignments:
+            key = (assignment.rep, assignment.from_)
+            if key in seen:
+                raise ValueError(f"{assignment.rep} has two assignments from {assignment.from_}")
+            seen.add(key)
+        return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Index once, so the per-event lookup is a dict hit and a bisect.
+        self._by_id.update({plan.id: plan for plan in self.plans})
+        if not self.assignments:
+            self._schedule[ANY_REP] = ([dt.date.min], [self.plans[0]])
+            return
+        for assignment in sorted(self.assignments, key=lambda a: (a.rep, a.from_)):
+            dates, plans = self._schedule.setdefault(assignment.rep, ([], []))
+            dates.append(assignment.from_)
+            plans.append(self._by_id[assignment.plan])
+
+    def plan(self, plan_id: str) -> Plan:
+        """The plan with id ``plan_id``."""
+        try:
+            return self._by_id[plan_id]
+        except KeyError:
+            raise PlanError(f"no plan with id {plan_id}") from None
+
+    def plan_for(self, rep: str, on: dt.date) -> Plan | None:
+        """The plan ``rep`` is on at date ``on``, or ``None`` when no plan is in force."""
+        schedule = self._schedule.get(rep) or self._schedule.get(ANY_REP)
+        if schedule is None:
+            return None
+        dates, plans = schedule
+        index = bisect_right(dates, on) - 1
+        return plans[index] if index >= 0 else None

@@ -1,0 +1,299 @@
+"""The engine's state: working records the fold mutates, and the frozen value saved between runs.
+
+While a run folds events it works on :class:`InvoiceBook`, plain slotted records
+(mutating them is what keeps a million events inside seconds). Before and after
+a run the state is an :class:`EngineState`: a frozen pydantic value, plain data,
+that serializes to JSON and resumes into an identical working book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import StateError
+from .events import _Event
+from .ledger import LedgerLine, PeriodTotals
+from .money import ONE, ZERO
+from .plans import Plan, PlanBook
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(slots=True)
+class Position:
+    """One rep's part of one invoice: what it earns and what has been posted for it."""
+
+    rep: str
+    plan: Plan
+    share: Decimal
+    credited_base: Decimal  # s * B
+    commission: Decimal  # C, exact; earn_on invoice only
+    booking_quota_period: str  # where a credit note lowers attainment
+    clawback_date: dt.date | None  # due + N days, when advanced commission is at stake
+    past_due: bool = False
+    realized: Decimal = ZERO  # commission earned on cash, exact (earn_on collection)
+    payable: Decimal = ZERO  # rounded targets as last posted
+    forfeited: Decimal = ZERO
+    held: Decimal = ZERO
+    # C*a, C*(1-a) and C*(a*w + 1 - a): the per-event arithmetic, precomputed once.
+    on_advance: Decimal = field(init=False)
+    on_cash: Decimal = field(init=False)
+    on_write_off: Decimal = field(init=False)
+
+    def __post_init__(self) -> None:
+        advance = self.plan.advance
+        written_off_share = advance if self.plan.clawback.on_write_off else ZERO
+        self.on_advance = self.commission * advance
+        self.on_cash = self.commission * (ONE - advance)
+        self.on_write_off = self.commission * (written_off_share + ONE - advance)
+
+
+@dataclass(slots=True)
+class InvoiceState:
+    """An invoice's amounts so far, shared by its reps' positions."""
+
+    id: str
+    date: dt.date
+    currency: str
+    amount: Decimal
+    due: dt.date
+    positions: list[Position]
+    credited: Decimal = ZERO
+    paid: Decimal = ZERO
+    written_off: Decimal = ZERO
+
+    @property
+    def open(self) -> Decimal:
+        return self.amount - self.credited - self.paid - self.written_off
+
+
+@dataclass(slots=True)
+class RepLedger:
+    """A rep's lines in one currency, grouped by pay period."""
+
+    first_period: str
+    periods: dict[str, PeriodTotals] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class InvoiceBook:
+    """Everything the fold carries from one event to the next."""
+
+    through: dt.date | None = None
+    invoices: dict[str, InvoiceState] = field(default_factory=dict)
+    attainment: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
+    # Event id -> the event applied this run, or the digest of one applied earlier.
+    seen: dict[str, _Event | str] = field(default_factory=dict)
+    ledgers: dict[tuple[str, str], RepLedger] = field(default_factory=dict)
+    # (clawback date, invoice id, position index), for past-due clawbacks yet to fire.
+    clawbacks_due: list[tuple[dt.date, str, int]] = field(default_factory=list)
+
+
+# The saved value -----------------------------------------------------------------------
+
+
+class PositionRecord(BaseModel):
+    model_config = _FROZEN
+    rep: str
+    plan: str
+    share: Decimal
+    credited_base: Decimal
+    commission: Decimal
+    booking_quota_period: str
+    clawback_date: dt.date | None
+    past_due: bool
+    realized: Decimal
+    payable: Decimal
+    forfeited: Decimal
+    held: Decimal
+
+
+class InvoiceRecord(BaseModel):
+    model_config = _FROZEN
+    id: str
+    date: dt.date
+    currency: str
+    amount: Decimal
+    due: dt.date
+    credited: Decimal
+    paid: Decimal
+    written_off: Decimal
+    positions: tuple[PositionRecord, ...]
+
+
+class PeriodRecord(BaseModel):
+    model_config = _FROZEN
+    period: str
+    gross: Decimal
+    held_change: Decimal
+    lines: tuple[LedgerLine, ...]
+
+
+class LedgerRecord(BaseModel):
+    model_config = _FROZEN
+    rep: str
+    currency: str
+    first_period: str
+    periods: tuple[PeriodRecord, ...]
+
+
+class AttainmentRecord(BaseModel):
+    model_config = _FROZEN
+    rep: str
+    plan: str
+    quota_period: str
+    base: Decimal
+
+
+class EngineState(BaseModel):
+    """Everything needed to resume: computed through ``through``, from the plans in ``plans``.
+
+    ``plans`` maps each plan id to a digest of its terms, so that resuming with
+    changed plans is refused rather than silently mixing two sets of rules.
+    ``events`` maps every applied event id to a digest of its content.
+    """
+
+    model_config = _FROZEN
+
+    version: int = 1
+    through: dt.date | None = None
+    plans: dict[str, str] = {}
+    events: dict[str, str] = {}
+    invoices: tuple[InvoiceRecord, ...] = ()
+    attainment: tuple[AttainmentRecord, ...] = ()
+    ledgers: tuple[LedgerRecord, ...] = ()
+
+
+def plan_digests(book: PlanBook) -> dict[str, str]:
+    """Plan id -> a digest of its terms."""
+
+    return {
+        plan.id: hashlib.blake2b(plan.model_dump_json().encode(), digest_size=16).hexdigest()
+        for plan in book.plans
+    }
+
+
+def save(book: InvoiceBook, plans: PlanBook) -> EngineState:
+    """The working book as a frozen, serializable value."""
+    return EngineState(
+        through=book.through,
+        plans=plan_digests(plans),
+        events={
+            event_id: seen if isinstance(seen, str) else seen.digest()
+            for event_id, seen in book.seen.items()
+        },
+        invoices=tuple(
+            InvoiceRecord(
+                id=inv.id,
+                date=inv.date,
+                currency=inv.currency,
+                amount=inv.amount,
+                due=inv.due,
+                credited=inv.credited,
+                paid=inv.paid,
+                written_off=inv.written_off,
+                positions=tuple(
+                    PositionRecord(
+                        rep=pos.rep,
+                        plan=pos.plan.id,
+                        share=pos.share,
+                        credited_base=pos.credited_base,
+                        commission=pos.commission,
+                        booking_quota_period=pos.booking_quota_period,
+                        clawback_date=pos.clawback_date,
+                        past_due=pos.past_due,
+                        realized=pos.realized,
+                        payable=pos.payable,
+                        forfeited=pos.forfeited,
+                        held=pos.held,
+                    )
+                    for pos in inv.positions
+                ),
+            )
+            for inv in book.invoices.values()
+        ),
+        attainment=tuple(
+            AttainmentRecord(rep=rep, plan=plan, quota_period=period, base=base)
+            for (rep, plan, period), base in book.attainment.items()
+        ),
+        ledgers=tuple(
+            LedgerRecord(
+                rep=rep,
+                currency=currency,
+                first_period=ledger.first_period,
+                periods=tuple(
+                    PeriodRecord(
+                        period=period,
+                        gross=totals.gross,
+                        held_change=totals.held_change,
+                        lines=tuple(totals.lines),
+                    )
+                    for period, totals in sorted(ledger.periods.items())
+                ),
+            )
+            for (rep, currency), ledger in book.ledgers.items()
+        ),
+    )
+
+
+def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
+    """A working book equal to the one ``state`` was saved from; refuses changed plans."""
+    now = plan_digests(plans)
+    for plan_id, digest in state.plans.items():
+        if plan_id not in now:
+            raise StateError(f"plan {plan_id} was used by the saved state but is not given now")
+        if now[plan_id] != digest:
+            raise StateError(f"plan {plan_id} has changed since the state was saved")
+    book = InvoiceBook(through=state.through, seen=dict(state.events))
+    for record in state.invoices:
+        positions = [
+            Position(
+                rep=pos.rep,
+                plan=plans.plan(pos.plan),
+                share=pos.share,
+                credited_base=pos.credited_base,
+                commission=pos.commission,
+                booking_quota_period=pos.booking_quota_period,
+                clawback_date=pos.clawback_date,
+                past_due=pos.past_due,
+                realized=pos.realized,
+                payable=pos.payable,
+                forfeited=pos.forfeited,
+                held=pos.held,
+            )
+            for pos in record.positions
+        ]
+        book.invoices[record.id] = InvoiceState(
+            id=record.id,
+            date=record.date,
+            currency=record.currency,
+            amount=record.amount,
+            due=record.due,
+            positions=positions,
+            credited=record.credited,
+            paid=record.paid,
+            written_off=record.written_off,
+        )
+        for index, pos in enumerate(positions):
+            if pos.clawback_date is not None and not pos.past_due:
+                book.clawbacks_due.append((pos.clawback_date, record.id, index))
+    heapq.heapify(book.clawbacks_due)
+    for att in state.attainment:
+        book.attainment[(att.rep, att.plan, att.quota_period)] = att.base
+    for ledger in state.ledgers:
+        book.ledgers[(ledger.rep, ledger.currency)] = RepLedger(
+            first_period=ledger.first_period,
+            periods={
+                p.period: PeriodTotals(
+                    gross=p.gross, held_change=p.held_change, lines=list(p.lines)
+                )
+                for p in ledger.periods
+            },
+        )
+    return book
