@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from .engine import Engine
 from .errors import RejectedEventError, Rejection, StateError
-from .events import Event, _Event, parse_event, sort_key
+from .events import Event, Invoice, _Event, parse_event, sort_key
 from .ledger import LedgerLine, Statement, net_periods
 from .money import EXACT, ONE, RoundingMode
 from .plans import PlanBook
@@ -105,7 +105,11 @@ def compute(
             to_apply.append(event)
     to_apply.sort(key=sort_key)
 
-    engine = Engine(plans, book)
+    bookings: dict[str, dt.date] = {}
+    for event in to_apply:
+        if isinstance(event, Invoice):
+            bookings.setdefault(event.invoice, event.date)
+    engine = Engine(plans, book, bookings)
     with localcontext(EXACT):
         for event in to_apply:
             engine.advance_to(event.date - dt.timedelta(days=1))

@@ -35,9 +35,14 @@ from .state import InvoiceBook, InvoiceState, Position, RepLedger
 class Engine:
     """Applies events, already in the spec's order, to a book of invoices."""
 
-    def __init__(self, plans: PlanBook, book: InvoiceBook) -> None:
+    def __init__(
+        self, plans: PlanBook, book: InvoiceBook, bookings: dict[str, dt.date] | None = None
+    ) -> None:
         self.plans = plans
         self.book = book
+        # Invoice id -> date, for invoices of this run: an event dated before its invoice
+        # sorts before it, and deserves that reason rather than "unknown invoice".
+        self.bookings = bookings or {}
         self._handlers: dict[type[_Event], Callable[[_Event], Rejection | None]] = {
             Invoice: self._invoice,  # type: ignore[dict-item]
             CreditNote: self._credit_note,  # type: ignore[dict-item]
@@ -269,12 +274,13 @@ class Engine:
         self, event: CreditNote | Payment | PaymentReversal | WriteOff
     ) -> tuple[InvoiceState | None, Rejection | None]:
         invoice = self.book.invoices.get(event.invoice)
+        booked = invoice.date if invoice is not None else self.bookings.get(event.invoice)
+        if booked is not None and event.date < booked:
+            return None, _reject(
+                event, "date", f"dated before its invoice {event.invoice} of {booked}"
+            )
         if invoice is None:
             return None, _reject(event, "invoice", f"unknown invoice {event.invoice}")
-        if event.date < invoice.date:
-            return None, _reject(
-                event, "date", f"dated before its invoice {invoice.id} of {invoice.date}"
-            )
         amount = getattr(event, "amount", None)
         if amount is not None and not is_whole_minor_units(amount, invoice.currency):
             return None, _not_whole(event, "amount", invoice.currency)

@@ -1,0 +1,206 @@
+"""Every rule of SEMANTICS.md section 8: the rejection, its field and its message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from scenario import book
+
+from commission_engine import Plan, PlanBook, RejectedEventError, compute
+
+INVOICE = {
+    "type": "invoice",
+    "id": "i1",
+    "date": "2026-01-10",
+    "invoice": "I1",
+    "rep": "ana",
+    "amount": "400.00",
+}
+
+
+def ev(kind: str, event_id: str, **fields: Any) -> dict[str, Any]:
+    return {"type": kind, "id": event_id, "date": "2026-01-20", **fields}
+
+
+CASES: list[tuple[str, dict[str, Any], str | None, str]] = [
+    (
+        "unknown type",
+        ev("refund", "x1", invoice="I1"),
+        "type",
+        "unknown event type 'refund'; expected one of invoice, credit_note, payment, "
+        "payment_reversal, write_off, adjustment",
+    ),
+    ("missing field", ev("payment", "x1", invoice="I1"), "amount", "is required"),
+    (
+        "malformed date",
+        dict(ev("payment", "x1", invoice="I1", amount="1"), date="2026-02-30"),
+        "date",
+        "'2026-02-30' is not a calendar date",
+    ),
+    (
+        "malformed number",
+        ev("payment", "x1", invoice="I1", amount="1,5"),
+        "amount",
+        "'1,5' is not a number",
+    ),
+    (
+        "unknown invoice",
+        ev("payment", "x1", invoice="I9", amount="1"),
+        "invoice",
+        "unknown invoice I9",
+    ),
+    ("duplicate invoice", dict(INVOICE, id="x1"), "invoice", "invoice I1 already exists"),
+    (
+        "dated before its invoice",
+        dict(ev("payment", "x1", invoice="I1", amount="1"), date="2026-01-09"),
+        "date",
+        "dated before its invoice I1 of 2026-01-10",
+    ),
+    (
+        "non-positive amount",
+        ev("payment", "x1", invoice="I1", amount="0"),
+        "amount",
+        "amount must be positive, got 0",
+    ),
+    (
+        "zero adjustment",
+        ev("adjustment", "x1", rep="ana", amount="0"),
+        "amount",
+        "an adjustment amount cannot be zero",
+    ),
+    (
+        "negative cost",
+        dict(INVOICE, id="x1", invoice="I2", cost="-1"),
+        "cost",
+        "cost cannot be negative, got -1",
+    ),
+    (
+        "tax above amount",
+        dict(INVOICE, id="x1", invoice="I2", tax="500"),
+        "tax",
+        "tax 500 must be between 0 and the amount 400.00",
+    ),
+    (
+        "sub-cent amount",
+        ev("payment", "x1", invoice="I1", amount="1.005"),
+        "amount",
+        "1.005 is not a whole number of USD minor units",
+    ),
+    (
+        "payment above open plus written off",
+        ev("payment", "x1", invoice="I1", amount="900.00"),
+        "amount",
+        "payment of 900.00 exceeds open balance plus written-off 400.00 of invoice I1",
+    ),
+    (
+        "credit note above open",
+        ev("credit_note", "x1", invoice="I1", amount="400.01"),
+        "amount",
+        "credit note of 400.01 exceeds open balance 400.00 of invoice I1",
+    ),
+    (
+        "write-off above open",
+        ev("write_off", "x1", invoice="I1", amount="401"),
+        "amount",
+        "write-off of 401.00 exceeds open balance 400.00 of invoice I1",
+    ),
+    (
+        "reversal above paid",
+        ev("payment_reversal", "x1", invoice="I1", amount="1.00"),
+        "amount",
+        "payment reversal of 1.00 exceeds amount paid 0.00 of invoice I1",
+    ),
+    (
+        "other currency",
+        dict(INVOICE, id="x1", invoice="I2", currency="EUR"),
+        "currency",
+        "invoice is in EUR but rep ana's plan L0 pays in USD",
+    ),
+    (
+        "shares not summing to one",
+        dict(INVOICE, id="x1", invoice="I2", rep=None, splits="ana=0.5;bo=0.4"),
+        "splits",
+        "shares in splits must sum to exactly 1, they sum to 0.9",
+    ),
+    (
+        "share not positive",
+        dict(INVOICE, id="x1", invoice="I2", rep=None, splits="ana=1.5;bo=-0.5"),
+        "splits",
+        "every share in splits must be positive",
+    ),
+    (
+        "rep named twice",
+        dict(INVOICE, id="x1", invoice="I2", rep=None, splits="ana=0.5;ana=0.5"),
+        "splits",
+        "splits name rep ana twice",
+    ),
+    (
+        "repeated id, different content",
+        dict(INVOICE, amount="500.00"),
+        "id",
+        "event id i1 was already used for different content; give the correction a new id",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_rejected_with_field_and_reason(bad: dict[str, Any], field: str, reason: str) -> None:
+    good_payment = dict(ev("payment", "ok", invoice="I1", amount="100.00"), date="2026-01-25")
+    result = compute(book(0), [INVOICE, bad, good_payment])
+    assert [(r.event, r.field, r.reason) for r in result.rejected] == [(bad["id"], field, reason)]
+    # The rest of the stream is unaffected: the invoice and the later payment are applied.
+    assert result.state().events.keys() == {"i1", "ok"}
+
+
+def test_write_off_with_nothing_open() -> None:
+    events = [
+        INVOICE,
+        ev("payment", "p1", invoice="I1", amount="400.00"),
+        dict(ev("write_off", "w1", invoice="I1"), date="2026-01-21"),
+    ]
+    [rejection] = compute(book(0), events).rejected
+    assert (rejection.field, rejection.reason) == (
+        "invoice",
+        "nothing is open on invoice I1 to write off",
+    )
+
+
+def test_rep_with_no_plan_in_force() -> None:
+    plans = PlanBook(
+        plans=[Plan(id="p", currency="USD", level=0, rate="0.1")],
+        assignments=[{"rep": "ana", "plan": "p", "from": "2026-02-01"}],
+    )
+    result = compute(plans, [INVOICE, dict(INVOICE, id="i2", invoice="I2", rep="bo")])
+    assert [(r.event, r.field, r.reason) for r in result.rejected] == [
+        ("i1", "rep", "rep ana has no plan in force on 2026-01-10"),
+        ("i2", "rep", "rep bo has no plan in force on 2026-01-10"),
+    ]
+
+
+def test_message_names_line_event_field_and_reason() -> None:
+    bad = dict(ev("payment", "e7", invoice="I1", amount="900.00"))
+    from commission_engine import parse_event
+
+    result = compute(book(0), [parse_event(INVOICE, line=2), parse_event(bad, line=7)])
+    assert result.rejected[0].message == (
+        "line 7: event e7, field amount: payment of 900.00 exceeds open balance plus "
+        "written-off 400.00 of invoice I1"
+    )
+
+
+def test_strict_mode_raises_the_first_rejection() -> None:
+    bad = ev("payment", "x1", invoice="I9", amount="1")
+    with pytest.raises(RejectedEventError) as raised:
+        compute(book(0), [INVOICE, bad], strict=True)
+    assert raised.value.rejection.event == "x1"
+    assert str(raised.value) == "event x1, field invoice: unknown invoice I9"
+
+
+def test_every_input_event_is_applied_or_listed() -> None:
+    bad = [ev("payment", f"x{n}", invoice="I9", amount="1") for n in range(3)]
+    result = compute(book(0), [INVOICE, *bad])
+    assert len(result.rejected) == 3
+    assert len(result.state().events) == 1

@@ -1,0 +1,162 @@
+"""Golden scenarios for the rules beyond the levels: rates, bases, splits, currencies, netting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from scenario import Stream, book, line_amounts, run, statement, table
+
+from commission_engine import Plan, PlanBook, compute
+
+TIERED = {
+    "quota": "1000",
+    "tiers": [{"from": "0.5", "rate": "0.10"}, {"from": "1", "rate": "0.20"}],
+}
+
+
+def test_below_the_first_tier_the_rate_is_zero_and_tiers_are_marginal() -> None:
+    # Quota 1,000: nothing on the first 500, 10% from 500 to 1,000, 20% above.
+    events = Stream().invoice("2026-01-05", "I1", "800.00").invoice("2026-02-05", "I2", "400.00")
+    result = run(book(0, rate=None, **TIERED), events)
+    assert line_amounts(result) == [("advance", "30.00"), ("advance", "60.00")]
+
+
+def test_attainment_restarts_each_quota_period() -> None:
+    events = Stream().invoice("2026-03-31", "I1", "800.00").invoice("2026-04-01", "I2", "800.00")
+    result = run(book(0, rate=None, **TIERED), events)
+    assert line_amounts(result) == [("advance", "30.00"), ("advance", "30.00")]
+
+
+def test_credit_note_lowers_attainment_without_re_rating_other_invoices() -> None:
+    events = (
+        Stream()
+        .invoice("2026-01-05", "I1", "800.00")  # 30.00
+        .credit("2026-01-06", "I1", "400.00")  # locked rate: -15.00; attainment 800 -> 400
+        .invoice("2026-01-07", "I2", "400.00")  # 400 -> 800: 300 at 10%, 100 at 0% = 30.00
+    )
+    result = run(book(0, rate=None, **TIERED), events)
+    assert line_amounts(result) == [
+        ("advance", "30.00"),
+        ("credit_note", "-15.00"),
+        ("advance", "30.00"),
+    ]
+
+
+def test_gross_profit_base_excludes_tax_and_cost_and_is_never_negative() -> None:
+    events = (
+        Stream()
+        .invoice("2026-01-05", "I1", "120.00", tax="20.00", cost="60.00")
+        .invoice("2026-01-06", "I2", "100.00", cost="150.00")
+    )
+    result = run(book(0, base="gross_profit"), events)
+    assert line_amounts(result) == [("advance", "4.00")]
+
+
+def test_splits_share_the_commission_and_each_rep_gets_a_statement() -> None:
+    events = Stream().invoice(
+        "2026-01-05",
+        "I1",
+        "1000.00",
+        splits=[{"rep": "ana", "share": "0.6"}, {"rep": "bo", "share": "0.4"}],
+    )
+    result = run(book(0), events)
+    assert [(s.rep, str(s.payout)) for s in result.statements] == [
+        ("ana", "60.00"),
+        ("bo", "40.00"),
+    ]
+
+
+def test_plan_in_force_on_the_invoice_date_governs_the_invoice_for_life() -> None:
+    plans = PlanBook(
+        plans=[
+            Plan(id="old", currency="USD", level=0, rate="0.10"),
+            Plan(id="new", currency="USD", level=3, rate="0.20"),
+        ],
+        assignments=[
+            {"rep": "ana", "plan": "old", "from": "2026-01-01"},
+            {"rep": "ana", "plan": "new", "from": "2026-02-01"},
+        ],
+    )
+    events = (
+        Stream()
+        .invoice("2026-01-15", "I1", "100.00")
+        .invoice("2026-02-15", "I2", "100.00")
+        .pay("2026-03-01", "I1", "100.00")
+        .pay("2026-03-01", "I2", "100.00")
+    )
+    result = compute(plans, events.events)
+    assert line_amounts(result) == [("advance", "10.00"), ("release", "20.00")]
+
+
+def test_minor_units_follow_the_currency() -> None:
+    for currency, amount, commission in [("JPY", "10005", "1001"), ("KWD", "10.005", "1.001")]:
+        plans = PlanBook(plans=[Plan(id="p", currency=currency, level=0, rate="0.1")])
+        events = Stream().invoice("2026-01-05", "I1", amount)
+        [line] = compute(plans, events.events).lines
+        assert str(line.amount) == commission
+
+
+def test_rounding_half_even_on_request() -> None:
+    # 10% of 0.25 is 0.025: half_up gives 0.03, half_even 0.02.
+    events = Stream().invoice("2026-01-05", "I1", "0.25")
+    assert line_amounts(run(book(0), events)) == [("advance", "0.03")]
+    assert line_amounts(run(book(0, rounding="half_even"), events)) == [("advance", "0.02")]
+
+
+def test_statements_cover_every_period_from_the_first_event_through_the_end_date() -> None:
+    events = Stream().invoice("2026-02-10", "I1", "100.00")
+    result = run(book(0), events, through="2026-05-15")
+    assert [s.period for s in result.statements] == ["2026-02", "2026-03", "2026-04", "2026-05"]
+    assert result.through == dt.date(2026, 5, 15)
+
+
+def test_events_after_the_end_date_are_pending() -> None:
+    events = Stream().invoice("2026-01-10", "I1", "100.00").pay("2026-03-10", "I1", "100.00")
+    result = run(book(3), events, through="2026-02-28")
+    assert result.pending == 1
+    assert line_amounts(result) == []
+
+
+def test_adjustments_add_to_gross_and_negative_gross_becomes_debt() -> None:
+    events = (
+        Stream()
+        .invoice("2026-01-05", "I1", "1000.00")
+        .adjust("2026-01-31", "25.00", "spiff")
+        .adjust("2026-02-10", "-150.00", "overpaid bonus")
+        .invoice("2026-03-05", "I2", "1000.00")
+    )
+    result = run(book(0), events)
+    assert table(result) == [
+        ("2026-01", "125.00", "0.00", "125.00", "0.00"),
+        ("2026-02", "-150.00", "0.00", "0.00", "150.00"),
+        ("2026-03", "100.00", "100.00", "0.00", "50.00"),
+    ]
+    assert statement(result, "2026-01").lines[1].detail == "spiff"
+
+
+def test_max_recovery_is_rounded_in_the_plans_mode() -> None:
+    # Debt 300.00; next gross 0.05 with max_recovery 0.5 -> cap 0.025 -> 0.03 (half_up).
+    events = (
+        Stream()
+        .invoice("2026-01-05", "I1", "3000.00")
+        .write_off("2026-02-10", "I1")
+        .invoice("2026-03-05", "I2", "0.50")
+    )
+    result = run(book(1, clawback={"max_recovery": "0.5"}), events)
+    march = statement(result, "2026-03")
+    assert (str(march.gross), str(march.recovered), str(march.payout)) == ("0.05", "0.03", "0.02")
+
+
+def test_duplicate_delivery_is_applied_once() -> None:
+    events = Stream().invoice("2026-01-05", "I1", "1000.00")
+    twice = events.events + [dict(events.events[0], amount="1000.0")]
+    result = compute(book(0), twice)
+    assert result.duplicates == 1
+    assert result.rejected == ()
+    assert [str(s.payout) for s in result.statements] == ["100.00"]
+
+
+def test_held_balance_sums_over_invoices() -> None:
+    events = Stream().invoice("2026-01-05", "I1", "1000.00").invoice("2026-01-06", "I2", "500.00")
+    assert statement(run(book(2), events), "2026-01").held_balance == Decimal("75.00")
