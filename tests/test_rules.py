@@ -150,7 +150,7 @@ def test_max_recovery_is_rounded_in_the_plans_mode() -> None:
 
 def test_duplicate_delivery_is_applied_once() -> None:
     events = Stream().invoice("2026-01-05", "I1", "1000.00")
-    twice = events.events + [dict(events.events[0], amount="1000.0")]
+    twice = [*events.events, dict(events.events[0], amount="1000.0")]
     result = compute(book(0), twice)
     assert result.duplicates == 1
     assert result.rejected == ()
