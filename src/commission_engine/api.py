@@ -16,22 +16,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, localcontext
+from decimal import localcontext
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from .engine import Engine
 from .errors import RejectedEventError, Rejection, StateError
-from .events import Event, Invoice, _Event, parse_event, sort_key
+from .events import BaseEvent, Invoice, parse_event, sort_key
 from .ledger import LedgerLine, Statement, net_periods
-from .money import EXACT, ONE, RoundingMode
+from .money import EXACT
 from .plans import PlanBook
 from .state import EngineState, InvoiceBook, resume, save
 
 #: What :func:`compute` accepts as an event: a validated event, a raw record
 #: (parsed here, without a line number), or a rejection already made by a reader.
-EventInput = Event | Rejection | Mapping[str, Any]
+EventInput = BaseEvent | Rejection | Mapping[str, Any]
 
 
 class Result(BaseModel):
@@ -94,7 +94,7 @@ def compute(
             f"cannot compute through {through}: the state is already at {book.through}"
         )
 
-    to_apply: list[_Event] = []
+    to_apply: list[BaseEvent] = []
     pending = 0
     for event in accepted:
         if book.through is not None and event.date <= book.through:
@@ -136,17 +136,17 @@ def compute(
 
 def _distinct(
     events: Iterable[EventInput], book: InvoiceBook, reject: Any
-) -> tuple[list[_Event], int]:
+) -> tuple[list[BaseEvent], int]:
     """Events with ids not seen before; identical re-deliveries dropped, conflicts rejected."""
-    first: dict[str, _Event] = {}
-    accepted: list[_Event] = []
+    first: dict[str, BaseEvent] = {}
+    accepted: list[BaseEvent] = []
     duplicates = 0
     for item in events:
         event = parse_event(item) if isinstance(item, Mapping) else item
         if isinstance(event, Rejection):
             reject(event)
             continue
-        earlier: _Event | str | None = first.get(event.id) or book.seen.get(event.id)
+        earlier: BaseEvent | str | None = first.get(event.id) or book.seen.get(event.id)
         if earlier is None:
             first[event.id] = event
             accepted.append(event)
@@ -157,7 +157,7 @@ def _distinct(
             continue
         where = (
             f" on line {earlier.line}"
-            if isinstance(earlier, _Event) and earlier.line is not None
+            if isinstance(earlier, BaseEvent) and earlier.line is not None
             else ""
         )
         reject(
@@ -172,7 +172,7 @@ def _distinct(
     return accepted, duplicates
 
 
-def _late(event: _Event, computed_through: dt.date) -> Rejection:
+def _late(event: BaseEvent, computed_through: dt.date) -> Rejection:
     return Rejection(
         event=event.id,
         line=event.line,
@@ -188,14 +188,12 @@ def _statements(
     if through is None:
         return ()
 
-    def recovery_terms(rep: str, day: dt.date) -> tuple[Decimal, RoundingMode]:
-        plan = plans.plan_for(rep, day)
-        return (ONE, "half_up") if plan is None else (plan.clawback.max_recovery, plan.rounding)
-
     statements: list[Statement] = []
     for (rep, currency), ledger in book.ledgers.items():
         statements.extend(
-            net_periods(rep, currency, ledger.periods, ledger.first_period, through, recovery_terms)
+            net_periods(
+                rep, currency, ledger.periods, ledger.first_period, through, plans.recovery_terms
+            )
         )
     statements.sort(key=lambda s: (s.rep, s.period, s.currency))
     return tuple(statements)

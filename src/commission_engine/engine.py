@@ -18,12 +18,12 @@ from decimal import Decimal
 from .errors import Rejection
 from .events import (
     Adjustment,
+    BaseEvent,
     CreditNote,
     Invoice,
     Payment,
     PaymentReversal,
     WriteOff,
-    _Event,
 )
 from .ledger import LedgerLine, LineKind, PeriodTotals, period_of
 from .money import ZERO, is_whole_minor_units, round_money, show
@@ -43,7 +43,7 @@ class Engine:
         # Invoice id -> date, for invoices of this run: an event dated before its invoice
         # sorts before it, and deserves that reason rather than "unknown invoice".
         self.bookings = bookings or {}
-        self._handlers: dict[type[_Event], Callable[[_Event], Rejection | None]] = {
+        self._handlers: dict[type[BaseEvent], Callable[[BaseEvent], Rejection | None]] = {
             Invoice: self._invoice,  # type: ignore[dict-item]
             CreditNote: self._credit_note,  # type: ignore[dict-item]
             Payment: self._payment,  # type: ignore[dict-item]
@@ -69,7 +69,7 @@ class Engine:
 
     # Handlers, one per event type ----------------------------------------------------
 
-    def apply(self, event: _Event) -> Rejection | None:
+    def apply(self, event: BaseEvent) -> Rejection | None:
         """Apply one event (dated on or after everything applied before); say why not."""
         return self._handlers[type(event)](event)
 
@@ -297,7 +297,7 @@ class Engine:
             if when is not None and not position.past_due and when <= day:
                 self._come_due(invoice, position, when)
 
-    def _post_all(self, invoice: InvoiceState, event: _Event, kind: LineKind) -> None:
+    def _post_all(self, invoice: InvoiceState, event: BaseEvent, kind: LineKind) -> None:
         for position in invoice.positions:
             self._post(invoice, position, event.date, kind, event.id)
 
@@ -366,17 +366,17 @@ class Engine:
         return totals
 
 
-def _reject(event: _Event, field: str | None, reason: str) -> Rejection:
+def _reject(event: BaseEvent, field: str | None, reason: str) -> Rejection:
     return Rejection(event=event.id, line=event.line, field=field, reason=reason)
 
 
-def _not_whole(event: _Event, field: str, currency: str) -> Rejection:
+def _not_whole(event: BaseEvent, field: str, currency: str) -> Rejection:
     value = getattr(event, field)
     return _reject(event, field, f"{value} is not a whole number of {currency} minor units")
 
 
 def _exceeds(
-    event: _Event,
+    event: BaseEvent,
     what: str,
     amount: Decimal,
     invoice: InvoiceState,

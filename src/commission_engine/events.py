@@ -81,7 +81,7 @@ def _splits_from_text(value: object) -> object:
     return splits
 
 
-class _Event(BaseModel):
+class BaseEvent(BaseModel):
     """What every event has: a unique id, a date, and where it came from."""
 
     model_config = _EVENT
@@ -106,7 +106,7 @@ class _Event(BaseModel):
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-class Invoice(_Event):
+class Invoice(BaseEvent):
     """A sale to a customer: ``amount`` (tax included) owed, credited to ``rep`` or ``splits``."""
 
     ORDER = 0
@@ -170,7 +170,7 @@ class Invoice(_Event):
         return tuple((split.rep, split.share) for split in self.splits)
 
 
-class CreditNote(_Event):
+class CreditNote(BaseEvent):
     """Part of an invoice cancelled: lowers what is owed, and the commission on it."""
 
     ORDER = 1
@@ -182,7 +182,7 @@ class CreditNote(_Event):
     _amount_positive = field_validator("amount")(_positive)
 
 
-class Payment(_Event):
+class Payment(BaseEvent):
     """Cash received on an invoice."""
 
     ORDER = 2
@@ -193,7 +193,7 @@ class Payment(_Event):
     _amount_positive = field_validator("amount")(_positive)
 
 
-class PaymentReversal(_Event):
+class PaymentReversal(BaseEvent):
     """A payment undone (a bounced cheque, a charge-back)."""
 
     ORDER = 3
@@ -205,7 +205,7 @@ class PaymentReversal(_Event):
     _amount_positive = field_validator("amount")(_positive)
 
 
-class WriteOff(_Event):
+class WriteOff(BaseEvent):
     """Part (``amount``) or all (no amount) of an invoice's open balance given up as lost."""
 
     ORDER = 4
@@ -219,7 +219,7 @@ class WriteOff(_Event):
         return None if value is None else _positive(value)
 
 
-class Adjustment(_Event):
+class Adjustment(BaseEvent):
     """A manual amount for a rep, positive or negative, with a reason."""
 
     ORDER = 5
@@ -247,7 +247,7 @@ EVENT_TYPES = ("invoice", "credit_note", "payment", "payment_reversal", "write_o
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
-def sort_key(event: _Event) -> tuple[dt.date, int, str]:
+def sort_key(event: BaseEvent) -> tuple[dt.date, int, str]:
     """The engine's order: date, then type, then id (plain string order)."""
     return (event.date, event.ORDER, event.id)
 

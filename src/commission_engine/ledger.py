@@ -22,6 +22,7 @@ LineKind = Literal[
     "clawback",  # advanced commission taken back on a write-off
     "past_due",  # advanced commission taken back when an invoice goes past due
     "adjustment",  # a manual amount
+    "prior_period_adjustment",  # late or corrected events behind closed periods, rolled forward
 ]
 
 

@@ -222,6 +222,11 @@ class PlanBook(BaseModel):
         except KeyError:
             raise PlanError(f"no plan with id {plan_id}") from None
 
+    def recovery_terms(self, rep: str, on: dt.date) -> tuple[Decimal, RoundingMode]:
+        """``max_recovery`` and rounding of ``rep``'s plan on ``on``; (1, half_up) with none."""
+        plan = self.plan_for(rep, on)
+        return (ONE, "half_up") if plan is None else (plan.clawback.max_recovery, plan.rounding)
+
     def plan_for(self, rep: str, on: dt.date) -> Plan | None:
         """The plan ``rep`` is on at date ``on``, or ``None`` when no plan is in force."""
         schedule = self._schedule.get(rep) or self._schedule.get(ANY_REP)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from .errors import StateError
-from .events import _Event
+from .events import BaseEvent
 from .ledger import LedgerLine, PeriodTotals
 from .money import ONE, ZERO
 from .plans import Plan, PlanBook
@@ -89,7 +89,7 @@ class InvoiceBook:
     invoices: dict[str, InvoiceState] = field(default_factory=dict)
     attainment: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
     # Event id -> the event applied this run, or the digest of one applied earlier.
-    seen: dict[str, _Event | str] = field(default_factory=dict)
+    seen: dict[str, BaseEvent | str] = field(default_factory=dict)
     ledgers: dict[tuple[str, str], RepLedger] = field(default_factory=dict)
     # (clawback date, invoice id, position index), for past-due clawbacks yet to fire.
     clawbacks_due: list[tuple[dt.date, str, int]] = field(default_factory=list)

@@ -1,0 +1,276 @@
+"""Closed periods: paid statements never change; late events roll forward (SEMANTICS.md 10).
+
+Closing month ``P`` records, per rep and currency, the statements of every period through
+``P`` as paid, with the ids and digests of the events they came from and the engine state to
+resume from: a :class:`ClosedBook`, plain data a payroll system can keep anywhere.
+
+:func:`reopen_and_compute` computes the open periods against a closed book. Closed
+statements are shown as recorded. When nothing behind the closed periods changed, the
+engine resumes from the saved state over the new events only; otherwise it recomputes from
+all events, and the difference in closed periods' gross is posted as one
+``prior_period_adjustment`` line in the first open period, whose netting starts from the
+closed debt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .api import EventInput, Result, compute
+from .errors import CommissionEngineError, Rejection
+from .events import BaseEvent, parse_event
+from .ledger import LedgerLine, PeriodTotals, Statement, last_day, net_periods, period_of
+from .money import ZERO
+from .plans import PlanBook
+from .state import EngineState
+
+_FROZEN = ConfigDict(frozen=True)
+
+
+class ClosingError(CommissionEngineError):
+    """A close that cannot be done: out of order, or a period already closed."""
+
+
+class ClosedBook(BaseModel):
+    """Everything paid through ``period``: the record a close produces, and the next one reads.
+
+    ``statements`` are every closed statement of every close so far, as paid.
+    ``events`` maps the id of every event applied through ``period`` to its digest.
+    ``state`` is the engine state computed through the last day of ``period``.
+    ``rejected`` are the events dated in closed periods that were rejected (by id, with the
+    digest of what was rejected), so that the same rejected event is not taken for a late one.
+    """
+
+    model_config = _FROZEN
+
+    period: str
+    statements: tuple[Statement, ...]
+    events: dict[str, str]
+    rejected: dict[str, str] = {}
+    state: EngineState
+
+
+class EventChange(BaseModel):
+    """An event behind a closed period that is new, corrected or gone."""
+
+    model_config = _FROZEN
+
+    event: str
+    change: Literal["late", "changed", "removed"]
+    line: int | None = None
+
+
+class ClosedRun(BaseModel):
+    """Closed statements as recorded, then the open periods computed against them."""
+
+    model_config = _FROZEN
+
+    closed: tuple[Statement, ...]
+    open: tuple[Statement, ...]
+    changes: tuple[EventChange, ...]
+    #: Events rejected at an earlier close and still rejected (not applied, not late).
+    still_rejected: tuple[str, ...] = ()
+    result: Result
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        """Closed and open statements together, sorted by rep, period, currency."""
+        return tuple(sorted(self.closed + self.open, key=lambda s: (s.rep, s.period, s.currency)))
+
+
+def reopen_and_compute(
+    plans: PlanBook,
+    events: Iterable[EventInput],
+    closed: ClosedBook | None,
+    *,
+    through: dt.date | None = None,
+    strict: bool = False,
+) -> ClosedRun:
+    """Compute the periods after ``closed`` from ``events`` (the whole history, as now known)."""
+    if closed is None:
+        result = compute(plans, events, through=through, strict=strict)
+        return ClosedRun(closed=(), open=result.statements, changes=(), result=result)
+    closed_end = last_day(closed.period)
+    parsed = _parsed(events)
+    changes, still_rejected = _changes(parsed, closed, closed_end)
+    if changes:
+        # Something behind a closed period moved: recompute from all events, as a batch.
+        result = compute(plans, parsed, through=through, strict=strict)
+    else:
+        known = closed.events.keys() | set(still_rejected)
+        new = [e for e in parsed if isinstance(e, Rejection) or e.id not in known]
+        result = compute(plans, new, through=through, state=closed.state, strict=strict)
+    open_statements = _roll_forward(plans, closed, result, changes)
+    return ClosedRun(
+        closed=tuple(
+            s
+            for s in closed.statements
+            if result.through is None or s.period <= period_of(result.through)
+        ),
+        open=open_statements,
+        changes=changes,
+        still_rejected=still_rejected,
+        result=result,
+    )
+
+
+def close(
+    plans: PlanBook,
+    events: Iterable[EventInput],
+    period: str,
+    closed: ClosedBook | None = None,
+    *,
+    strict: bool = False,
+) -> tuple[ClosedBook, ClosedRun]:
+    """Close every open period through ``period`` (``YYYY-MM``); return the new closed book.
+
+    Periods close in month order: ``period`` must come after ``closed.period``. Closing is all
+    or nothing: the new book is returned whole, and nothing is recorded until the caller keeps it.
+    """
+    if closed is not None and period <= closed.period:
+        raise ClosingError(
+            f"{period} cannot be closed: periods through {closed.period} are already closed"
+        )
+    parsed_events = _parsed(events)
+    run = reopen_and_compute(plans, parsed_events, closed, through=last_day(period), strict=strict)
+    state = run.result.state()
+    end = last_day(period)
+    rejected = {
+        event.id: event.digest()
+        for event in parsed_events
+        if not isinstance(event, Rejection) and event.date <= end and event.id not in state.events
+    }
+    book = ClosedBook(
+        period=period,
+        statements=tuple(
+            sorted(
+                (closed.statements if closed else ()) + run.open,
+                key=lambda s: (s.rep, s.period, s.currency),
+            )
+        ),
+        events=dict(state.events),
+        rejected=rejected,
+        state=state,
+    )
+    return book, run
+
+
+def _parsed(events: Iterable[EventInput]) -> list[BaseEvent | Rejection]:
+    return [parse_event(item) if isinstance(item, Mapping) else item for item in events]
+
+
+def _changes(
+    events: Sequence[BaseEvent | Rejection], closed: ClosedBook, closed_end: dt.date
+) -> tuple[tuple[EventChange, ...], tuple[str, ...]]:
+    """Late, changed and removed events behind the closed periods; ids still rejected."""
+    found: list[EventChange] = []
+    still_rejected: list[str] = []
+    present: set[str] = set()
+    for event in events:
+        if isinstance(event, Rejection):
+            continue
+        present.add(event.id)
+        recorded = closed.events.get(event.id)
+        if recorded is None:
+            if closed.rejected.get(event.id) == event.digest():
+                still_rejected.append(event.id)
+            elif event.date <= closed_end:
+                found.append(EventChange(event=event.id, change="late", line=event.line))
+        elif recorded != event.digest():
+            found.append(EventChange(event=event.id, change="changed", line=event.line))
+    found.extend(
+        EventChange(event=event_id, change="removed")
+        for event_id in sorted(closed.events.keys() - present)
+    )
+    return tuple(found), tuple(still_rejected)
+
+
+def _roll_forward(
+    plans: PlanBook, closed: ClosedBook, result: Result, changes: tuple[EventChange, ...]
+) -> tuple[Statement, ...]:
+    """The open periods, netted from the closed debt, with the prior-period adjustment."""
+    through = result.through
+    if through is None or period_of(through) <= closed.period:
+        return ()
+    first_open = period_of(last_day(closed.period) + dt.timedelta(days=1))
+    by_key_now: dict[tuple[str, str], list[Statement]] = defaultdict(list)
+    for statement in result.statements:
+        by_key_now[(statement.rep, statement.currency)].append(statement)
+    by_key_closed: dict[tuple[str, str], list[Statement]] = defaultdict(list)
+    for statement in closed.statements:
+        by_key_closed[(statement.rep, statement.currency)].append(statement)
+    touched = {change.event for change in changes}
+    first_day = last_day(closed.period) + dt.timedelta(days=1)
+
+    rolled: list[Statement] = []
+    for rep, currency in sorted(by_key_now.keys() | by_key_closed.keys()):
+        now = by_key_now.get((rep, currency), [])
+        paid = by_key_closed.get((rep, currency), [])
+        gross_now = {s.period: s.gross for s in now if s.period <= closed.period}
+        gross_paid = {s.period: s.gross for s in paid}
+        moved = sorted(
+            p
+            for p in gross_now.keys() | gross_paid.keys()
+            if gross_now.get(p, ZERO) != gross_paid.get(p, ZERO)
+        )
+        adjustment = sum((gross_now.get(p, ZERO) - gross_paid.get(p, ZERO) for p in moved), ZERO)
+        held = held_at_close = next(
+            (s.held_balance for s in reversed(now) if s.period <= closed.period), ZERO
+        )
+        periods: dict[str, PeriodTotals] = {}
+        for statement in now:
+            if statement.period > closed.period:
+                periods[statement.period] = PeriodTotals(
+                    gross=statement.gross,
+                    held_change=statement.held_balance - held,
+                    lines=list(statement.lines),
+                )
+                held = statement.held_balance
+        if adjustment:
+            events = sorted(
+                {
+                    line.event
+                    for s in now
+                    if s.period <= closed.period
+                    for line in s.lines
+                    if line.event in touched
+                }
+                | {c.event for c in changes if c.change == "removed"}
+            )
+            detail = f"closed periods {', '.join(moved)}"
+            if events:
+                detail += f"; events {', '.join(events)}"
+            totals = periods.setdefault(first_open, PeriodTotals())
+            totals.gross += adjustment
+            totals.lines.insert(
+                0,
+                LedgerLine(
+                    rep=rep,
+                    currency=currency,
+                    date=first_day,
+                    kind="prior_period_adjustment",
+                    amount=adjustment,
+                    event=None,
+                    invoice=None,
+                    detail=detail,
+                ),
+            )
+        debt = paid[-1].debt_balance if paid else ZERO
+        rolled.extend(
+            net_periods(
+                rep,
+                currency,
+                periods,
+                first_open,
+                through,
+                plans.recovery_terms,
+                debt=debt,
+                held=held_at_close,
+            )
+        )
+    return tuple(rolled)
