@@ -1,0 +1,30 @@
+"""Plan modeling for notebooks: compare plans on the same events, and age the receivables.
+
+:func:`compare_plans` answers "what would this plan have cost us, and when would
+reps have been paid?"; :func:`age_receivables` shows, per rep, the receivables
+behind the pay and the commission still at risk. Both work on the core alone;
+DataFrames (``to_frame()``) and plots (:mod:`.plots`) need the optional
+``notebook`` extra (pandas, matplotlib), imported only when asked for.
+"""
+
+from .aging import BUCKETS, Aging, OpenItem, PeriodDso, RepAging, age_receivables, bucket_of
+from .compare import Comparison, PeriodFigures, PlanOutcome, compare_plans
+from .extras import MissingExtraError
+from .html import StatementTable, statements_table
+
+__all__ = [
+    "BUCKETS",
+    "Aging",
+    "Comparison",
+    "MissingExtraError",
+    "OpenItem",
+    "PeriodDso",
+    "PeriodFigures",
+    "PlanOutcome",
+    "RepAging",
+    "StatementTable",
+    "age_receivables",
+    "bucket_of",
+    "compare_plans",
+    "statements_table",
+]

@@ -1,0 +1,378 @@
+"""Receivables behind the pay, per rep, as of a date: aging, DSO and commission at risk.
+
+The invoice balances come from the engine itself: the events are computed
+through each period end (resuming the saved state from one period to the next,
+which SEMANTICS.md section 9 makes exact) and the balances are read from the
+resulting :class:`~commission_engine.EngineState`. Nothing here re-applies an
+event. The definitions are in ``docs/modeling.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from typing import TYPE_CHECKING
+
+from ..api import EventInput, compute
+from ..errors import Rejection
+from ..events import BaseEvent, parse_event
+from ..ledger import last_day, period_of, periods_between
+from ..money import EXACT, ONE, ZERO, round_money, zero
+from ..plans import PlanBook
+from ..state import EngineState, InvoiceRecord, PositionRecord
+
+if TYPE_CHECKING:
+    import pandas
+
+#: The aging buckets, by days past due: not yet due, then 1-30, 31-60, 61-90 and over 90.
+BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
+
+
+def bucket_of(days_past_due: int) -> str:
+    """The aging bucket of an open balance ``days_past_due`` days after its due date.
+
+    >>> [bucket_of(days) for days in (-5, 0, 1, 30, 31, 60, 61, 90, 91)]
+    ['current', 'current', '1-30', '1-30', '31-60', '31-60', '61-90', '61-90', 'over 90']
+    """
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "1-30"
+    if days_past_due <= 60:
+        return "31-60"
+    if days_past_due <= 90:
+        return "61-90"
+    return "over 90"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """One rep's part of one invoice with an open balance on ``Aging.as_of``.
+
+    ``clawback_exposure`` is what the past-due clawback would take back on
+    ``clawback_date`` if nothing more is paid by then (zero when no such
+    clawback is pending for this rep and invoice).
+    """
+
+    rep: str
+    currency: str
+    invoice: str
+    date: dt.date
+    due: dt.date
+    days_past_due: int
+    bucket: str
+    open: Decimal
+    held: Decimal
+    clawback_exposure: Decimal
+    clawback_date: dt.date | None
+
+    @property
+    def at_risk(self) -> Decimal:
+        return self.held + self.clawback_exposure
+
+
+@dataclass(frozen=True, slots=True)
+class RepAging:
+    """A rep's open receivables by bucket, and their commission at risk, in one currency.
+
+    ``held`` is the rep's whole held balance (it equals ``held_balance`` on the
+    statement of the period containing ``as_of``).
+    """
+
+    rep: str
+    currency: str
+    current: Decimal
+    days_1_30: Decimal
+    days_31_60: Decimal
+    days_61_90: Decimal
+    over_90: Decimal
+    held: Decimal
+    clawback_exposure: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        return self.current + self.days_1_30 + self.days_31_60 + self.days_61_90 + self.over_90
+
+    @property
+    def at_risk(self) -> Decimal:
+        return self.held + self.clawback_exposure
+
+    def buckets(self) -> dict[str, Decimal]:
+        """Bucket name (as in :data:`BUCKETS`) -> open amount."""
+        amounts = (self.current, self.days_1_30, self.days_31_60, self.days_61_90, self.over_90)
+        return dict(zip(BUCKETS, amounts, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodDso:
+    """Days sales outstanding of one rep in one period: ``receivables / sales * days``.
+
+    ``receivables`` are open at the end of the period (or on ``as_of``, for
+    the period containing it), ``sales`` are the amounts invoiced in it and
+    ``days`` the days it counts up to that end. ``dso`` is ``None`` when the
+    period has no sales.
+    """
+
+    rep: str
+    currency: str
+    period: str
+    receivables: Decimal
+    sales: Decimal
+    days: int
+    dso: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Aging:
+    """Receivables and commission at risk per rep on ``as_of``, and DSO per period."""
+
+    as_of: dt.date
+    reps: tuple[RepAging, ...]
+    items: tuple[OpenItem, ...]
+    dso: tuple[PeriodDso, ...]
+    rejected: tuple[Rejection, ...]
+    pending: int
+
+    def rep(self, rep: str, currency: str | None = None) -> RepAging:
+        """The aging of ``rep`` (in ``currency``, when the rep is paid in more than one)."""
+        for row in self.reps:
+            if row.rep == rep and currency in (None, row.currency):
+                return row
+        raise KeyError(f"no receivables for rep {rep} on {self.as_of}")
+
+    def to_frame(self) -> pandas.DataFrame:
+        """One row per rep and currency (needs the ``notebook`` extra)."""
+        from .frames import aging_frame
+
+        return aging_frame(self)
+
+    def items_frame(self) -> pandas.DataFrame:
+        """One row per rep and open invoice (needs the ``notebook`` extra)."""
+        from .frames import items_frame
+
+        return items_frame(self)
+
+    def dso_frame(self) -> pandas.DataFrame:
+        """One row per rep, currency and period (needs the ``notebook`` extra)."""
+        from .frames import dso_frame
+
+        return dso_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .html import aging_html
+
+        return aging_html(self)
+
+
+def age_receivables(plans: PlanBook, events: Iterable[EventInput], as_of: dt.date) -> Aging:
+    """Age every rep's open receivables on ``as_of`` and price the commission at risk.
+
+    ``plans`` give each invoice its due date, currency and commission terms, as
+    in :func:`~commission_engine.compute`. Events dated after ``as_of`` are
+    counted in ``pending``; rejected events are listed in ``rejected``.
+
+    >>> from commission_engine import Plan, PlanBook
+    >>> plans = PlanBook(plans=[Plan(id="L2", currency="USD", level=2, rate="0.10")])
+    >>> events = [
+    ...     {"type": "invoice", "id": "e1", "date": "2026-01-15", "invoice": "I1",
+    ...      "rep": "ana", "amount": "1000.00", "due": "2026-02-14"},
+    ...     {"type": "payment", "id": "e2", "date": "2026-02-10", "invoice": "I1",
+    ...      "amount": "400.00"},
+    ... ]
+    >>> ana = age_receivables(plans, events, dt.date(2026, 3, 31)).rep("ana")
+    >>> ana.buckets()["31-60"], ana.held, ana.clawback_exposure, ana.at_risk
+    (Decimal('600.00'), Decimal('30.00'), Decimal('30.00'), Decimal('60.00'))
+    """
+    snapshots, rejected, pending = _snapshots(plans, events, as_of)
+    if not snapshots:
+        return Aging(as_of=as_of, reps=(), items=(), dso=(), rejected=rejected, pending=pending)
+    final = snapshots[-1][2]
+    items = tuple(_open_items(final, plans, as_of))
+    return Aging(
+        as_of=as_of,
+        reps=_rep_rows(final, items),
+        items=items,
+        dso=tuple(sorted(_dso(snapshots, final, plans), key=lambda d: (d.rep, d.currency))),
+        rejected=rejected,
+        pending=pending,
+    )
+
+
+# Balances at each period end -----------------------------------------------------------
+
+Snapshot = tuple[str, dt.date, EngineState]
+
+
+def _snapshots(
+    plans: PlanBook, events: Iterable[EventInput], as_of: dt.date
+) -> tuple[list[Snapshot], tuple[Rejection, ...], int]:
+    """The engine state at the end of every period through ``as_of`` (the last on it)."""
+    batches: dict[str, list[BaseEvent | Rejection]] = {}
+    batch_of_id: dict[str, str] = {}
+    unreadable: list[Rejection] = []
+    for item in events:
+        event = parse_event(item) if isinstance(item, Mapping) else item
+        if isinstance(event, Rejection):
+            unreadable.append(event)
+            continue
+        # An id used again goes with its first use, so that compute() treats it exactly as
+        # one run over the whole file would (ignored if identical, rejected if not).
+        period = batch_of_id.setdefault(event.id, period_of(min(event.date, as_of)))
+        batches.setdefault(period, []).append(event)
+    rejected: list[Rejection] = []
+    pending = 0
+    snapshots: list[Snapshot] = []
+    state: EngineState | None = None
+    first = min(batches, default=period_of(as_of))
+    batches.setdefault(first, [])[:0] = unreadable
+    for period in periods_between(first, period_of(as_of)):
+        end = min(last_day(period), as_of)
+        result = compute(plans, batches.get(period, []), through=end, state=state)
+        rejected.extend(result.rejected)
+        pending += result.pending
+        state = result.state()
+        snapshots.append((period, end, state))
+    if not any(invoice for _, _, s in snapshots for invoice in s.invoices):
+        snapshots = []
+    return snapshots, tuple(rejected), pending
+
+
+def _parts(
+    invoice: InvoiceRecord, total: Decimal, plans: PlanBook
+) -> Iterator[tuple[PositionRecord, Decimal]]:
+    """Each rep's part of ``total`` by share; the parts sum to ``total`` exactly.
+
+    Cumulative shares are rounded, as commission targets are (SEMANTICS.md 5),
+    so no minor unit is lost or made up on a split invoice.
+    """
+    mode = plans.plan(invoice.positions[0].plan).rounding
+    share = ZERO
+    before = zero(invoice.currency)
+    with localcontext(EXACT):
+        for position in invoice.positions:
+            share += position.share
+            after = round_money(total * share, invoice.currency, mode)
+            yield position, after - before
+            before = after
+
+
+def _open(invoice: InvoiceRecord) -> Decimal:
+    return invoice.amount - invoice.credited - invoice.paid - invoice.written_off
+
+
+# Aging and commission at risk ----------------------------------------------------------
+
+
+def _open_items(state: EngineState, plans: PlanBook, as_of: dt.date) -> Iterator[OpenItem]:
+    for invoice in state.invoices:
+        balance = _open(invoice)
+        if balance <= ZERO:
+            continue
+        days = (as_of - invoice.due).days
+        for position, part in _parts(invoice, balance, plans):
+            exposure = _clawback_exposure(invoice, position, plans)
+            yield OpenItem(
+                rep=position.rep,
+                currency=invoice.currency,
+                invoice=invoice.id,
+                date=invoice.date,
+                due=invoice.due,
+                days_past_due=days,
+                bucket=bucket_of(days),
+                open=part,
+                held=position.held,
+                clawback_exposure=exposure,
+                clawback_date=position.clawback_date if exposure else None,
+            )
+
+
+def _clawback_exposure(
+    invoice: InvoiceRecord, position: PositionRecord, plans: PlanBook
+) -> Decimal:
+    """What the pending past-due clawback would take back if nothing more is paid.
+
+    The engine's own payable target (SEMANTICS.md 3) with ``d = 1`` instead of
+    ``d = 0``, rounded as the engine rounds it, less what is payable now.
+    """
+    nothing = zero(invoice.currency)
+    if position.clawback_date is None or position.past_due:
+        return nothing
+    plan = plans.plan(position.plan)
+    with localcontext(EXACT):
+        net = invoice.amount - invoice.credited
+        on_advance = net - (invoice.written_off if plan.clawback.on_write_off else ZERO)
+        on_advance -= _open(invoice)  # d = 1
+        target = position.commission * (
+            plan.advance * on_advance + (ONE - plan.advance) * invoice.paid
+        )
+        if_due = round_money(target / invoice.amount, invoice.currency, plan.rounding)
+    return position.payable - if_due + nothing
+
+
+def _rep_rows(state: EngineState, items: Sequence[OpenItem]) -> tuple[RepAging, ...]:
+    held: dict[tuple[str, str], Decimal] = {}
+    for invoice in state.invoices:
+        for position in invoice.positions:
+            key = (position.rep, invoice.currency)
+            held[key] = held.get(key, zero(invoice.currency)) + position.held
+    rows = []
+    for rep, currency in sorted(held):
+        mine = [item for item in items if (item.rep, item.currency) == (rep, currency)]
+        nothing = zero(currency)
+
+        def in_bucket(
+            name: str, mine: list[OpenItem] = mine, nothing: Decimal = nothing
+        ) -> Decimal:
+            return sum((item.open for item in mine if item.bucket == name), nothing)
+
+        rows.append(
+            RepAging(
+                rep=rep,
+                currency=currency,
+                current=in_bucket("current"),
+                days_1_30=in_bucket("1-30"),
+                days_31_60=in_bucket("31-60"),
+                days_61_90=in_bucket("61-90"),
+                over_90=in_bucket("over 90"),
+                held=held[(rep, currency)],
+                clawback_exposure=sum((item.clawback_exposure for item in mine), nothing),
+            )
+        )
+    return tuple(rows)
+
+
+# Days sales outstanding ----------------------------------------------------------------
+
+
+def _dso(snapshots: Sequence[Snapshot], final: EngineState, plans: PlanBook) -> Iterator[PeriodDso]:
+    sales: dict[tuple[str, str, str], Decimal] = {}
+    first: dict[tuple[str, str], str] = {}
+    for invoice in final.invoices:
+        period = period_of(invoice.date)
+        for position, part in _parts(invoice, invoice.amount, plans):
+            key = (position.rep, invoice.currency)
+            sales[(*key, period)] = sales.get((*key, period), ZERO) + part
+            first[key] = min(first.get(key, period), period)
+    for period, end, state in snapshots:
+        receivables: dict[tuple[str, str], Decimal] = {}
+        for invoice in state.invoices:
+            for position, part in _parts(invoice, _open(invoice), plans):
+                key = (position.rep, invoice.currency)
+                receivables[key] = receivables.get(key, ZERO) + part
+        for (rep, currency), since in sorted(first.items()):
+            if period < since:
+                continue
+            nothing = zero(currency)
+            owed = receivables.get((rep, currency), ZERO) + nothing
+            sold = sales.get((rep, currency, period), ZERO) + nothing
+            yield PeriodDso(
+                rep=rep,
+                currency=currency,
+                period=period,
+                receivables=owed,
+                sales=sold,
+                days=end.day,
+                dso=owed * end.day / sold if sold else None,
+            )

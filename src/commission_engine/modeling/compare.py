@@ -1,0 +1,253 @@
+"""Run the same events under several plans and set the outcomes side by side.
+
+Each scenario is computed by :func:`~commission_engine.compute` exactly as a
+payroll run would be; every figure here is read back from that run's statements,
+lines and state, so a comparison can never disagree with the statements it sums.
+The definitions of the figures are in ``docs/modeling.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ..api import EventInput, Result, compute
+from ..errors import PlanError, Rejection
+from ..events import BaseEvent, parse_event
+from ..ledger import LedgerLine, LineKind, Statement
+from ..money import ZERO, zero
+from ..plans import Plan, PlanBook
+
+if TYPE_CHECKING:
+    import pandas
+
+#: Line kinds that take advanced commission back because of how the invoice was collected.
+CLAWBACK_KINDS: frozenset[LineKind] = frozenset({"past_due", "clawback"})
+
+#: What :func:`compare_plans` accepts: plans (each named by its id, every rep on it), or
+#: names mapped to a plan or to a whole plan book (the current assignments, say).
+Scenarios = Iterable[Plan] | Mapping[str, Plan | PlanBook]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodFigures:
+    """One scenario's totals over all reps for one pay period."""
+
+    period: str
+    gross: Decimal
+    payout: Decimal
+    cumulative_payout: Decimal
+    clawed_back: Decimal
+    held: Decimal  # at the end of the period
+    debt: Decimal  # at the end of the period
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOutcome:
+    """What one scenario would have cost, and when reps would have been paid.
+
+    Money is in ``currency``, summed over every rep. ``cost_share`` and
+    ``weighted_days`` are ``None`` when there is nothing to divide by.
+    ``result`` is the full run, for drilling down to statements and lines.
+    """
+
+    name: str
+    currency: str
+    payout: Decimal
+    gross: Decimal
+    clawed_back: Decimal
+    reinstated: Decimal
+    peak_debt: Decimal
+    peak_debt_period: str | None
+    final_debt: Decimal
+    held: Decimal
+    collected: Decimal
+    cost_share: Decimal | None
+    weighted_days: Decimal | None
+    periods: tuple[PeriodFigures, ...]
+    result: Result
+
+    @property
+    def rejected(self) -> tuple[Rejection, ...]:
+        """The events this scenario could not apply (a currency its plan does not pay in...)."""
+        return self.result.rejected
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The outcomes of the same events under each scenario, in the order given."""
+
+    through: dt.date | None
+    outcomes: tuple[PlanOutcome, ...]
+
+    def __getitem__(self, name: str) -> PlanOutcome:
+        for outcome in self.outcomes:
+            if outcome.name == name:
+                return outcome
+        names = ", ".join(outcome.name for outcome in self.outcomes)
+        raise KeyError(f"no scenario named {name}; the scenarios are {names}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(outcome.name for outcome in self.outcomes)
+
+    def to_frame(self) -> pandas.DataFrame:
+        """One row per scenario, its figures as columns (needs the ``notebook`` extra)."""
+        from .frames import comparison_frame
+
+        return comparison_frame(self)
+
+    def periods_frame(self) -> pandas.DataFrame:
+        """One row per scenario and period, for plotting (needs the ``notebook`` extra)."""
+        from .frames import periods_frame
+
+        return periods_frame(self)
+
+    def _repr_html_(self) -> str:
+        from .html import comparison_html
+
+        return comparison_html(self)
+
+
+def compare_plans(
+    plans: Scenarios, events: Iterable[EventInput], *, through: dt.date | None = None
+) -> Comparison:
+    """Compute ``events`` once per scenario and sum up each run.
+
+    A :class:`~commission_engine.Plan` is run with every rep on it; a
+    :class:`~commission_engine.PlanBook` is run as it is. Runs are lenient: an
+    event a scenario cannot apply is listed in that outcome's ``rejected``.
+    Every scenario is computed through the same date: ``through``, or by default
+    the latest event date.
+
+    >>> from commission_engine import Plan
+    >>> events = [
+    ...     {"type": "invoice", "id": "e1", "date": "2026-01-15", "invoice": "I1",
+    ...      "rep": "ana", "amount": "1000.00"},
+    ...     {"type": "payment", "id": "e2", "date": "2026-03-10", "invoice": "I1",
+    ...      "amount": "1000.00"},
+    ... ]
+    >>> levels = [Plan(id=f"L{n}", currency="USD", level=n, rate="0.10") for n in (0, 3)]
+    >>> comparison = compare_plans(levels, events)
+    >>> [(o.name, str(o.payout), str(o.weighted_days)) for o in comparison.outcomes]
+    [('L0', '100.00', '0'), ('L3', '100.00', '54')]
+    """
+    scenarios = _scenarios(plans)
+    # Validate raw records once: every scenario then folds the very same events.
+    given: list[BaseEvent | Rejection] = [
+        parse_event(item) if isinstance(item, Mapping) else item for item in events
+    ]
+    outcomes: list[PlanOutcome] = []
+    for name, book in scenarios:
+        result = compute(book, given, through=through)
+        through = result.through  # the first run fixes the date for the others
+        outcomes.append(_outcome(name, _currency(name, book), result))
+    return Comparison(through=through, outcomes=tuple(outcomes))
+
+
+def _scenarios(plans: Scenarios) -> list[tuple[str, PlanBook]]:
+    if isinstance(plans, Mapping):
+        named: Iterable[tuple[str, Plan | PlanBook]] = plans.items()
+    else:
+        named = [(plan.id, plan) for plan in plans]
+    scenarios: list[tuple[str, PlanBook]] = []
+    for name, plan in named:
+        if any(name == seen for seen, _ in scenarios):
+            raise PlanError(f"two scenarios are named {name}; give each a distinct name")
+        book = plan if isinstance(plan, PlanBook) else PlanBook(plans=[plan])
+        scenarios.append((name, book))
+    if not scenarios:
+        raise PlanError("give at least one plan to compare")
+    return scenarios
+
+
+def _currency(name: str, book: PlanBook) -> str:
+    # Figures are sums of money; summing two currencies would mean nothing.
+    currencies = sorted({plan.currency for plan in book.plans})
+    if len(currencies) > 1:
+        raise PlanError(
+            f"scenario {name} pays in {', '.join(currencies)}; "
+            "compare plans that pay in one currency"
+        )
+    return currencies[0]
+
+
+def _outcome(name: str, currency: str, result: Result) -> PlanOutcome:
+    nothing = zero(currency)
+    periods = _periods(result.statements, nothing)
+    lines = result.lines
+    invoices = result.state().invoices
+    booked = {invoice.id: invoice.date for invoice in invoices}
+    collected = sum((invoice.paid for invoice in invoices), nothing)
+    payout = sum((p.payout for p in periods), nothing)
+    peak = max(periods, key=lambda p: p.debt, default=None)  # the first period at the peak
+    peak_debt = nothing if peak is None else peak.debt
+    return PlanOutcome(
+        name=name,
+        currency=currency,
+        payout=payout,
+        gross=sum((p.gross for p in periods), nothing),
+        clawed_back=sum((p.clawed_back for p in periods), nothing),
+        reinstated=sum((x.amount for x in lines if x.kind == "reinstatement"), nothing),
+        peak_debt=peak_debt,
+        peak_debt_period=None if peak is None or peak_debt == ZERO else peak.period,
+        final_debt=periods[-1].debt if periods else nothing,
+        held=periods[-1].held if periods else nothing,
+        collected=collected,
+        cost_share=payout / collected if collected else None,
+        weighted_days=_weighted_days(lines, booked),
+        periods=tuple(periods),
+        result=result,
+    )
+
+
+def _periods(statements: Sequence[Statement], nothing: Decimal) -> list[PeriodFigures]:
+    """Totals per period over every rep; a rep's balances count from their first statement."""
+    by_period: dict[str, list[Statement]] = {}
+    for statement in statements:
+        by_period.setdefault(statement.period, []).append(statement)
+    figures: list[PeriodFigures] = []
+    cumulative = nothing
+    for period in sorted(by_period):
+        group = by_period[period]
+        payout = sum((s.payout for s in group), nothing)
+        cumulative += payout
+        figures.append(
+            PeriodFigures(
+                period=period,
+                gross=sum((s.gross for s in group), nothing),
+                payout=payout,
+                cumulative_payout=cumulative,
+                clawed_back=_clawed_back(line for s in group for line in s.lines) + nothing,
+                held=sum((s.held_balance for s in group), nothing),
+                debt=sum((s.debt_balance for s in group), nothing),
+            )
+        )
+    return figures
+
+
+def _clawed_back(lines: Iterable[LedgerLine]) -> Decimal:
+    """What clawback lines took back, as a positive amount."""
+    return -sum(
+        (line.amount for line in lines if line.kind in CLAWBACK_KINDS and line.amount < ZERO),
+        ZERO,
+    )
+
+
+def _weighted_days(lines: Sequence[LedgerLine], booked: Mapping[str, dt.date]) -> Decimal | None:
+    """Days from invoice date to the date commission became payable, weighted by amount.
+
+    Only amounts that became payable (positive invoice lines) count; what is
+    taken back is reported as ``clawed_back`` rather than subtracted here.
+    """
+    weighted = total = ZERO
+    for line in lines:
+        if line.invoice is not None and line.amount > ZERO:
+            weighted += line.amount * (line.date - booked[line.invoice]).days
+            total += line.amount
+    if not total:
+        return None
+    return weighted / total

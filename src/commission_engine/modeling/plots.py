@@ -1,0 +1,72 @@
+"""Plots for notebooks with matplotlib (the ``notebook`` extra).
+
+Each function draws on the ``ax`` it is given (or on a new figure) and returns
+the axes, so a notebook can combine and restyle them. Amounts are turned into
+floats only here, to place points on a screen; every figure a plot shows
+comes from the exact results.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .aging import BUCKETS, Aging
+from .compare import Comparison
+from .extras import require
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+#: The per-period series a comparison can plot (fields of :class:`~.compare.PeriodFigures`).
+SERIES = ("gross", "payout", "cumulative_payout", "clawed_back", "held", "debt")
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    pyplot: Any = require("matplotlib.pyplot", "a plot")
+    _, new = pyplot.subplots(figsize=(8, 4.5))
+    axes: Axes = new
+    return axes
+
+
+def plot_series(comparison: Comparison, series: str, ax: Axes | None = None) -> Axes:
+    """One line per scenario of a per-period ``series`` (one of :data:`SERIES`)."""
+    if series not in SERIES:
+        raise ValueError(f"{series} is not a per-period series; choose one of {', '.join(SERIES)}")
+    ax = _axes(ax)
+    periods = sorted({p.period for o in comparison.outcomes for p in o.periods})
+    position = {period: index for index, period in enumerate(periods)}
+    for outcome in comparison.outcomes:
+        xs = [position[p.period] for p in outcome.periods]
+        ys = [float(getattr(p, series)) for p in outcome.periods]
+        ax.plot(xs, ys, marker="o", label=outcome.name)
+    ax.set_xticks(range(len(periods)), periods, rotation=45, ha="right")
+    currencies = sorted({o.currency for o in comparison.outcomes})
+    ax.set_ylabel(f"{series.replace('_', ' ')} ({', '.join(currencies)})")
+    ax.set_title(f"{series.replace('_', ' ').capitalize()} by plan")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def plot_cumulative_payout(comparison: Comparison, ax: Axes | None = None) -> Axes:
+    """Cumulative payout per period, one line per scenario: who pays how much, how soon."""
+    return plot_series(comparison, "cumulative_payout", ax)
+
+
+def plot_aging(aging: Aging, ax: Axes | None = None) -> Axes:
+    """Each rep's open receivables as a horizontal bar stacked by aging bucket."""
+    ax = _axes(ax)
+    several = len({row.currency for row in aging.reps}) > 1
+    labels = [f"{row.rep} ({row.currency})" if several else row.rep for row in aging.reps]
+    left = [0.0] * len(aging.reps)
+    for bucket in BUCKETS:
+        widths = [float(row.buckets()[bucket]) for row in aging.reps]
+        ax.barh(labels, widths, left=left, label=bucket)
+        left = [start + width for start, width in zip(left, widths, strict=True)]
+    ax.invert_yaxis()  # reps read top to bottom, as in the table
+    ax.set_xlabel("open receivables")
+    ax.set_title(f"Receivables by rep and days past due, as of {aging.as_of}")
+    ax.legend(title="days past due")
+    return ax
