@@ -111,8 +111,11 @@ def compute(
             bookings.setdefault(event.invoice, event.date)
     engine = Engine(plans, book, bookings)
     with localcontext(EXACT):
+        day = None
         for event in to_apply:
-            engine.advance_to(event.date - dt.timedelta(days=1))
+            if event.date != day:  # past-due clawbacks fire after the events of their day
+                day = event.date
+                engine.advance_to(day - dt.timedelta(days=1))
             rejection = engine.apply(event)
             if rejection is None:
                 book.seen[event.id] = event

@@ -26,7 +26,7 @@ from .events import (
     WriteOff,
 )
 from .ledger import LedgerLine, LineKind, PeriodTotals, period_of
-from .money import ZERO, is_whole_minor_units, round_money, show
+from .money import ZERO, is_whole_minor_units, show
 from .plans import Plan, PlanBook
 from .rating import commission_on, quota_period_of
 from .state import InvoiceBook, InvoiceState, Position, RepLedger
@@ -39,6 +39,7 @@ class Engine:
         self, plans: PlanBook, book: InvoiceBook, bookings: dict[str, dt.date] | None = None
     ) -> None:
         self.plans = plans
+        self.plan_for = plans.schedule().plan_for
         self.book = book
         # Invoice id -> date, for invoices of this run: an event dated before its invoice
         # sorts before it, and deserves that reason rather than "unknown invoice".
@@ -79,7 +80,7 @@ class Engine:
         shares = event.shares()
         plans: list[Plan] = []
         for rep, _ in shares:
-            plan = self.plans.plan_for(rep, event.date)
+            plan = self.plan_for(rep, event.date)
             if plan is None:
                 field = "rep" if event.splits is None else "splits"
                 return _reject(event, field, f"rep {rep} has no plan in force on {event.date}")
@@ -239,7 +240,7 @@ class Engine:
         return None
 
     def _adjustment(self, event: Adjustment) -> Rejection | None:
-        plan = self.plans.plan_for(event.rep, event.date)
+        plan = self.plan_for(event.rep, event.date)
         if plan is None:
             return _reject(event, "rep", f"rep {event.rep} has no plan in force on {event.date}")
         currency = event.currency or plan.currency
@@ -310,45 +311,34 @@ class Engine:
         event_id: str | None,
     ) -> None:
         """Recompute the position's cumulative targets; post what changed since last time."""
-        plan = position.plan
-        currency, mode = invoice.currency, plan.rounding
-        if plan.earn_on == "collection":
-            payable = round_money(position.realized, currency, mode)
+        round_ = position.round
+        if position.earns_on_collection:
+            payable = round_(position.realized)
             forfeited = held = ZERO
         else:
             amount = invoice.amount
             net = amount - invoice.credited
             written_off = invoice.written_off
+            paid = invoice.paid
             on_advance = net
-            if plan.clawback.on_write_off:
+            if position.claws_back_write_off:
                 on_advance -= written_off
             if position.past_due:
-                on_advance -= net - invoice.paid - written_off
-            payable = round_money(
-                (position.on_advance * on_advance + position.on_cash * invoice.paid) / amount,
-                currency,
-                mode,
-            )
-            forfeited = round_money(position.on_write_off * written_off / amount, currency, mode)
-            total = round_money(position.commission * net / amount, currency, mode)
-            held = total - payable - forfeited
+                on_advance -= net - paid - written_off
+            payable = round_((position.on_advance * on_advance + position.on_cash * paid) / amount)
+            forfeited = round_(position.on_write_off * written_off / amount)
+            held = round_(position.commission * net / amount) - payable - forfeited
         line_amount = payable - position.payable
         held_change = held - position.held
         position.payable, position.forfeited, position.held = payable, forfeited, held
         if line_amount or held_change:
-            totals = self._totals(position.rep, currency, day)
+            totals = self._totals(position.rep, invoice.currency, day)
             totals.held_change += held_change
             if line_amount:
                 totals.gross += line_amount
                 totals.lines.append(
                     LedgerLine(
-                        rep=position.rep,
-                        currency=currency,
-                        date=day,
-                        kind=kind,
-                        amount=line_amount,
-                        event=event_id,
-                        invoice=invoice.id,
+                        position.rep, invoice.currency, day, kind, line_amount, event_id, invoice.id
                     )
                 )
 

@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from functools import cache
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,11 +27,12 @@ LineKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerLine:
+class LedgerLine(NamedTuple):
     """One payable amount for a rep, traceable to the event and invoice that caused it.
 
-    ``event`` is ``None`` only for ``past_due`` lines, which the calendar causes.
+    ``event`` is ``None`` only for lines the calendar causes (``past_due``) or that sum
+    other events (``prior_period_adjustment``). An immutable tuple: the engine makes one
+    per posting, so it must be cheap.
     """
 
     rep: str
@@ -52,6 +54,7 @@ class PeriodTotals:
     lines: list[LedgerLine] = field(default_factory=list)
 
 
+@cache
 def period_of(day: dt.date) -> str:
     """The pay period (a calendar month) containing ``day``, as ``YYYY-MM``."""
     return f"{day.year:04d}-{day.month:02d}"

@@ -1,14 +1,16 @@
 """Decimal helpers: reading amounts from text, and the one place that rounds.
 
 Money is :class:`~decimal.Decimal` end to end. Amounts are read from their
-text (``"10.00"``), never through ``float``; :func:`round_money` is the only
-function in the library that rounds an amount to a currency's minor unit.
+text (``"10.00"``), never through ``float``; :func:`round_money` (and
+:func:`rounder`, the same rounding bound to a currency for hot loops) is the
+only rounding of an amount to a currency's minor unit in the library.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from functools import cache
+from functools import cache, partial
 from typing import Literal
 
 from .currencies import minor_units
@@ -79,6 +81,16 @@ def round_money(value: Decimal, currency: str, mode: RoundingMode = "half_up") -
     Decimal('1235')
     """
     return value.quantize(quantum(currency), rounding=_MODES[mode])
+
+
+@cache
+def rounder(currency: str, mode: RoundingMode = "half_up") -> Callable[[Decimal], Decimal]:
+    """:func:`round_money` fixed to one currency and mode, for the engine's per-event path.
+
+    >>> rounder("USD", "half_even")(Decimal("0.125"))
+    Decimal('0.12')
+    """
+    return partial(Decimal.quantize, exp=quantum(currency), rounding=_MODES[mode])
 
 
 def is_whole_minor_units(value: Decimal, currency: str) -> bool:

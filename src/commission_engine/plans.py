@@ -180,7 +180,7 @@ class PlanBook(BaseModel):
     assignments: tuple[Assignment, ...] = ()
 
     _by_id: dict[str, Plan] = PrivateAttr(default_factory=dict)
-    _schedule: dict[str, tuple[list[dt.date], list[Plan]]] = PrivateAttr(default_factory=dict)
+    _schedule: Schedule = PrivateAttr()
 
     @model_validator(mode="after")
     def _consistent(self) -> PlanBook:
@@ -207,13 +207,7 @@ class PlanBook(BaseModel):
     def model_post_init(self, context: Any, /) -> None:
         # Index once, so the per-event lookup is a dict hit and a bisect.
         self._by_id.update({plan.id: plan for plan in self.plans})
-        if not self.assignments:
-            self._schedule[ANY_REP] = ([dt.date.min], [self.plans[0]])
-            return
-        for assignment in sorted(self.assignments, key=lambda a: (a.rep, a.from_)):
-            dates, plans = self._schedule.setdefault(assignment.rep, ([], []))
-            dates.append(assignment.from_)
-            plans.append(self._by_id[assignment.plan])
+        self._schedule = Schedule(self.assignments, self._by_id, self.plans[0])
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with id ``plan_id``."""
@@ -229,7 +223,32 @@ class PlanBook(BaseModel):
 
     def plan_for(self, rep: str, on: dt.date) -> Plan | None:
         """The plan ``rep`` is on at date ``on``, or ``None`` when no plan is in force."""
-        schedule = self._schedule.get(rep) or self._schedule.get(ANY_REP)
+        return self._schedule.plan_for(rep, on)
+
+    def schedule(self) -> Schedule:
+        """The assignment index behind :meth:`plan_for`, for callers that look up per event."""
+        return self._schedule
+
+
+class Schedule:
+    """Which plan each rep is on when: per rep, assignment start dates and their plans."""
+
+    __slots__ = ("_by_rep",)
+
+    def __init__(
+        self, assignments: tuple[Assignment, ...], plans: dict[str, Plan], only: Plan
+    ) -> None:
+        self._by_rep: dict[str, tuple[list[dt.date], list[Plan]]] = {}
+        if not assignments:
+            self._by_rep[ANY_REP] = ([dt.date.min], [only])
+        for assignment in sorted(assignments, key=lambda a: (a.rep, a.from_)):
+            dates, in_force = self._by_rep.setdefault(assignment.rep, ([], []))
+            dates.append(assignment.from_)
+            in_force.append(plans[assignment.plan])
+
+    def plan_for(self, rep: str, on: dt.date) -> Plan | None:
+        """The plan ``rep`` is on at date ``on``, or ``None`` when no plan is in force."""
+        schedule = self._by_rep.get(rep) or self._by_rep.get(ANY_REP)
         if schedule is None:
             return None
         dates, plans = schedule

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache
 
 from .money import ZERO
 from .plans import Plan, QuotaPeriod
 
 
+@cache
 def quota_period_of(day: dt.date, period: QuotaPeriod) -> str:
     """The quota period containing ``day``: ``2026-02``, ``2026-Q1`` or ``2026``.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from .errors import StateError
 from .events import BaseEvent
 from .ledger import LedgerLine, PeriodTotals
-from .money import ONE, ZERO
+from .money import ONE, ZERO, rounder
 from .plans import Plan, PlanBook
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -41,17 +42,25 @@ class Position:
     payable: Decimal = ZERO  # rounded targets as last posted
     forfeited: Decimal = ZERO
     held: Decimal = ZERO
-    # C*a, C*(1-a) and C*(a*w + 1 - a): the per-event arithmetic, precomputed once.
+    # C*a, C*(1-a) and C*(a*w + 1 - a), the rounding and the plan's terms the per-event
+    # arithmetic needs, precomputed once per position.
     on_advance: Decimal = field(init=False)
     on_cash: Decimal = field(init=False)
     on_write_off: Decimal = field(init=False)
+    earns_on_collection: bool = field(init=False)
+    claws_back_write_off: bool = field(init=False)
+    round: Callable[[Decimal], Decimal] = field(init=False)
 
     def __post_init__(self) -> None:
-        advance = self.plan.advance
-        written_off_share = advance if self.plan.clawback.on_write_off else ZERO
+        plan = self.plan
+        advance = plan.advance
+        self.claws_back_write_off = plan.clawback.on_write_off
+        written_off_share = advance if self.claws_back_write_off else ZERO
         self.on_advance = self.commission * advance
         self.on_cash = self.commission * (ONE - advance)
         self.on_write_off = self.commission * (written_off_share + ONE - advance)
+        self.earns_on_collection = plan.earn_on == "collection"
+        self.round = rounder(plan.currency, plan.rounding)
 
 
 @dataclass(slots=True)
