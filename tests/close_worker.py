@@ -1,0 +1,42 @@
+"""A close run in a child process, so that a test can kill it at any point."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from commission_engine import Plan, PlanBook
+from commission_engine.closing import close
+from commission_engine.store import Ledger
+
+
+def events(invoices: int) -> list[dict[str, str]]:
+    stream = []
+    for n in range(invoices):
+        day = f"2026-{1 + n % 2:02d}-{1 + n % 28:02d}"
+        stream.append(
+            {
+                "type": "invoice",
+                "id": f"i{n}",
+                "date": day,
+                "invoice": f"I{n}",
+                "rep": f"r{n % 7}",
+                "amount": f"{100 + n}.00",
+            }
+        )
+        stream.append(
+            {"type": "payment", "id": f"p{n}", "date": day, "invoice": f"I{n}", "amount": "50.00"}
+        )
+    return stream
+
+
+PLANS = PlanBook(plans=[Plan(id="p", currency="USD", level=2, rate="0.1")])
+
+if __name__ == "__main__":
+    ledger, period, invoices = Ledger(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    hold = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0  # seconds to keep the ledger held
+    with ledger.closing() as (previous, record):
+        print("started", flush=True)
+        time.sleep(hold)
+        record(close(PLANS, events(invoices), period, previous)[0])
+    print("closed", flush=True)
