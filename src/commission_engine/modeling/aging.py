@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
@@ -130,10 +130,10 @@ class Aging:
 
     as_of: dt.date
     reps: tuple[RepAging, ...]
-    items: tuple[OpenItem, ...]
-    dso: tuple[PeriodDso, ...]
-    rejected: tuple[Rejection, ...]
-    pending: int
+    items: tuple[OpenItem, ...] = field(repr=False)
+    dso: tuple[PeriodDso, ...] = field(repr=False)
+    rejected: tuple[Rejection, ...] = field(repr=False)
+    pending: int = 0
 
     def rep(self, rep: str, currency: str | None = None) -> RepAging:
         """The aging of ``rep`` (in ``currency``, when the rep is paid in more than one)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -67,8 +67,8 @@ class PlanOutcome:
     collected: Decimal
     cost_share: Decimal | None
     weighted_days: Decimal | None
-    periods: tuple[PeriodFigures, ...]
-    result: Result
+    periods: tuple[PeriodFigures, ...] = field(repr=False)
+    result: Result = field(repr=False)
 
     @property
     def rejected(self) -> tuple[Rejection, ...]:

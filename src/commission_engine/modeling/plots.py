@@ -60,10 +60,13 @@ def plot_aging(aging: Aging, ax: Axes | None = None) -> Axes:
     ax = _axes(ax)
     several = len({row.currency for row in aging.reps}) > 1
     labels = [f"{row.rep} ({row.currency})" if several else row.rep for row in aging.reps]
+    # From green (current) to red (over 90 days), so the eye goes to what is late.
+    shades = require("matplotlib", "a plot").colormaps["RdYlGn_r"]
     left = [0.0] * len(aging.reps)
-    for bucket in BUCKETS:
+    for index, bucket in enumerate(BUCKETS):
         widths = [float(row.buckets()[bucket]) for row in aging.reps]
-        ax.barh(labels, widths, left=left, label=bucket)
+        colour = shades(0.1 + 0.8 * index / (len(BUCKETS) - 1))
+        ax.barh(labels, widths, left=left, label=bucket, color=colour)
         left = [start + width for start, width in zip(left, widths, strict=True)]
     ax.invert_yaxis()  # reps read top to bottom, as in the table
     ax.set_xlabel("open receivables")
