@@ -23,6 +23,7 @@ machine and the load average, to ``benchmarks/out/results.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import gc
@@ -72,28 +73,40 @@ def _records(fmt: str, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     return _jsonl_records(path) if fmt == "jsonl" else _csv_records(path)
 
 
-class GcTimer:
-    """Seconds spent in the cyclic garbage collector while it is installed."""
+class Phases:
+    """Wall, CPU and cyclic-GC seconds of each named phase of a child's work.
+
+    The machine is shared, so CPU time is kept beside wall time: it moves less when other
+    processes compete for the cores. GC time shows how much of a phase the collector takes.
+    """
 
     def __init__(self) -> None:
-        self.seconds = 0.0
-        self.collections = 0
-        self._started = 0.0
-        gc.callbacks.append(self._callback)
+        self.figures: dict[str, Any] = {}
+        self._gc = 0.0
+        self._gc_started = 0.0
+        gc.callbacks.append(self._collector)
 
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
+    def _collector(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
-            self._started = time.perf_counter()
+            self._gc_started = time.perf_counter()
         else:
-            self.seconds += time.perf_counter() - self._started
-            self.collections += 1
+            self._gc += time.perf_counter() - self._gc_started
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        wall, cpu, collected = time.perf_counter(), time.process_time(), self._gc
+        yield
+        self.figures[name] = time.perf_counter() - wall
+        self.figures[f"{name}_cpu"] = time.process_time() - cpu
+        self.figures[f"{name}_gc"] = self._gc - collected
 
 
 def child_parse(fmt: str, path: Path) -> dict[str, Any]:
     """The bare parse: every record read and parsed, nothing kept."""
-    started = time.perf_counter()
-    count = sum(1 for _ in _records(fmt, path))
-    return {"records": count, "parse": time.perf_counter() - started}
+    phases = Phases()
+    with phases.phase("parse"):
+        phases.figures["records"] = sum(1 for _ in _records(fmt, path))
+    return phases.figures
 
 
 def child_pipeline(fmt: str, folder: Path, engine: bool) -> dict[str, Any]:
@@ -104,35 +117,26 @@ def child_pipeline(fmt: str, folder: Path, engine: bool) -> dict[str, Any]:
 
     plans = PlanBook.model_validate(yaml.safe_load((folder / "plans.yaml").read_text()))
     path = folder / EXTENSIONS[fmt]
-    collector = GcTimer()
-    figures: dict[str, Any] = {}
-
-    started = time.perf_counter()
-    records = list(_records(fmt, path))
-    figures["parse_kept"] = time.perf_counter() - started
-
-    gc_before = collector.seconds
-    started = time.perf_counter()
-    if fmt == "csv":  # an empty cell is a field not given (FORMATS.md)
-        events = [
-            parse_event({k: v for k, v in record.items() if v != ""}, line)
-            for line, record in records
-        ]
-    else:
-        events = [parse_event(record, line) for line, record in records]
-    figures["validate"] = time.perf_counter() - started
-    figures["validate_gc"] = collector.seconds - gc_before
+    phases = Phases()
+    figures = phases.figures
+    with phases.phase("parse_kept"):
+        records = list(_records(fmt, path))
+    with phases.phase("validate"):
+        if fmt == "csv":  # an empty cell is a field not given (FORMATS.md)
+            events = [
+                parse_event({k: v for k, v in record.items() if v != ""}, line)
+                for line, record in records
+            ]
+        else:
+            events = [parse_event(record, line) for line, record in records]
     figures["events"] = len(events)
     del records
     gc.collect()
     if not engine:
         return figures
 
-    gc_before = collector.seconds
-    started = time.perf_counter()
-    result = compute(plans, events)
-    figures["engine"] = time.perf_counter() - started
-    figures["engine_gc"] = collector.seconds - gc_before
+    with phases.phase("engine"):
+        result = compute(plans, events)
     figures["statements"] = len(result.statements)
     figures["lines"] = sum(len(s.lines) for s in result.statements)
     figures["rejected"] = len(result.rejected)
@@ -342,15 +346,16 @@ def report(rows: list[dict[str, Any]], host: dict[str, Any]) -> str:
     lines = [
         f"Machine: {host['cpu']}, {host['cores']} cores, {host['memory_gb']} GB, "
         f"Python {host['python']}, {host['platform']}, {host['date']}.",
-        f"Code: {host['code']}.",
+        f"Code: {host['code']}. CLI start-up (payouts --help): "
+        f"{host['cli_startup']['wall'] if 'cli_startup' in host else 0:.2f} s.",
         f"Load average before each size: {loads}. Times in seconds, best of {host['repeat']} "
         f"runs under {REPEAT_BELOW:,} events, one run above; RSS is each child's peak; "
         "ratios are to the bare parse.",
         "",
         "| events | reps | format | file MB | parse | validate | engine | CLI end to end "
-        "| CLI events/s | engine events/s | engine / parse | CLI / parse "
+        "| CLI CPU | CLI events/s | engine events/s | engine / parse | CLI / parse "
         "| RSS engine MB | RSS CLI MB |",
-        "|" + "---:|" * 14,
+        "|" + "---:|" * 15,
     ]
     for row in rows:
         engine = row["engine"]
@@ -360,7 +365,8 @@ def report(rows: list[dict[str, Any]], host: dict[str, Any]) -> str:
             lines.append(
                 f"| {row['events']:,} | {row['reps']:,} | {fmt} | {figures['file_mb']:.1f} "
                 f"| {parse:.2f} | {figures['validate']['validate']:.2f} | {engine['engine']:.2f} "
-                f"| {_s(cli)} | {_rate(row['events'], cli)} "
+                f"| {_s(cli)} | {_s(figures['cli']['cpu'] if figures['cli'] else None)} "
+                f"| {_rate(row['events'], cli)} "
                 f"| {_rate(row['events'], engine['engine'])} "
                 f"| {_x(engine['engine'] / parse)} | {_x(cli / parse if cli else None)} "
                 f"| {engine['rss_mb']:,.0f} "
@@ -451,6 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     host = {**machine(), "repeat": args.repeat}
+    if payouts_available():  # start-up and imports, the fixed cost in every CLI figure
+        host["cli_startup"] = best(3, [*cli_command(), "payouts", "--help"], Path(os.devnull))
     if not payouts_available():
         print("commission-engine payouts is not available: CLI column pending", file=sys.stderr)
     rows = [
