@@ -74,7 +74,7 @@ def _records(fmt: str, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 class Phases:
-    """Wall, CPU and cyclic-GC seconds of each named phase of a child's work.
+    """Wall, CPU and cyclic-GC seconds of each named phase of a child's work, and RSS after it.
 
     The machine is shared, so CPU time is kept beside wall time: it moves less when other
     processes compete for the cores. GC time shows how much of a phase the collector takes.
@@ -99,6 +99,16 @@ class Phases:
         self.figures[name] = time.perf_counter() - wall
         self.figures[f"{name}_cpu"] = time.process_time() - cpu
         self.figures[f"{name}_gc"] = self._gc - collected
+        self.figures[f"{name}_rss_mb"] = _current_rss_mb()
+
+
+def _current_rss_mb() -> float:
+    """Resident memory now (not the peak), from /proc; 0 where there is no /proc."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def child_parse(fmt: str, path: Path) -> dict[str, Any]:
