@@ -8,4 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-COMMANDS: tuple[ModuleType, ...] = ()
+from . import payouts
+
+COMMANDS: tuple[ModuleType, ...] = (payouts,)

@@ -1,0 +1,153 @@
+"""``commission-engine payouts PLAN_FILE EVENT_FILE``: statements from a plan file and events.
+
+Exit status (FORMATS.md): 0 when every event was applied, or with ``--lenient``;
+1 when an event was rejected in strict mode (the default); 2 for a bad plan
+file, a missing, unreadable or malformed file, or bad usage. Messages go to
+stderr; stdout carries only the statements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from ..api import Result, compute
+from ..errors import CommissionEngineError, RejectedEventError
+from ..files import read_events, read_plans
+from ..render import is_locale, statements_of, write_csv, write_json, write_table
+
+PROG = "commission-engine payouts"
+#: On a terminal, how often reading a long event file says how far it got.
+PROGRESS_EVERY = 100_000
+
+T = TypeVar("T")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``payouts`` subcommand."""
+    parser = subparsers.add_parser(
+        "payouts",
+        help="compute per-rep, per-period statements from a plan file and an event file",
+        description="Compute per-rep, per-period commission statements. PLAN_FILE is YAML "
+        "(.yaml, .yml) or JSON (.json); EVENT_FILE is JSON Lines (.jsonl, .ndjson) or CSV "
+        "(.csv). Exit status: 0 all events applied (or --lenient), 1 an event rejected, "
+        "2 a bad plan file, an unreadable file or bad usage.",
+    )
+    parser.add_argument("plan_file", metavar="PLAN_FILE", type=Path)
+    parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
+    parser.add_argument(
+        "--through",
+        metavar="YYYY-MM-DD",
+        type=_date,
+        help="last day to compute (default: the latest event date)",
+    )
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="default: table"
+    )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="apply every valid event and list the rejected ones (default: stop at the first)",
+    )
+    parser.add_argument(
+        "--locale",
+        default="en_US",
+        type=_locale,
+        help="how the table writes money, e.g. de_DE (default: en_US)",
+    )
+    parser.add_argument(
+        "--rep", help="only this rep's statements (the table then lists each one's lines)"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute and print the statements; returns the exit status."""
+    try:
+        result = _compute(args)
+    except RejectedEventError as error:
+        _say(
+            f"{args.event_file}: {error.rejection.message}\n"
+            "Nothing was computed: an event was rejected. Correct it, or give --lenient to "
+            "apply every other event and list all rejected ones."
+        )
+        return 1
+    except CommissionEngineError as error:  # a bad or unreadable file (FileError) above all
+        _say(str(error))
+        return 2
+    if args.rep is not None and not statements_of(result, args.rep):
+        reps = sorted({statement.rep for statement in result.statements})
+        _say(f"no statements for rep {args.rep}; reps with statements: {', '.join(reps) or 'none'}")
+    if args.format == "csv":
+        for rejection in result.rejected:
+            _say(f"{args.event_file}: {rejection.message}")
+    return _write(result, args)
+
+
+def _compute(args: argparse.Namespace) -> Result:
+    plans = read_plans(args.plan_file)
+    events = read_events(args.event_file)
+    if not sys.stderr.isatty():
+        return compute(plans, events, through=args.through, strict=not args.lenient)
+    try:
+        events = _progress(events, args.event_file.name, sys.stderr)
+        return compute(plans, events, through=args.through, strict=not args.lenient)
+    finally:
+        sys.stderr.write("\r\033[K")  # clear the progress line before anything else is said
+        sys.stderr.flush()
+
+
+def _write(result: Result, args: argparse.Namespace) -> int:
+    try:
+        if args.format == "json":
+            write_json(result, sys.stdout, args.rep)
+        elif args.format == "csv":
+            write_csv(result, sys.stdout, args.rep)
+        else:
+            write_table(result, sys.stdout, args.locale, args.rep)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 2
+    except OSError as error:
+        _say(f"cannot write the statements: {error.strerror or error}")
+        return 2
+    return 0
+
+
+def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:
+    """``events`` unchanged, saying on ``terminal`` every so often how many were read."""
+    count = 0
+    for count, event in enumerate(events, 1):
+        if not count % PROGRESS_EVERY:
+            terminal.write(f"\r{name}: {count:,} events read")
+            terminal.flush()
+        yield event
+    terminal.write(f"\r{name}: {count:,} events read; computing statements")
+    terminal.flush()
+
+
+def _say(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _date(text: str) -> dt.date:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a calendar date") from None
+    raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD")
+
+
+def _locale(name: str) -> str:
+    if not is_locale(name):
+        raise argparse.ArgumentTypeError(f"unknown locale '{name}' (try en_US, de_DE, fr_FR)")
+    return name

@@ -1,0 +1,215 @@
+"""Event files (FORMATS.md): JSON Lines or CSV, by extension, streamed line by line.
+
+:func:`read_events` yields one :class:`~commission_engine.events.Event` or
+:class:`~commission_engine.errors.Rejection` per record, with its 1-based line
+in the file, so :func:`~commission_engine.compute` can take a file of any
+length without it ever being held as text. A line that cannot even be read
+(not JSON, not UTF-8, more cells than the header) is a rejection like any
+other: it is reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..errors import Rejection
+from ..events import (
+    Adjustment,
+    CreditNote,
+    Event,
+    Invoice,
+    Payment,
+    PaymentReversal,
+    WriteOff,
+    parse_event,
+)
+from .errors import FileError
+
+Read = Iterator[Event | Rejection]
+
+#: Every field some event type has: the columns a CSV header may name.
+COLUMNS = tuple(
+    dict.fromkeys(
+        name
+        for kind in (Invoice, CreditNote, Payment, PaymentReversal, WriteOff, Adjustment)
+        for name in ("type", *kind.model_fields)
+        if name != "line"
+    )
+)
+_REQUIRED_COLUMNS = ("type", "id", "date")
+
+
+def read_events(path: Path) -> Read:
+    """Stream the events of the JSON Lines (``.jsonl``, ``.ndjson``) or CSV file at ``path``.
+
+    The file is opened (and a CSV header checked) now, so a missing file or a
+    bad header raises :class:`FileError` at once; lines are read as the result
+    is iterated. A CSV cell's surrounding spaces are dropped, and an empty cell
+    (or a JSON ``null``) is the same as a field not given.
+    """
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise FileError(
+            f"{path}: an event file must end in {', '.join(_READERS)} (JSON Lines or CSV); "
+            f"got '{path.suffix or 'no extension'}'"
+        )
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        raise FileError(f"cannot read event file {path}: {error.strerror or error}") from None
+    try:
+        return reader(stream, path)
+    except BaseException:
+        stream.close()
+        raise
+
+
+# JSON Lines ------------------------------------------------------------------------------
+
+_ID = re.compile(rb'"id"\s*:\s*"([^"\\]{1,200})"')
+
+
+class _WrittenTwice(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):  # json keeps the last; an amount written twice is ambiguous
+        raise _WrittenTwice(
+            next(key for key, n in Counter(key for key, _ in pairs).items() if n > 1)
+        )
+    return found
+
+
+#: One decoder for every line: ``json.loads`` with options would build a new one each time.
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=_object)
+
+
+def _json_lines(stream: BinaryIO, path: Path) -> Read:
+    with stream:
+        for number, raw in enumerate(stream, 1):
+            try:
+                text = raw.decode()
+                record = _DECODER.decode(text.lstrip("\ufeff") if number == 1 else text)
+            except _WrittenTwice as twice:
+                yield _unreadable(raw, number, twice.key, f"'{twice.key}' is written twice")
+                continue
+            except UnicodeDecodeError as error:
+                yield _unreadable(raw, number, None, f"not UTF-8 text: {error.reason}")
+                continue
+            except json.JSONDecodeError as error:
+                if not raw.strip():
+                    continue  # a blank line: skipped, but counted
+                cut_off = error.pos >= len(error.doc.rstrip())
+                at = "end of line" if cut_off else f"column {error.colno}"
+                reason = f"not valid JSON: {error.msg} (at {at})"
+                yield _unreadable(raw, number, None, reason)
+                continue
+            if not isinstance(record, dict):
+                yield _unreadable(raw, number, None, "not a JSON object ({...})")
+            elif None in record.values():
+                yield parse_event({k: v for k, v in record.items() if v is not None}, number)
+            else:
+                yield parse_event(record, number)
+
+
+def _unreadable(raw: bytes, line: int, field: str | None, reason: str) -> Rejection:
+    found = _ID.search(raw)
+    event = found.group(1).decode("utf-8", "replace") if found else None
+    return Rejection(event=event, line=line, field=field, reason=reason)
+
+
+# CSV -------------------------------------------------------------------------------------
+
+
+def _csv(stream: BinaryIO, path: Path) -> Read:
+    undecodable: set[int] = set()
+    rows = csv.reader(_text_lines(stream, undecodable))
+    try:
+        first_row = next(rows, None)
+    except csv.Error as error:
+        raise FileError(f"{path}, line 1: cannot read the CSV header: {error}") from None
+    if first_row is None:  # an empty file: no events
+        stream.close()
+        return iter(())
+    header = [name.strip() for name in first_row]
+    _check_header(path, header, undecodable)
+    return _csv_rows(stream, path, rows, header, undecodable)
+
+
+def _text_lines(stream: BinaryIO, undecodable: set[int]) -> Iterator[str]:
+    """The file's lines as text; a line that is not UTF-8 is noted, and read with U+FFFD."""
+    for number, raw in enumerate(stream, 1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            undecodable.add(number)
+            yield raw.decode("utf-8", "replace")
+
+
+def _check_header(path: Path, header: list[str], undecodable: set[int]) -> None:
+    unknown = [name for name in header if name not in COLUMNS]
+    missing = [name for name in _REQUIRED_COLUMNS if name not in header]
+    twice = sorted({name for name in header if header.count(name) > 1})
+    problem = (
+        "it is blank; the first line must name the columns"
+        if not header
+        else "it is not UTF-8 text"
+        if undecodable
+        else f"unknown column '{unknown[0]}'; columns are {', '.join(COLUMNS)}"
+        if unknown
+        else f"column '{missing[0]}' is missing"
+        if missing
+        else f"column '{twice[0]}' appears twice"
+        if twice
+        else None
+    )
+    if problem is not None:
+        raise FileError(f"{path}, line 1 (the header): {problem}")
+
+
+def _csv_rows(
+    stream: BinaryIO, path: Path, rows: Any, header: list[str], undecodable: set[int]
+) -> Read:
+    width = len(header)
+    with stream:
+        while True:
+            first = rows.line_num + 1  # a quoted cell may span lines; report where the row starts
+            try:
+                row = next(rows, None)
+            except csv.Error as error:
+                raise FileError(f"{path}, line {first}: cannot read CSV: {error}") from None
+            if row is None:
+                return
+            if not row:
+                continue  # a blank line
+            record = {name: cell.strip() for name, cell in zip(header, row, strict=False) if cell}
+            if len(row) > width:
+                reason = f"the row has {len(row)} cells but the header names {width} columns"
+                yield _bad_row(record, first, reason)
+            elif undecodable and not undecodable.isdisjoint(range(first, rows.line_num + 1)):
+                yield _bad_row(record, first, "not UTF-8 text")
+            elif "" in record.values():
+                yield parse_event({k: v for k, v in record.items() if v}, first)
+            else:
+                yield parse_event(record, first)
+
+
+def _bad_row(record: dict[str, str], line: int, reason: str) -> Rejection:
+    return Rejection(event=record.get("id") or None, line=line, field=None, reason=reason)
+
+
+_READERS: dict[str, Callable[[BinaryIO, Path], Read]] = {
+    ".jsonl": _json_lines,
+    ".ndjson": _json_lines,
+    ".csv": _csv,
+}

@@ -1,0 +1,321 @@
+"""Plan files (FORMATS.md): YAML or JSON, by extension, validated into a :class:`PlanBook`.
+
+Numbers are read from their text as :class:`~decimal.Decimal` (``rate: 0.10``
+is ``Decimal('0.10')``), never through ``float``. YAML is read with the YAML 1.2
+core schema's plain scalars: only ``true``/``false`` are booleans and ``030`` is
+thirty, so a rep called ``no`` or a term written with a leading zero means what
+it says. Every problem is reported with its key path (``plans[1].clawback``)
+and, for YAML, its line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from collections import Counter
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from ..plans import PlanBook
+from .errors import FileError, PlanFileError, Problem
+
+PLAN_SUFFIXES = (".yaml", ".yml", ".json")
+
+#: A place in the parsed file: keys and list indexes from the top.
+Loc = tuple[str | int, ...]
+
+
+def read_plans(path: Path) -> PlanBook:
+    """Read and validate the plan file at ``path``.
+
+    Raises :class:`PlanFileError` listing every problem (key, place, what is
+    allowed), or :class:`FileError` when the file cannot be read at all.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in PLAN_SUFFIXES:
+        raise FileError(
+            f"{path}: a plan file must end in {', '.join(PLAN_SUFFIXES)} (YAML or JSON); "
+            f"got '{suffix or 'no extension'}'"
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise FileError(f"cannot read plan file {path}: {error.strerror or error}") from None
+    data, lines = _load_json(path, text) if suffix == ".json" else _load_yaml(path, text)
+    if data is None:
+        raise PlanFileError(path, [Problem(None, "", "the file is empty; it needs a 'plans' list")])
+    unknown = list(_unknown_plans(data, lines))
+    if unknown:  # checked here: PlanBook indexes assignments before it validates them
+        raise PlanFileError(path, unknown)
+    try:
+        return PlanBook.model_validate(data)
+    except ValidationError as error:
+        raise PlanFileError(path, _problems(error, lines)) from None
+
+
+def _unknown_plans(data: Any, lines: Mapping[Loc, int]) -> typing.Iterator[Problem]:
+    """An assignment naming a plan the file does not define."""
+    if not isinstance(data, dict):
+        return
+    plans, assignments = data.get("plans"), data.get("assignments")
+    if not isinstance(plans, list) or not isinstance(assignments, list):
+        return
+    ids = [plan.get("id") for plan in plans if isinstance(plan, dict)]
+    for index, assignment in enumerate(assignments):
+        if isinstance(assignment, dict) and assignment.get("plan") not in ids:
+            loc: Loc = ("assignments", index, "plan")
+            known = ", ".join(str(i) for i in ids)
+            reason = f"unknown plan {_shown(assignment.get('plan'))}; plans are {known}"
+            yield Problem(_line(loc, lines), _path(loc), reason)
+
+
+# JSON ------------------------------------------------------------------------------------
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers the keys written twice in it (``json`` keeps the last)."""
+
+    twice: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    found = _Object(pairs)
+    if len(found) != len(pairs):
+        found.twice = tuple(key for key, n in Counter(key for key, _ in pairs).items() if n > 1)
+    return found
+
+
+def _load_json(path: Path, text: str) -> tuple[Any, dict[Loc, int]]:
+    if not text.strip():
+        return None, {}
+    try:
+        data = json.loads(
+            text, parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=_object
+        )
+    except json.JSONDecodeError as error:
+        problem = Problem(error.lineno, "", f"not valid JSON: {error.msg} (column {error.colno})")
+        raise PlanFileError(path, [problem]) from None
+    twice = list(_written_twice(data, ()))
+    if twice:
+        raise PlanFileError(path, twice)
+    return data, {}
+
+
+def _written_twice(data: Any, loc: Loc) -> typing.Iterator[Problem]:
+    if isinstance(data, _Object):
+        for key in data.twice:
+            yield Problem(None, _path(loc), f"key '{key}' is written twice")
+        for key, value in data.items():
+            yield from _written_twice(value, (*loc, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _written_twice(value, (*loc, index))
+
+
+# YAML ------------------------------------------------------------------------------------
+
+_CORE = "tag:yaml.org,2002:"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2 core-schema plain scalars and Decimal numbers."""
+
+
+_Loader.yaml_implicit_resolvers = {}  # none of YAML 1.1's: only those added below
+
+for _tag, _pattern, _first in (
+    ("null", r"~|null|Null|NULL", "~nN"),
+    ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("int", r"[-+]?[0-9]+", "-+0123456789"),
+    ("float", r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?", "-+.0123456789"),
+    ("float", r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)", "-+."),
+    ("merge", r"<<", "<"),
+):
+    _Loader.add_implicit_resolver(_CORE + _tag, re.compile(f"^(?:{_pattern})$"), [*_first])
+_Loader.add_implicit_resolver(_CORE + "null", re.compile("^$"), [""])  # "key:" with no value
+
+
+def _number(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
+    text = str(loader.construct_scalar(node)).lower().replace(".inf", "Infinity")
+    return Decimal(text.replace(".nan", "NaN"))
+
+
+def _whole(loader: _Loader, node: yaml.ScalarNode) -> int:
+    # Plain decimal digits: YAML 1.1's octal (030) and base-60 (1:30) readings are not wanted.
+    return int(str(loader.construct_scalar(node)))
+
+
+_Loader.add_constructor(_CORE + "float", _number)
+_Loader.add_constructor(_CORE + "int", _whole)
+
+
+def _load_yaml(path: Path, text: str) -> tuple[Any, dict[Loc, int]]:
+    loader = _Loader(text)
+    lines: dict[Loc, int] = {}
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else _build(loader, node, (), lines, set())
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = None if mark is None else mark.line + 1
+        raise PlanFileError(path, [Problem(line, "", f"not valid YAML: {error.problem}")]) from None
+    except yaml.YAMLError as error:
+        raise PlanFileError(path, [Problem(None, "", f"not valid YAML: {error}")]) from None
+    except _Malformed as error:
+        raise PlanFileError(path, [error.problem]) from None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+class _Malformed(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _build(
+    loader: _Loader, node: yaml.Node, loc: Loc, lines: dict[Loc, int], open_: set[int]
+) -> Any:
+    """Construct ``node`` as plain dicts, lists and scalars, noting the line of every place."""
+    line = node.start_mark.line + 1
+    lines.setdefault(loc, line)
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_object(node)
+    if id(node) in open_:
+        raise _Malformed(Problem(line, _path(loc), "an alias refers to itself"))
+    if node.tag not in (_CORE + "map", _CORE + "seq"):
+        raise _Malformed(Problem(line, _path(loc), f"unsupported tag {node.tag}"))
+    open_.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        items = [_build(loader, item, (*loc, i), lines, open_) for i, item in enumerate(node.value)]
+        open_.discard(id(node))
+        return items
+    assert isinstance(node, yaml.MappingNode)
+    written = sum(1 for key_node, _ in node.value if key_node.tag != _CORE + "merge")
+    loader.flatten_mapping(node)  # "<<: *shared" puts the shared pairs first, to be overridden
+    inherited = len(node.value) - written
+    mapping: dict[Any, Any] = {}
+    explicit: set[Any] = set()
+    for index, (key_node, value_node) in enumerate(node.value):
+        key_line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _Malformed(Problem(key_line, _path(loc), "a key must be a plain name"))
+        key = loader.construct_object(key_node)
+        if index >= inherited and key in explicit:
+            first = lines[(*loc, key)]
+            problem = f"key '{key}' is written twice (first on line {first})"
+            raise _Malformed(Problem(key_line, _path(loc), problem))
+        if index >= inherited:
+            explicit.add(key)
+        lines[(*loc, key)] = key_line
+        mapping[key] = _build(loader, value_node, (*loc, key), lines, open_)
+    open_.discard(id(node))
+    return mapping
+
+
+# Validation errors as problems -----------------------------------------------------------
+
+#: Terms a plan's level fills in: "missing" only because the level itself is wrong.
+_PRESET_TERMS = frozenset({"earn_on", "advance", "clawback"})
+
+
+def _problems(error: ValidationError, lines: Mapping[Loc, int]) -> list[Problem]:
+    details = error.errors(include_url=False)
+    return sorted(
+        (_problem(detail, lines) for detail in details if not _noise(detail, details)),
+        key=lambda problem: (problem.line or 0, problem.key),
+    )
+
+
+def _noise(detail: ErrorDetails, details: list[ErrorDetails]) -> bool:
+    """True for an error that only follows from another one, and would hide it."""
+    loc = detail["loc"]
+    if detail["type"] == "missing" and loc[-1] in _PRESET_TERMS:
+        return any(other["loc"] == (*loc[:-1], "level") for other in details)
+    if detail["type"] == "too_short":  # a list whose items failed looks empty "after validation"
+        return any(
+            len(other["loc"]) > len(loc) and other["loc"][: len(loc)] == loc for other in details
+        )
+    return False
+
+
+def _problem(detail: ErrorDetails, lines: Mapping[Loc, int]) -> Problem:
+    loc: Loc = tuple(detail["loc"])
+    kind = detail["type"]
+    if kind in ("extra_forbidden", "missing"):
+        parent, key = loc[:-1], loc[-1]
+        allowed = _allowed_keys(parent)
+        if kind == "missing":
+            reason = f"key '{key}' is required " + ("here" if parent else "at the top level")
+            return Problem(_line(parent, lines), _path(parent), reason)
+        reason = f"unknown key '{key}'" + (f"; allowed here: {allowed}" if allowed else "")
+        return Problem(_line(loc, lines), _path(parent), reason)
+    if kind == "too_short":
+        reason = f"needs at least {detail['ctx']['min_length']} entry"
+    elif kind in ("model_type", "dict_type"):
+        expected = f"a mapping of {_allowed_keys(loc)}" if _allowed_keys(loc) else "a mapping"
+        reason = f"{_shown(detail['input'])} is not allowed here: expected {expected}"
+    elif kind in ("value_error", "assertion_error") and "ctx" in detail:
+        reason = str(detail["ctx"]["error"])
+    else:
+        message = detail["msg"].replace("Input should be", "expected")
+        reason = f"{_shown(detail['input'])} is not allowed: {message}"
+    return Problem(_line(loc, lines), _path(loc), reason)
+
+
+def _line(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
+    """The line of ``loc``, or of the nearest enclosing place (not the file as a whole)."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _path(loc: Loc) -> str:
+    """``('plans', 1, 'clawback')`` as ``plans[1].clawback``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return f"'{value}'"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a mapping"
+    return str(value)
+
+
+def _allowed_keys(loc: Loc) -> str:
+    """The keys the model at ``loc`` accepts, as written in a file; ``""`` if not a model."""
+    model: type[BaseModel] | None = PlanBook
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = next((f for name, f in model.model_fields.items() if part in (name, f.alias)), None)
+        model = None if field is None else _model_in(field.annotation)
+    if model is None:
+        return ""
+    return ", ".join(field.alias or name for name, field in model.model_fields.items())
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None

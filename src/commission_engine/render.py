@@ -1,0 +1,190 @@
+"""A :class:`~commission_engine.Result` as text: a table for people, JSON and CSV for scripts.
+
+JSON and CSV write money as :func:`~commission_engine.money.show` does: exactly
+the currency's minor digits, no grouping, no symbol, whatever the locale. The
+table formats money for a locale (``1.234,56 €`` in ``de_DE``) and is for reading.
+Each writer takes ``rep`` to keep only that rep's statements.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, TextIO
+
+from .api import Result
+from .currencies import format_money
+from .ledger import LedgerLine, Statement
+from .money import ZERO, show
+
+#: The money columns of a statement, in the order FORMATS.md writes them.
+MONEY = ("gross", "recovered", "payout", "debt_balance", "held_balance")
+CSV_COLUMNS = ("rep", "period", "currency", *MONEY)
+
+
+def statements_of(result: Result, rep: str | None = None) -> tuple[Statement, ...]:
+    """The result's statements, or only those of ``rep``."""
+    if rep is None:
+        return result.statements
+    return tuple(statement for statement in result.statements if statement.rep == rep)
+
+
+def is_locale(name: str) -> bool:
+    """True when money can be formatted for ``name`` (``en_US``, ``de_DE``, ``fr``)."""
+    try:
+        format_money(ZERO, "USD", name)
+    except Exception:  # babel raises ValueError or UnknownLocaleError, which is neither
+        return False
+    return bool(name.strip())
+
+
+# JSON ------------------------------------------------------------------------------------
+
+
+def document(result: Result, rep: str | None = None) -> dict[str, Any]:
+    """The JSON document of FORMATS.md (``rejected`` entries also name the ``field``)."""
+    return {
+        "through": None if result.through is None else result.through.isoformat(),
+        "statements": [_statement(s) for s in statements_of(result, rep)],
+        "rejected": [
+            {"line": r.line, "event": r.event, "field": r.field, "reason": r.reason}
+            for r in result.rejected
+        ],
+        "pending": result.pending,
+    }
+
+
+def _statement(statement: Statement) -> dict[str, Any]:
+    currency = statement.currency
+    return {
+        "rep": statement.rep,
+        "period": statement.period,
+        "currency": currency,
+        **{name: show(getattr(statement, name), currency) for name in MONEY},
+        "lines": [
+            {
+                "date": line.date.isoformat(),
+                "event": line.event,
+                "invoice": line.invoice,
+                "kind": line.kind,
+                "amount": show(line.amount, currency),
+            }
+            for line in statement.lines
+        ],
+    }
+
+
+def write_json(result: Result, out: TextIO, rep: str | None = None) -> None:
+    """Write :func:`document` as indented JSON, ending with a newline."""
+    json.dump(document(result, rep), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+# CSV -------------------------------------------------------------------------------------
+
+
+def write_csv(result: Result, out: TextIO, rep: str | None = None) -> None:
+    """Write one row per statement under a header row (no lines, no rejections)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in statements_of(result, rep):
+        writer.writerow(
+            [s.rep, s.period, s.currency, *(show(getattr(s, m), s.currency) for m in MONEY)]
+        )
+
+
+# Table -----------------------------------------------------------------------------------
+
+_HEADINGS = (
+    "rep", "period", "currency", "gross", "recovered", "payout", "debt balance", "held balance",
+)  # fmt: skip
+
+
+def write_table(result: Result, out: TextIO, locale: str, rep: str | None = None) -> None:
+    """Write the statements as a table for people, money formatted for ``locale``.
+
+    With ``rep``, each statement is followed by its lines. After the table come
+    the total payout per currency, events not applied (pending, re-delivered)
+    and every rejected event (in lenient mode).
+    """
+    statements = statements_of(result, rep)
+    through = "(no events)" if result.through is None else f"through {result.through}"
+    out.write(f"Commission statements {through}" + (f", rep {rep}" if rep else "") + "\n\n")
+    if not statements:
+        out.write(f"No statements for rep {rep}.\n" if rep else "No statements.\n")
+    else:
+        _write_statements(statements, out, locale, with_lines=rep is not None)
+        totals: dict[str, Decimal] = {}
+        for statement in statements:
+            totals[statement.currency] = totals.get(statement.currency, ZERO) + statement.payout
+        paid = ", ".join(format_money(total, code, locale) for code, total in totals.items())
+        out.write(f"\nTotal payout: {paid}\n")
+    if result.pending:
+        out.write(f"{_count(result.pending)} dated after {result.through} not applied yet.\n")
+    if result.duplicates:
+        out.write(f"{_count(result.duplicates)} delivered twice, applied once.\n")
+    if result.rejected:
+        out.write(f"\nRejected, not applied ({_count(len(result.rejected))}):\n")
+        out.writelines(f"  {rejection.message}\n" for rejection in result.rejected)
+
+
+def _count(events: int) -> str:
+    return f"{events:,} event" + ("" if events == 1 else "s")
+
+
+def _write_statements(
+    statements: Sequence[Statement], out: TextIO, locale: str, *, with_lines: bool
+) -> None:
+    rows = [
+        (
+            s.rep,
+            s.period,
+            s.currency,
+            *(format_money(getattr(s, m), s.currency, locale) for m in MONEY),
+        )
+        for s in statements
+    ]
+    widths = _widths([_HEADINGS, *rows])
+    lines = [
+        [_line_row(line, locale) for line in s.lines] if with_lines else [] for s in statements
+    ]
+    line_widths = _widths([line_row for group in lines for line_row in group])
+    out.write(_aligned(_HEADINGS, widths, _STATEMENT_MONEY) + "\n")
+    previous = statements[0].rep
+    for statement, row, line_rows in zip(statements, rows, lines, strict=True):
+        if statement.rep != previous:
+            out.write("\n")  # a blank line between reps
+            previous = statement.rep
+        out.write(_aligned(row, widths, _STATEMENT_MONEY) + "\n")
+        for line_row in line_rows:
+            out.write("    " + _aligned(line_row, line_widths, _LINE_MONEY) + "\n")
+
+
+#: Which cells hold money (right-aligned) in a statement row and in a line row.
+_STATEMENT_MONEY = frozenset(range(3, 3 + len(MONEY)))
+_LINE_MONEY = frozenset({4})
+
+
+def _line_row(line: LedgerLine, locale: str) -> tuple[str, ...]:
+    return (
+        line.date.isoformat(),
+        line.kind,
+        line.invoice or "-",
+        line.event or "-",
+        format_money(line.amount, line.currency, locale),
+        line.detail or "",
+    )
+
+
+def _widths(rows: Sequence[Sequence[str]]) -> list[int]:
+    return [max(map(len, column)) for column in zip(*rows, strict=True)]
+
+
+def _aligned(cells: Sequence[str], widths: Sequence[int], money: frozenset[int]) -> str:
+    padded = [
+        cell.rjust(width) if i in money else cell.ljust(width)
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    ]
+    return "  ".join(padded).rstrip()
