@@ -204,3 +204,26 @@ def test_every_input_event_is_applied_or_listed() -> None:
     result = compute(book(0), [INVOICE, *bad])
     assert len(result.rejected) == 3
     assert len(result.state().events) == 1
+
+
+def test_a_line_field_in_the_input_is_not_taken_for_the_line_number() -> None:
+    from commission_engine import parse_event
+
+    rejection = parse_event(dict(INVOICE, line=99), line=4)
+    assert (rejection.line, rejection.field, rejection.reason) == (
+        4,
+        "line",
+        "is not a field of this event type",
+    )
+
+
+def test_an_assignment_to_an_unknown_plan_is_a_validation_error() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="names unknown plan zz; plans are a"):
+        PlanBook.model_validate(
+            {
+                "plans": [{"id": "a", "currency": "USD", "level": 0, "rate": "0.1"}],
+                "assignments": [{"rep": "x", "plan": "zz", "from": "2026-01-01"}],
+            }
+        )

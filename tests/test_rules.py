@@ -160,3 +160,10 @@ def test_duplicate_delivery_is_applied_once() -> None:
 def test_held_balance_sums_over_invoices() -> None:
     events = Stream().invoice("2026-01-05", "I1", "1000.00").invoice("2026-01-06", "I2", "500.00")
     assert statement(run(book(2), events), "2026-01").held_balance == Decimal("75.00")
+
+
+def test_default_end_date_is_the_latest_applied_event_not_a_rejected_one() -> None:
+    events = Stream().invoice("2026-01-10", "I1", "100.00").pay("2026-03-02", "I9", "5.00")
+    result = run(book(0), events)
+    assert result.through == dt.date(2026, 1, 10)
+    assert [s.period for s in result.statements] == ["2026-01"]

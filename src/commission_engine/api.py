@@ -68,8 +68,9 @@ def compute(
     """Apply ``events`` under ``plans`` and net them into statements.
 
     Events may come in any order; they are applied by date, then type, then id.
-    Events dated after ``through`` (default: the latest event date) are not
-    applied but counted as ``pending``. With ``state``, the run resumes where
+    Events dated after ``through`` are not applied but counted as ``pending``;
+    by default ``through`` is the date of the latest event applied (a rejected
+    event does not extend it). With ``state``, the run resumes where
     that state left off: the statements equal those of one run over all events.
     An identical re-delivery of an event (same id, same content) is ignored and
     counted in ``duplicates``.
@@ -87,8 +88,6 @@ def compute(
         rejected.append(rejection)
 
     accepted, duplicates = _distinct(events, book, reject)
-    if through is None:
-        through = max((event.date for event in accepted), default=book.through)
     if book.through is not None and through is not None and through < book.through:
         raise StateError(
             f"cannot compute through {through}: the state is already at {book.through}"
@@ -110,6 +109,7 @@ def compute(
         if isinstance(event, Invoice):
             bookings.setdefault(event.invoice, event.date)
     engine = Engine(plans, book, bookings)
+    last_applied = book.through
     with localcontext(EXACT):
         day = None
         for event in to_apply:
@@ -119,8 +119,11 @@ def compute(
             rejection = engine.apply(event)
             if rejection is None:
                 book.seen[event.id] = event
+                last_applied = event.date
             else:
                 reject(rejection)
+        if through is None:
+            through = last_applied
         if through is not None:
             engine.advance_to(through)
     book.through = through

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cache
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 
@@ -12,6 +13,16 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 def is_currency(code: str) -> bool:
     """True for an ISO 4217 code CLDR knows, such as ``"USD"``."""
     return code in list_currencies()
+
+
+@cache
+def is_locale(name: str) -> bool:
+    """True for a locale CLDR has data for, such as ``"de_DE"``."""
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
 
 
 @cache

@@ -272,6 +272,10 @@ def parse_event(record: Mapping[str, Any], line: int | None = None) -> Event | R
             else f"unknown event type '{kind}'; expected one of {', '.join(EVENT_TYPES)}"
         )
         return Rejection(event=name, line=line, field="type", reason=reason)
+    if "line" in record:  # where the event came from is ours to say, not a field
+        return Rejection(
+            event=name, line=line, field="line", reason="is not a field of this event type"
+        )
     try:
         return _EVENT_ADAPTER.validate_python({**record, "line": line})
     except ValidationError as error:

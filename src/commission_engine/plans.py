@@ -207,7 +207,10 @@ class PlanBook(BaseModel):
     def model_post_init(self, context: Any, /) -> None:
         # Index once, so the per-event lookup is a dict hit and a bisect.
         self._by_id.update({plan.id: plan for plan in self.plans})
-        self._schedule = Schedule(self.assignments, self._by_id, self.plans[0])
+        # Assignments naming unknown plans are left out here; the validator after this
+        # rejects the book with a message naming them.
+        known = [a for a in self.assignments if a.plan in self._by_id]
+        self._schedule = Schedule(tuple(known), self._by_id, self.plans[0])
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with id ``plan_id``."""
