@@ -3,7 +3,8 @@
 JSON and CSV write money as :func:`~commission_engine.money.show` does: exactly
 the currency's minor digits, no grouping, no symbol, whatever the locale. The
 table formats money for a locale (``1.234,56 €`` in ``de_DE``) and is for reading.
-Each writer takes ``rep`` to keep only that rep's statements.
+Each writer takes ``rep`` to keep only that rep's statements, and ``closed_through``
+(``YYYY-MM``, with a ledger) to mark the statements of closed periods as such.
 """
 
 from __future__ import annotations
@@ -31,23 +32,23 @@ def statements_of(result: Result, rep: str | None = None) -> tuple[Statement, ..
     return tuple(statement for statement in result.statements if statement.rep == rep)
 
 
-def is_locale(name: str) -> bool:
-    """True when money can be formatted for ``name`` (``en_US``, ``de_DE``, ``fr``)."""
-    try:
-        format_money(ZERO, "USD", name)
-    except Exception:  # babel raises ValueError or UnknownLocaleError, which is neither
-        return False
-    return bool(name.strip())
-
-
 # JSON ------------------------------------------------------------------------------------
 
 
-def document(result: Result, rep: str | None = None) -> dict[str, Any]:
-    """The JSON document of FORMATS.md (``rejected`` entries also name the ``field``)."""
+def document(
+    result: Result, rep: str | None = None, closed_through: str | None = None
+) -> dict[str, Any]:
+    """The JSON document of FORMATS.md (``rejected`` entries also name the ``field``).
+
+    With ``closed_through``, each statement also says whether it is ``closed`` (paid).
+    """
+    statements = [_statement(s) for s in statements_of(result, rep)]
+    if closed_through is not None:
+        for statement in statements:
+            statement["closed"] = statement["period"] <= closed_through
     return {
         "through": None if result.through is None else result.through.isoformat(),
-        "statements": [_statement(s) for s in statements_of(result, rep)],
+        "statements": statements,
         "rejected": [
             {"line": r.line, "event": r.event, "field": r.field, "reason": r.reason}
             for r in result.rejected
@@ -76,23 +77,32 @@ def _statement(statement: Statement) -> dict[str, Any]:
     }
 
 
-def write_json(result: Result, out: TextIO, rep: str | None = None) -> None:
+def write_json(
+    result: Result, out: TextIO, rep: str | None = None, closed_through: str | None = None
+) -> None:
     """Write :func:`document` as indented JSON, ending with a newline."""
-    json.dump(document(result, rep), out, indent=2, ensure_ascii=False)
+    json.dump(document(result, rep, closed_through), out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
 # CSV -------------------------------------------------------------------------------------
 
 
-def write_csv(result: Result, out: TextIO, rep: str | None = None) -> None:
-    """Write one row per statement under a header row (no lines, no rejections)."""
+def write_csv(
+    result: Result, out: TextIO, rep: str | None = None, closed_through: str | None = None
+) -> None:
+    """Write one row per statement under a header row (no lines, no rejections).
+
+    With ``closed_through``, a last column ``closed`` says ``true`` for paid statements.
+    """
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    marked = closed_through is not None
+    writer.writerow((*CSV_COLUMNS, "closed") if marked else CSV_COLUMNS)
     for s in statements_of(result, rep):
-        writer.writerow(
-            [s.rep, s.period, s.currency, *(show(getattr(s, m), s.currency) for m in MONEY)]
-        )
+        row = [s.rep, s.period, s.currency, *(show(getattr(s, m), s.currency) for m in MONEY)]
+        if closed_through is not None:
+            row.append("true" if s.period <= closed_through else "false")
+        writer.writerow(row)
 
 
 # Table -----------------------------------------------------------------------------------
@@ -102,20 +112,32 @@ _HEADINGS = (
 )  # fmt: skip
 
 
-def write_table(result: Result, out: TextIO, locale: str, rep: str | None = None) -> None:
+def write_table(
+    result: Result,
+    out: TextIO,
+    locale: str,
+    rep: str | None = None,
+    closed_through: str | None = None,
+) -> None:
     """Write the statements as a table for people, money formatted for ``locale``.
 
     With ``rep``, each statement is followed by its lines. After the table come
     the total payout per currency, events not applied (pending, re-delivered)
-    and every rejected event (in lenient mode).
+    and every rejected event (in lenient mode). With ``closed_through``, the
+    heading says which periods are closed and their rows are marked ``closed``.
     """
     statements = statements_of(result, rep)
     through = "(no events)" if result.through is None else f"through {result.through}"
-    out.write(f"Commission statements {through}" + (f", rep {rep}" if rep else "") + "\n\n")
+    out.write(f"Commission statements {through}" + (f", rep {rep}" if rep else "") + "\n")
+    if closed_through is not None:
+        out.write(f"Periods through {closed_through} are closed: shown as paid.\n")
+    out.write("\n")
     if not statements:
         out.write(f"No statements for rep {rep}.\n" if rep else "No statements.\n")
     else:
-        _write_statements(statements, out, locale, with_lines=rep is not None)
+        _write_statements(
+            statements, out, locale, with_lines=rep is not None, closed_through=closed_through
+        )
         totals: dict[str, Decimal] = {}
         for statement in statements:
             totals[statement.currency] = totals.get(statement.currency, ZERO) + statement.payout
@@ -135,7 +157,12 @@ def _count(events: int) -> str:
 
 
 def _write_statements(
-    statements: Sequence[Statement], out: TextIO, locale: str, *, with_lines: bool
+    statements: Sequence[Statement],
+    out: TextIO,
+    locale: str,
+    *,
+    with_lines: bool,
+    closed_through: str | None,
 ) -> None:
     rows = [
         (
@@ -143,15 +170,17 @@ def _write_statements(
             s.period,
             s.currency,
             *(format_money(getattr(s, m), s.currency, locale) for m in MONEY),
+            *(() if closed_through is None else ("closed" if s.period <= closed_through else "",)),
         )
         for s in statements
     ]
-    widths = _widths([_HEADINGS, *rows])
+    headings = _HEADINGS if closed_through is None else (*_HEADINGS, "")
+    widths = _widths([headings, *rows])
     lines = [
         [_line_row(line, locale) for line in s.lines] if with_lines else [] for s in statements
     ]
     line_widths = _widths([line_row for group in lines for line_row in group])
-    out.write(_aligned(_HEADINGS, widths, _STATEMENT_MONEY) + "\n")
+    out.write(_aligned(headings, widths, _STATEMENT_MONEY) + "\n")
     previous = statements[0].rep
     for statement, row, line_rows in zip(statements, rows, lines, strict=True):
         if statement.rep != previous:

@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from ..api import Result, compute
+from ..closing import ClosedRun, reopen_and_compute
+from ..currencies import is_locale
 from ..errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
-from ..render import is_locale, statements_of, write_csv, write_json, write_table
+from ..render import statements_of, write_csv, write_json, write_table
+from ..store import Ledger
 
 PROG = "commission-engine payouts"
 #: On a terminal, how often reading a long event file says how far it got.
@@ -64,13 +67,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--rep", help="only this rep's statements (the table then lists each one's lines)"
     )
+    parser.add_argument(
+        "--ledger",
+        metavar="FILE",
+        type=Path,
+        help="a ledger of closed periods (SQLite, see `close`): closed statements are shown "
+        "as paid, late or corrected events roll forward into the first open period",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the statements; returns the exit status."""
     try:
-        result = _compute(args)
+        result, closed_through = _compute(args)
     except RejectedEventError as error:
         _say(
             f"{args.event_file}: {error.rejection.message}\n"
@@ -87,30 +97,55 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "csv":
         for rejection in result.rejected:
             _say(f"{args.event_file}: {rejection.message}")
-    return _write(result, args)
+    return _write(result, args, closed_through)
 
 
-def _compute(args: argparse.Namespace) -> Result:
+def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
+    """The result to show, and the last closed period when a ledger is given."""
     plans = read_plans(args.plan_file)
     events = read_events(args.event_file)
-    if not sys.stderr.isatty():
-        return compute(plans, events, through=args.through, strict=not args.lenient)
+    terminal = sys.stderr.isatty()
     try:
-        events = _progress(events, args.event_file.name, sys.stderr)
-        return compute(plans, events, through=args.through, strict=not args.lenient)
+        if terminal:
+            events = _progress(events, args.event_file.name, sys.stderr)
+        if args.ledger is None:
+            return compute(plans, events, through=args.through, strict=not args.lenient), None
+        closed = Ledger(args.ledger).latest()
+        run = reopen_and_compute(
+            plans, events, closed, through=args.through, strict=not args.lenient
+        )
     finally:
-        sys.stderr.write("\r\033[K")  # clear the progress line before anything else is said
-        sys.stderr.flush()
+        if terminal:
+            sys.stderr.write("\r\033[K")  # clear the progress line before anything else
+            sys.stderr.flush()
+    report_changes(run, args.event_file)
+    shown = run.result.model_copy(update={"statements": run.statements})
+    return shown, None if closed is None else closed.period
 
 
-def _write(result: Result, args: argparse.Namespace) -> int:
+def report_changes(run: ClosedRun, event_file: Path) -> None:
+    """Say on stderr, by id, every event behind a closed period that is late, changed or gone."""
+    what = {
+        "late": "is new but dated in a closed period",
+        "changed": "differs from the version the closed periods were computed from",
+        "removed": "was used by the closed periods but is no longer in the file",
+    }
+    for change in run.changes:
+        where = f"line {change.line}: " if change.line is not None else ""
+        _say(
+            f"{event_file}: {where}event {change.event} {what[change.change]}; "
+            "its effect is rolled forward into the first open period"
+        )
+
+
+def _write(result: Result, args: argparse.Namespace, closed_through: str | None = None) -> int:
     try:
         if args.format == "json":
-            write_json(result, sys.stdout, args.rep)
+            write_json(result, sys.stdout, args.rep, closed_through)
         elif args.format == "csv":
-            write_csv(result, sys.stdout, args.rep)
+            write_csv(result, sys.stdout, args.rep, closed_through)
         else:
-            write_table(result, sys.stdout, args.locale, args.rep)
+            write_table(result, sys.stdout, args.locale, args.rep, closed_through)
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.
