@@ -295,3 +295,17 @@ def test_several_reps_and_a_book_with_assignments() -> None:
     ]
     with pytest.raises(KeyError, match="no receivables for rep cy"):
         aging.rep("cy")
+
+
+def test_without_dso_one_run_gives_the_same_aging() -> None:
+    stream = (
+        Stream()
+        .invoice("2026-01-05", "I1", "2000.00", due="2026-01-31")
+        .invoice("2026-02-10", "I2", "1100.00", tax="100.00", splits="ana=0.7;bo=0.3")
+        .pay("2026-03-25", "I2", "550.00")
+        .pay("2026-08-01", "I1", "1.00")
+    )
+    full = age_receivables(book(2), stream.events, AS_OF)
+    quick = age_receivables(book(2), stream.events, AS_OF, dso=False)
+    assert (quick.reps, quick.items, quick.pending) == (full.reps, full.items, full.pending)
+    assert (quick.dso, len(full.dso)) == ((), 6 + 5)

@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import payouts
+from . import aging, compare, payouts
 
-COMMANDS: tuple[ModuleType, ...] = (payouts,)
+COMMANDS: tuple[ModuleType, ...] = (payouts, compare, aging)

@@ -20,7 +20,7 @@ from ..errors import Rejection
 from ..events import BaseEvent, parse_event
 from ..ledger import last_day, period_of, periods_between
 from ..money import EXACT, ONE, ZERO, round_money, zero
-from ..plans import PlanBook
+from ..plans import Plan, PlanBook
 from ..state import EngineState, InvoiceRecord, PositionRecord
 
 if TYPE_CHECKING:
@@ -166,12 +166,18 @@ class Aging:
         return aging_html(self)
 
 
-def age_receivables(plans: PlanBook, events: Iterable[EventInput], as_of: dt.date) -> Aging:
+def age_receivables(
+    plans: PlanBook, events: Iterable[EventInput], as_of: dt.date, *, dso: bool = True
+) -> Aging:
     """Age every rep's open receivables on ``as_of`` and price the commission at risk.
 
     ``plans`` give each invoice its due date, currency and commission terms, as
     in :func:`~commission_engine.compute`. Events dated after ``as_of`` are
     counted in ``pending``; rejected events are listed in ``rejected``.
+
+    DSO needs the balances at every period end, so the events are computed
+    period by period (several times the cost of one run on a long history);
+    with ``dso=False`` they are computed in one run and ``Aging.dso`` is empty.
 
     >>> from commission_engine import Plan, PlanBook
     >>> plans = PlanBook(plans=[Plan(id="L2", currency="USD", level=2, rate="0.10")])
@@ -185,16 +191,23 @@ def age_receivables(plans: PlanBook, events: Iterable[EventInput], as_of: dt.dat
     >>> ana.buckets()["31-60"], ana.held, ana.clawback_exposure, ana.at_risk
     (Decimal('600.00'), Decimal('30.00'), Decimal('30.00'), Decimal('60.00'))
     """
-    snapshots, rejected, pending = _snapshots(plans, events, as_of)
-    if not snapshots:
-        return Aging(as_of=as_of, reps=(), items=(), dso=(), rejected=rejected, pending=pending)
-    final = snapshots[-1][2]
-    items = tuple(_open_items(final, plans, as_of))
+    if dso:
+        snapshots, rejected, pending = _snapshots(plans, events, as_of)
+    else:
+        result = compute(plans, events, through=as_of)
+        snapshots = [(period_of(as_of), as_of, result.state())]
+        rejected, pending = result.rejected, result.pending
+    final = snapshots[-1][2] if snapshots else EngineState()
+    terms = {plan.id: plan for plan in plans.plans}
+    items = tuple(_open_items(final, terms, as_of))
+    periods = (
+        sorted(_dso(snapshots, final, terms), key=lambda d: (d.rep, d.currency)) if dso else []
+    )
     return Aging(
         as_of=as_of,
         reps=_rep_rows(final, items),
         items=items,
-        dso=tuple(sorted(_dso(snapshots, final, plans), key=lambda d: (d.rep, d.currency))),
+        dso=tuple(periods),
         rejected=rejected,
         pending=pending,
     )
@@ -203,6 +216,8 @@ def age_receivables(plans: PlanBook, events: Iterable[EventInput], as_of: dt.dat
 # Balances at each period end -----------------------------------------------------------
 
 Snapshot = tuple[str, dt.date, EngineState]
+#: Plan id -> plan, for reading the plan behind a saved position.
+Terms = Mapping[str, Plan]
 
 
 def _snapshots(
@@ -234,20 +249,18 @@ def _snapshots(
         pending += result.pending
         state = result.state()
         snapshots.append((period, end, state))
-    if not any(invoice for _, _, s in snapshots for invoice in s.invoices):
-        snapshots = []
     return snapshots, tuple(rejected), pending
 
 
 def _parts(
-    invoice: InvoiceRecord, total: Decimal, plans: PlanBook
+    invoice: InvoiceRecord, total: Decimal, terms: Terms
 ) -> Iterator[tuple[PositionRecord, Decimal]]:
     """Each rep's part of ``total`` by share; the parts sum to ``total`` exactly.
 
     Cumulative shares are rounded, as commission targets are (SEMANTICS.md 5),
     so no minor unit is lost or made up on a split invoice.
     """
-    mode = plans.plan(invoice.positions[0].plan).rounding
+    mode = terms[invoice.positions[0].plan].rounding
     share = ZERO
     before = zero(invoice.currency)
     with localcontext(EXACT):
@@ -265,14 +278,14 @@ def _open(invoice: InvoiceRecord) -> Decimal:
 # Aging and commission at risk ----------------------------------------------------------
 
 
-def _open_items(state: EngineState, plans: PlanBook, as_of: dt.date) -> Iterator[OpenItem]:
+def _open_items(state: EngineState, terms: Terms, as_of: dt.date) -> Iterator[OpenItem]:
     for invoice in state.invoices:
         balance = _open(invoice)
         if balance <= ZERO:
             continue
         days = (as_of - invoice.due).days
-        for position, part in _parts(invoice, balance, plans):
-            exposure = _clawback_exposure(invoice, position, plans)
+        for position, part in _parts(invoice, balance, terms):
+            exposure = _clawback_exposure(invoice, position, terms)
             yield OpenItem(
                 rep=position.rep,
                 currency=invoice.currency,
@@ -288,9 +301,7 @@ def _open_items(state: EngineState, plans: PlanBook, as_of: dt.date) -> Iterator
             )
 
 
-def _clawback_exposure(
-    invoice: InvoiceRecord, position: PositionRecord, plans: PlanBook
-) -> Decimal:
+def _clawback_exposure(invoice: InvoiceRecord, position: PositionRecord, terms: Terms) -> Decimal:
     """What the pending past-due clawback would take back if nothing more is paid.
 
     The engine's own payable target (SEMANTICS.md 3) with ``d = 1`` instead of
@@ -299,7 +310,7 @@ def _clawback_exposure(
     nothing = zero(invoice.currency)
     if position.clawback_date is None or position.past_due:
         return nothing
-    plan = plans.plan(position.plan)
+    plan = terms[position.plan]
     with localcontext(EXACT):
         net = invoice.amount - invoice.credited
         on_advance = net - (invoice.written_off if plan.clawback.on_write_off else ZERO)
@@ -346,19 +357,22 @@ def _rep_rows(state: EngineState, items: Sequence[OpenItem]) -> tuple[RepAging, 
 # Days sales outstanding ----------------------------------------------------------------
 
 
-def _dso(snapshots: Sequence[Snapshot], final: EngineState, plans: PlanBook) -> Iterator[PeriodDso]:
+def _dso(snapshots: Sequence[Snapshot], final: EngineState, terms: Terms) -> Iterator[PeriodDso]:
     sales: dict[tuple[str, str, str], Decimal] = {}
     first: dict[tuple[str, str], str] = {}
     for invoice in final.invoices:
         period = period_of(invoice.date)
-        for position, part in _parts(invoice, invoice.amount, plans):
+        for position, part in _parts(invoice, invoice.amount, terms):
             key = (position.rep, invoice.currency)
             sales[(*key, period)] = sales.get((*key, period), ZERO) + part
             first[key] = min(first.get(key, period), period)
     for period, end, state in snapshots:
         receivables: dict[tuple[str, str], Decimal] = {}
         for invoice in state.invoices:
-            for position, part in _parts(invoice, _open(invoice), plans):
+            balance = _open(invoice)
+            if not balance:
+                continue  # most invoices of a long history are closed: nothing to share
+            for position, part in _parts(invoice, balance, terms):
                 key = (position.rep, invoice.currency)
                 receivables[key] = receivables.get(key, ZERO) + part
         for (rep, currency), since in sorted(first.items()):

@@ -1,0 +1,123 @@
+"""``commission-engine aging EVENT_FILE --as-of DATE --plans PLAN_FILE``: receivables behind pay.
+
+Per rep: open receivables by days past due, the commission at risk (held, plus
+what a pending past-due clawback would take back) and DSO per period. The plan
+file is needed because it sets each invoice's currency, payment terms (and so
+its due date) and commission. Exit status as for ``payouts``: 0 when every event
+was applied (or with ``--lenient``), 1 when an event was rejected, 2 for a bad
+file or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..currencies import format_money
+from ..errors import CommissionEngineError
+from ..files import read_events, read_plans
+from ..modeling.aging import Aging, age_receivables
+from ..modeling.tables import aging_document, aging_rows, aligned, dso_rows
+from .payouts import _date, _locale
+from .writing import report_rejections, say, write_safely
+
+PROG = "commission-engine aging"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``aging`` subcommand."""
+    parser = subparsers.add_parser(
+        "aging",
+        help="age each rep's receivables as of a date, with the commission at risk and DSO",
+        description="Age each rep's open receivables on --as-of (current, 1-30, 31-60, 61-90 "
+        "and over 90 days past due), price the commission at risk (held, plus what a pending "
+        "past-due clawback would take back if the invoice stays unpaid) and give DSO per "
+        "period. Exit status: 0 all events applied (or --lenient), 1 an event rejected, 2 a "
+        "bad plan file, an unreadable file or bad usage.",
+    )
+    parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
+    parser.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", type=_date, required=True, help="the day to age on"
+    )
+    parser.add_argument(
+        "--plans",
+        metavar="PLAN_FILE",
+        type=Path,
+        required=True,
+        help="the plan file (it sets due dates, currencies and commission)",
+    )
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="default: table"
+    )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="age the events that could be applied and list the rejected ones (default: stop)",
+    )
+    parser.add_argument(
+        "--no-dso",
+        dest="dso",
+        action="store_false",
+        help="leave out DSO per period: one run over the events instead of one per period",
+    )
+    parser.add_argument(
+        "--locale",
+        default="en_US",
+        type=_locale,
+        help="how the table writes money, e.g. de_DE (default: en_US)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Age the receivables and print them; returns the exit status."""
+    try:
+        plans = read_plans(args.plans)
+        aging = age_receivables(plans, read_events(args.event_file), args.as_of, dso=args.dso)
+    except CommissionEngineError as error:
+        say(PROG, str(error))
+        return 2
+    if aging.rejected and not args.lenient:
+        report_rejections(PROG, args.event_file, {"": aging.rejected})
+        say(
+            PROG,
+            "Nothing was aged: events were rejected. Correct them, or give --lenient to age "
+            "the events that could be applied.",
+        )
+        return 1
+    if aging.rejected and args.format == "csv":
+        report_rejections(PROG, args.event_file, {"": aging.rejected})
+    return write_safely(PROG, lambda out: _write(aging, args, out))
+
+
+def _write(aging: Aging, args: argparse.Namespace, out: TextIO) -> None:
+    if args.format == "json":
+        json.dump(aging_document(aging), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif args.format == "csv":
+        csv.writer(out, lineterminator="\n").writerows(aging_rows(aging))
+    else:
+        _write_table(aging, args.locale, out)
+
+
+def _write_table(aging: Aging, locale: str, out: TextIO) -> None:
+    out.write(f"Receivables and commission at risk as of {aging.as_of}\n\n")
+    if not aging.reps:
+        out.write("No invoices.\n")
+    else:
+        rows = aging_rows(aging, lambda amount, code: format_money(amount, code, locale))
+        out.writelines(line + "\n" for line in aligned(rows, text_columns=2))
+    if aging.dso:
+        out.write(
+            "\nDays sales outstanding per period "
+            "(open at the period's end / invoiced in the period x its days):\n\n"
+        )
+        out.writelines(line + "\n" for line in aligned(dso_rows(aging)))
+    if aging.pending:
+        out.write(f"\n{aging.pending:,} events dated after {aging.as_of} not applied.\n")
+    if aging.rejected:
+        out.write(f"\nRejected, not applied ({len(aging.rejected)}):\n")
+        out.writelines(f"  {rejection.message}\n" for rejection in aging.rejected)

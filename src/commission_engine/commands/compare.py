@@ -1,0 +1,113 @@
+"""``commission-engine compare PLAN_FILE EVENT_FILE``: the same events under each plan.
+
+Every plan in the file is run on its own, with every rep on it (assignments
+are not used), and the figures are printed with one column per plan. Exit
+status as for ``payouts``: 0 when every plan applied every event (or with
+``--lenient``), 1 when an event was rejected, 2 for a bad file or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..currencies import format_money
+from ..errors import CommissionEngineError
+from ..files import read_events, read_plans
+from ..modeling.compare import Comparison, compare_plans
+from ..modeling.tables import (
+    aligned,
+    comparison_csv_rows,
+    comparison_rows,
+    outcome_document,
+)
+from .payouts import _date, _locale
+from .writing import report_rejections, say, write_safely
+
+PROG = "commission-engine compare"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``compare`` subcommand."""
+    parser = subparsers.add_parser(
+        "compare",
+        help="run the same events under each plan of a plan file and compare the outcomes",
+        description="Run the events of EVENT_FILE under each plan of PLAN_FILE in turn (every "
+        "rep on that plan) and print, one column per plan: total payout, clawed back, peak and "
+        "final debt, held at the end, payout as a share of cash collected, and the average days "
+        "from invoice to payable. Exit status: 0 all events applied (or --lenient), 1 an event "
+        "rejected, 2 a bad plan file, an unreadable file or bad usage.",
+    )
+    parser.add_argument("plan_file", metavar="PLAN_FILE", type=Path)
+    parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
+    parser.add_argument(
+        "--through",
+        metavar="YYYY-MM-DD",
+        type=_date,
+        help="last day to compute (default: the latest event date)",
+    )
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="default: table"
+    )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="compare even when a plan rejects events, and list them (default: stop)",
+    )
+    parser.add_argument(
+        "--locale",
+        default="en_US",
+        type=_locale,
+        help="how the table writes money, e.g. de_DE (default: en_US)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compare the plans and print the figures; returns the exit status."""
+    try:
+        book = read_plans(args.plan_file)
+        comparison = compare_plans(book.plans, read_events(args.event_file), through=args.through)
+    except CommissionEngineError as error:
+        say(PROG, str(error))
+        return 2
+    rejected = {o.name: o.rejected for o in comparison.outcomes if o.rejected}
+    if rejected and not args.lenient:
+        report_rejections(PROG, args.event_file, rejected)
+        say(
+            PROG,
+            "Nothing was compared: events were rejected. Correct them, or give --lenient to "
+            "compare on the events each plan could apply.",
+        )
+        return 1
+    if rejected and args.format == "csv":
+        report_rejections(PROG, args.event_file, rejected)
+    return write_safely(PROG, lambda out: _write(comparison, args, out))
+
+
+def _write(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> None:
+    if args.format == "json":
+        document = {
+            "through": None if comparison.through is None else comparison.through.isoformat(),
+            "plans": [outcome_document(outcome) for outcome in comparison.outcomes],
+        }
+        json.dump(document, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif args.format == "csv":
+        csv.writer(out, lineterminator="\n").writerows(comparison_csv_rows(comparison))
+    else:
+        _write_table(comparison, args.locale, out)
+
+
+def _write_table(comparison: Comparison, locale: str, out: TextIO) -> None:
+    through = "no events" if comparison.through is None else f"through {comparison.through}"
+    out.write(f"Plans compared on the same events, {through}\n\n")
+    rows = comparison_rows(comparison, lambda amount, code: format_money(amount, code, locale))
+    out.writelines(line + "\n" for line in aligned(rows))
+    for outcome in comparison.outcomes:
+        if outcome.rejected:
+            out.write(f"\n{outcome.name}: rejected, not applied ({len(outcome.rejected)}):\n")
+            out.writelines(f"  {rejection.message}\n" for rejection in outcome.rejected)

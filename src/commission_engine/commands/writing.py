@@ -1,0 +1,41 @@
+"""What the ``compare`` and ``aging`` subcommands share: messages, rejections, safe output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import Rejection
+
+
+def say(prog: str, message: str) -> None:
+    """A message for the person at the terminal, on stderr."""
+    print(f"{prog}: {message}", file=sys.stderr)
+
+
+def report_rejections(
+    prog: str, event_file: Path, rejected: Mapping[str, Sequence[Rejection]]
+) -> None:
+    """Every rejected event on stderr; ``rejected`` maps a scenario name ("" for none) to them."""
+    for name, rejections in rejected.items():
+        under = f" (plan {name})" if name else ""
+        for rejection in rejections:
+            say(prog, f"{event_file}{under}: {rejection.message}")
+
+
+def write_safely(prog: str, write: Callable[[TextIO], None]) -> int:
+    """Run ``write`` on stdout; the exit status (2 when stdout cannot be written)."""
+    try:
+        write(sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 2
+    except OSError as error:
+        say(prog, f"cannot write the output: {error.strerror or error}")
+        return 2
+    return 0

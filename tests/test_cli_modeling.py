@@ -1,0 +1,234 @@
+"""``commission-engine compare`` and ``aging`` through the real entry point."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commission_engine import compute
+from commission_engine.cli import main
+from commission_engine.files import read_events, read_plans
+from commission_engine.modeling import age_receivables
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANS, EVENTS = ROOT / "examples" / "plans.yaml", ROOT / "examples" / "events.csv"
+
+TWO_PLANS = """\
+plans:
+  - {id: now, currency: USD, level: 0, rate: '0.10'}
+  - {id: proposed, currency: USD, level: 3, rate: '0.10'}
+assignments:
+  - {rep: '*', plan: now, from: 2026-01-01}
+"""
+EVENT_ROWS = """\
+type,id,date,invoice,rep,amount,due
+invoice,e1,2026-01-15,I1,ana,1000.00,2026-02-14
+payment,e2,2026-02-10,I1,,400.00,
+invoice,e3,2026-03-01,I2,bo,500.00,
+"""
+
+
+@dataclass
+class Run:
+    status: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def csv(self) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(self.out)))
+
+
+Cli = Callable[..., Run]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
+    def run(*args: object) -> Run:
+        try:
+            status = main([str(arg) for arg in args])
+        except SystemExit as exit_:  # argparse ends bad usage this way
+            status = int(exit_.code or 0)
+        captured = capsys.readouterr()
+        return Run(status, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    plans, events = tmp_path / "plans.yaml", tmp_path / "events.csv"
+    plans.write_text(TWO_PLANS)
+    events.write_text(EVENT_ROWS)
+    return plans, events
+
+
+# compare -------------------------------------------------------------------------------
+
+
+def test_compare_prints_one_column_per_plan(cli: Cli, files: tuple[Path, Path]) -> None:
+    run = cli("compare", *files)
+    assert run.status == 0, run.err
+    lines = run.out.splitlines()
+    assert lines[0] == "Plans compared on the same events, through 2026-03-01"
+    assert lines[2].split() == ["figure", "now", "proposed"]
+    payout = next(line for line in lines if line.startswith("total payout"))
+    assert payout.split()[-2:] == ["$150.00", "$40.00"]
+
+
+def test_compare_json_matches_a_direct_run_of_each_plan(cli: Cli) -> None:
+    run = cli("compare", PLANS, EVENTS, "--format", "json")
+    assert run.status == 0, run.err
+    document = run.json()
+    book = read_plans(PLANS)
+    assert [p["plan"] for p in document["plans"]] == [plan.id for plan in book.plans]
+    events = list(read_events(EVENTS))
+    for plan, figures in zip(book.plans, document["plans"], strict=True):
+        direct = compute(type(book)(plans=[plan]), events)
+        assert figures["payout"] == str(sum(s.payout for s in direct.statements))
+        assert figures["periods"][-1]["cumulative_payout"] == figures["payout"]
+        assert figures["rejected"] == [] and figures["pending"] == 0
+        assert Decimal(figures["cost_share"]) == Decimal(figures["payout"]) / Decimal(
+            figures["collected"]
+        )
+    assert document["through"] == "2026-12-31"
+
+
+def test_compare_csv_has_field_names_and_exact_figures(cli: Cli, files: tuple[Path, Path]) -> None:
+    rows = cli("compare", *files, "--format", "csv").csv()
+    assert rows[0] == ["figure", "now", "proposed"]
+    figures = {row[0]: row[1:] for row in rows[1:]}
+    assert figures["payout"] == ["150.00", "40.00"]
+    assert figures["held"] == ["0.00", "110.00"]
+    assert figures["weighted_days"] == ["0", "26"]  # 40.00 released 26 days after I1
+    assert figures["cost_share"] == ["0.375", "0.1"]
+
+
+def test_compare_through_a_date(cli: Cli, files: tuple[Path, Path]) -> None:
+    document = cli("compare", *files, "--format", "json", "--through", "2026-01-31").json()
+    assert document["through"] == "2026-01-31"
+    assert [p["pending"] for p in document["plans"]] == [2, 2]
+
+
+def test_compare_stops_on_a_rejected_event_unless_lenient(
+    cli: Cli, files: tuple[Path, Path]
+) -> None:
+    plans, events = files
+    events.write_text(EVENT_ROWS + "payment,e4,2026-03-02,NOPE,,10.00,\n")
+    strict = cli("compare", plans, events)
+    assert strict.status == 1
+    assert strict.out == ""
+    assert "(plan now): line 5: event e4, field invoice: unknown invoice NOPE" in strict.err
+    lenient = cli("compare", plans, events, "--lenient")
+    assert lenient.status == 0
+    assert "now: rejected, not applied (1):" in lenient.out
+    as_json = cli("compare", plans, events, "--lenient", "--format", "json").json()
+    assert as_json["plans"][0]["rejected"][0]["event"] == "e4"
+
+
+def test_compare_bad_files_exit_2(cli: Cli, files: tuple[Path, Path], tmp_path: Path) -> None:
+    plans, events = files
+    missing = cli("compare", tmp_path / "nope.yaml", events)
+    assert missing.status == 2 and missing.out == ""
+    assert missing.err.startswith("commission-engine compare: ")
+    assert cli("compare", plans).status == 2  # usage
+
+
+def test_compare_table_formats_money_for_a_locale(cli: Cli, files: tuple[Path, Path]) -> None:
+    run = cli("compare", *files, "--locale", "de_DE")
+    assert "150,00\xa0$" in run.out
+
+
+# aging ---------------------------------------------------------------------------------
+
+
+def test_aging_table_lists_each_rep_and_dso(cli: Cli, files: tuple[Path, Path]) -> None:
+    plans, events = files
+    run = cli("aging", events, "--as-of", "2026-03-31", "--plans", plans)
+    assert run.status == 0, run.err
+    lines = run.out.splitlines()
+    assert lines[0] == "Receivables and commission at risk as of 2026-03-31"
+    ana = next(line for line in lines if line.startswith("ana"))
+    heading = next(line for line in lines if line.startswith("rep"))
+    for spaced in ("over 90", "clawback exposure", "at risk"):
+        heading = heading.replace(spaced, spaced.replace(" ", "_"))
+    row = dict(zip(heading.split(), ana.split(), strict=True))
+    assert row == {
+        "rep": "ana",
+        "currency": "USD",
+        "current": "$0.00",
+        "1-30": "$0.00",
+        "31-60": "$600.00",  # due 2026-02-14: 45 days past due
+        "61-90": "$0.00",
+        "over_90": "$0.00",
+        "open": "$600.00",
+        "held": "$0.00",
+        "clawback_exposure": "$0.00",
+        "at_risk": "$0.00",
+    }
+    assert "Days sales outstanding" in run.out
+
+
+def test_aging_json_equals_the_library(cli: Cli) -> None:
+    run = cli("aging", EVENTS, "--as-of", "2026-09-30", "--plans", PLANS, "--format", "json")
+    assert run.status == 0, run.err
+    document = run.json()
+    aging = age_receivables(read_plans(PLANS), read_events(EVENTS), dt.date(2026, 9, 30))
+    assert [r["rep"] for r in document["reps"]] == [r.rep for r in aging.reps]
+    for row, rep in zip(document["reps"], aging.reps, strict=True):
+        assert row["at_risk"] == str(rep.at_risk)
+        assert row["buckets"]["over 90"] == str(rep.over_90)
+    assert len(document["invoices"]) == len(aging.items)
+    assert len(document["dso"]) == len(aging.dso)
+    assert document["pending"] == aging.pending > 0
+
+
+def test_aging_csv_is_one_row_per_rep(cli: Cli, files: tuple[Path, Path]) -> None:
+    plans, events = files
+    rows = cli("aging", events, "--as-of", "2026-03-31", "--plans", plans, "--format", "csv").csv()
+    assert rows[0] == [
+        "rep", "currency", "current", "1-30", "31-60", "61-90", "over 90", "open", "held",
+        "clawback exposure", "at risk",
+    ]  # fmt: skip
+    assert [row[0] for row in rows[1:]] == ["ana", "bo"]
+    assert rows[2][2] == "500.00"  # bo's I2 is due 2026-03-31: current
+
+
+def test_aging_needs_as_of_and_plans(cli: Cli, files: tuple[Path, Path]) -> None:
+    plans, events = files
+    no_plans = cli("aging", events, "--as-of", "2026-03-31")
+    assert no_plans.status == 2 and "--plans" in no_plans.err
+    assert cli("aging", events, "--plans", plans).status == 2
+    bad_date = cli("aging", events, "--as-of", "31/03/2026", "--plans", plans)
+    assert bad_date.status == 2 and "YYYY-MM-DD" in bad_date.err
+
+
+def test_aging_stops_on_a_rejected_event_unless_lenient(cli: Cli, files: tuple[Path, Path]) -> None:
+    plans, events = files
+    events.write_text(EVENT_ROWS + "payment,e4,2026-03-02,I1,,9999.00,\n")
+    strict = cli("aging", events, "--as-of", "2026-03-31", "--plans", plans)
+    assert strict.status == 1 and strict.out == ""
+    assert "events.csv: line 5: event e4, field amount: payment of 9999.00" in strict.err
+    lenient = cli("aging", events, "--as-of", "2026-03-31", "--plans", plans, "--lenient")
+    assert lenient.status == 0
+    assert "Rejected, not applied (1):" in lenient.out
+
+
+def test_aging_without_dso(cli: Cli, files: tuple[Path, Path]) -> None:
+    plans, events = files
+    args = ("aging", events, "--as-of", "2026-03-31", "--plans", plans)
+    quick = cli(*args, "--no-dso")
+    assert quick.status == 0 and "Days sales outstanding" not in quick.out
+    assert quick.out.splitlines()[:5] == cli(*args).out.splitlines()[:5]
+    assert cli(*args, "--no-dso", "--format", "json").json()["dso"] == []
