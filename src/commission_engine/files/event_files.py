@@ -39,8 +39,7 @@ COLUMNS = tuple(
     dict.fromkeys(
         name
         for kind in (Invoice, CreditNote, Payment, PaymentReversal, WriteOff, Adjustment)
-        for name in ("type", *kind.model_fields)
-        if name != "line"
+        for name in ("type", *kind.FIELDS)
     )
 )
 _REQUIRED_COLUMNS = ("type", "id", "date")
