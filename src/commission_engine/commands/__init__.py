@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import aging, compare, payouts
+from . import aging, close, compare, payouts
 
-COMMANDS: tuple[ModuleType, ...] = (payouts, compare, aging)
+COMMANDS: tuple[ModuleType, ...] = (payouts, close, compare, aging)

@@ -1,0 +1,102 @@
+"""``commission-engine close PLAN_FILE EVENT_FILE --period YYYY-MM --ledger FILE``.
+
+Closes every open period through ``--period`` in the ledger (an SQLite file, created on
+first use) and prints the statements it closed. Exit status: 0 closed; 1 an event was
+rejected in strict mode (nothing closed); 2 a bad plan file, an unreadable file, bad
+usage, or a period already closed; 3 another close is running on the same ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..api import Result
+from ..closing import close
+from ..errors import CommissionEngineError, RejectedEventError
+from ..files import read_events, read_plans
+from ..render import write_csv, write_json, write_table
+from ..store import Ledger, LedgerError
+from .payouts import report_changes
+from .writing import say, write_safely
+
+PROG = "commission-engine close"
+BUSY = 3
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``close`` subcommand."""
+    parser = subparsers.add_parser(
+        "close",
+        help="close every open period through a month: its statements become paid history",
+        description="Close every open period through --period in the ledger file, which "
+        "records the statements as paid, the events they came from and the state to resume "
+        "from. Exit status: 0 closed, 1 an event rejected (nothing closed), 2 bad input or a "
+        "period already closed, 3 another close is running on the ledger.",
+    )
+    parser.add_argument("plan_file", metavar="PLAN_FILE", type=Path)
+    parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
+    parser.add_argument("--period", metavar="YYYY-MM", required=True, type=_period)
+    parser.add_argument("--ledger", metavar="FILE", required=True, type=Path)
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="default: table"
+    )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="close with the valid events and list the rejected ones (default: refuse)",
+    )
+    parser.add_argument("--locale", default="en_US", help="for the table (default: en_US)")
+    parser.add_argument("--rep", help="only show this rep's closed statements")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Close the periods and print what was closed; returns the exit status."""
+    try:
+        plans = read_plans(args.plan_file)
+        events = read_events(args.event_file)
+        with Ledger(args.ledger).closing() as (previous, record):
+            book, closing_run = close(plans, events, args.period, previous, strict=not args.lenient)
+            record(book)
+    except RejectedEventError as error:
+        _say(
+            f"{args.event_file}: {error.rejection.message}\n"
+            "Nothing was closed: an event was rejected. Correct it, or give --lenient."
+        )
+        return 1
+    except LedgerError as error:
+        _say(str(error))
+        return BUSY if "another close is running" in str(error) else 2
+    except CommissionEngineError as error:  # a bad file, or a period already closed
+        _say(str(error))
+        return 2
+    report_changes(closing_run, args.event_file)
+    if args.format == "csv":
+        for rejection in closing_run.result.rejected:
+            _say(f"{args.event_file}: {rejection.message}")
+    newly_closed = tuple(s for s in closing_run.open if s.period <= args.period)
+    shown = closing_run.result.model_copy(update={"statements": newly_closed})
+    _say(f"closed through {args.period} in {args.ledger}")
+    return write_safely(PROG, lambda out: _write(shown, args, out))
+
+
+def _write(result: Result, args: argparse.Namespace, out: TextIO) -> None:
+    if args.format == "json":
+        write_json(result, out, args.rep, args.period)
+    elif args.format == "csv":
+        write_csv(result, out, args.rep, args.period)
+    else:
+        write_table(result, out, args.locale, args.rep, args.period)
+
+
+def _say(message: str) -> None:
+    say(PROG, message)
+
+
+def _period(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month in the form YYYY-MM")
+    return text
