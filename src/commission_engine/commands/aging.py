@@ -21,8 +21,7 @@ from ..errors import CommissionEngineError
 from ..files import read_events, read_plans
 from ..modeling.aging import Aging, age_receivables
 from ..modeling.tables import aging_document, aging_rows, aligned, dso_rows
-from .payouts import _date, _locale
-from .writing import report_rejections, say, write_safely
+from .writing import iso_date, locale_name, report_rejections, say, write_safely
 
 PROG = "commission-engine aging"
 
@@ -40,7 +39,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
     parser.add_argument(
-        "--as-of", metavar="YYYY-MM-DD", type=_date, required=True, help="the day to age on"
+        "--as-of", metavar="YYYY-MM-DD", type=iso_date, required=True, help="the day to age on"
     )
     parser.add_argument(
         "--plans",
@@ -66,7 +65,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--locale",
         default="en_US",
-        type=_locale,
+        type=locale_name,
         help="how the table writes money, e.g. de_DE (default: en_US)",
     )
     parser.set_defaults(run=run)

@@ -24,8 +24,7 @@ from ..modeling.tables import (
     comparison_rows,
     outcome_document,
 )
-from .payouts import _date, _locale
-from .writing import report_rejections, say, write_safely
+from .writing import iso_date, locale_name, report_rejections, say, write_safely
 
 PROG = "commission-engine compare"
 
@@ -46,7 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--through",
         metavar="YYYY-MM-DD",
-        type=_date,
+        type=iso_date,
         help="last day to compute (default: the latest event date)",
     )
     parser.add_argument(
@@ -60,7 +59,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--locale",
         default="en_US",
-        type=_locale,
+        type=locale_name,
         help="how the table writes money, e.g. de_DE (default: en_US)",
     )
     parser.set_defaults(run=run)

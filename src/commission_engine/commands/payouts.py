@@ -9,9 +9,7 @@ stderr; stdout carries only the statements.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +17,11 @@ from typing import Any, TextIO, TypeVar
 
 from ..api import Result, compute
 from ..closing import ClosedRun, reopen_and_compute
-from ..currencies import is_locale
 from ..errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
 from ..render import statements_of, write_csv, write_json, write_table
 from ..store import Ledger
+from .writing import iso_date, locale_name
 
 PROG = "commission-engine payouts"
 #: On a terminal, how often reading a long event file says how far it got.
@@ -47,7 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--through",
         metavar="YYYY-MM-DD",
-        type=_date,
+        type=iso_date,
         help="last day to compute (default: the latest event date)",
     )
     parser.add_argument(
@@ -61,7 +59,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--locale",
         default="en_US",
-        type=_locale,
+        type=locale_name,
         help="how the table writes money, e.g. de_DE (default: en_US)",
     )
     parser.add_argument(
@@ -171,18 +169,3 @@ def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:
 
 def _say(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr)
-
-
-def _date(text: str) -> dt.date:
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a calendar date") from None
-    raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD")
-
-
-def _locale(name: str) -> str:
-    if not is_locale(name):
-        raise argparse.ArgumentTypeError(f"unknown locale '{name}' (try en_US, de_DE, fr_FR)")
-    return name

@@ -1,13 +1,17 @@
-"""What the ``compare`` and ``aging`` subcommands share: messages, rejections, safe output."""
+"""What the subcommands share: messages, rejections, safe output, argument types."""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from ..currencies import is_locale
 from ..errors import Rejection
 
 
@@ -39,3 +43,20 @@ def write_safely(prog: str, write: Callable[[TextIO], None]) -> int:
         say(prog, f"cannot write the output: {error.strerror or error}")
         return 2
     return 0
+
+
+def iso_date(text: str) -> dt.date:
+    """An argparse type: a date written YYYY-MM-DD."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a calendar date") from None
+    raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD")
+
+
+def locale_name(name: str) -> str:
+    """An argparse type: a locale babel knows, such as de_DE."""
+    if not is_locale(name):
+        raise argparse.ArgumentTypeError(f"unknown locale '{name}' (try en_US, de_DE, fr_FR)")
+    return name
