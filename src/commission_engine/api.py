@@ -194,12 +194,11 @@ def _statements(
     if through is None:
         return ()
 
+    recovery_terms = plans.schedule().recovery_terms
     statements: list[Statement] = []
     for (rep, currency), ledger in book.ledgers.items():
         statements.extend(
-            net_periods(
-                rep, currency, ledger.periods, ledger.first_period, through, plans.recovery_terms
-            )
+            net_periods(rep, currency, ledger.periods, ledger.first_period, through, recovery_terms)
         )
     statements.sort(key=lambda s: (s.rep, s.period, s.currency))
     return tuple(statements)

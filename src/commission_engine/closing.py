@@ -268,7 +268,7 @@ def _roll_forward(
                 periods,
                 first_open,
                 through,
-                plans.recovery_terms,
+                plans.schedule().recovery_terms,
                 debt=debt,
                 held=held_at_close,
             )

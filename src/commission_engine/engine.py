@@ -28,8 +28,8 @@ from .events import (
 from .ledger import LedgerLine, LineKind, PeriodTotals, period_of
 from .money import ZERO, is_whole_minor_units, show
 from .plans import Plan, PlanBook
-from .rating import commission_on, quota_period_of
-from .state import InvoiceBook, InvoiceState, Position, RepLedger
+from .rating import quota_period_of
+from .state import InvoiceBook, InvoiceState, Position, RepLedger, terms_by_plan
 
 
 class Engine:
@@ -40,6 +40,7 @@ class Engine:
     ) -> None:
         self.plans = plans
         self.plan_for = plans.schedule().plan_for
+        self.terms = terms_by_plan(plans)
         self.book = book
         # Invoice id -> date, for invoices of this run: an event dated before its invoice
         # sorts before it, and deserves that reason rather than "unknown invoice".
@@ -127,17 +128,18 @@ class Engine:
             base = max(ZERO, base - event.cost)
         credited = share * base
         quota_period = quota_period_of(event.date, plan.quota_period)
+        terms = self.terms[plan.id]
         commission = ZERO
-        if plan.earn_on == "invoice":
+        if not terms.earns_on_collection:
             key = (rep, plan.id, quota_period)
             attained = self.book.attainment.get(key, ZERO)
-            commission = commission_on(plan, attained, credited)
+            commission = terms.commission(attained, credited)
             self.book.attainment[key] = attained + credited
         days = plan.clawback.after_days_past_due
-        at_stake = days is not None and plan.advance > ZERO and plan.earn_on == "invoice"
+        at_stake = days is not None and terms.advance > ZERO and not terms.earns_on_collection
         return Position(
             rep=rep,
-            plan=plan,
+            terms=terms,
             share=share,
             credited_base=credited,
             commission=commission,
@@ -179,20 +181,22 @@ class Engine:
         self._begin(invoice, event.date)
         recovered = max(ZERO, event.amount - open_)  # beyond the open balance: a recovery
         for position in invoice.positions:
-            plan = position.plan
-            if plan.earn_on == "collection":
+            terms = position.terms
+            if terms.earns_on_collection:
+                plan = terms.plan
                 credit = position.credited_base * event.amount / invoice.amount
                 key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
                 attained = self.book.attainment.get(key, ZERO)
-                position.realized += commission_on(plan, attained, credit)
+                position.realized += terms.commission(attained, credit)
                 self.book.attainment[key] = attained + credit
         invoice.paid += event.amount
         invoice.written_off -= recovered
         for position in invoice.positions:
-            if position.plan.earn_on == "collection":
+            terms = position.terms
+            if terms.earns_on_collection:
                 kind: LineKind = "collection"
-            elif (position.past_due and open_ > ZERO and position.plan.advance > ZERO) or (
-                recovered > ZERO and position.on_write_off != ZERO
+            elif (position.past_due and open_ > ZERO and terms.advance > ZERO) or (
+                recovered > ZERO and position.commission and terms.write_off_share
             ):
                 kind = "reinstatement"
             else:
@@ -289,8 +293,7 @@ class Engine:
 
     def _begin(self, invoice: InvoiceState, day: dt.date) -> None:
         """Start applying an accepted event to ``invoice`` on ``day``."""
-        for position in invoice.positions:
-            self._touch(position.rep, invoice.currency, day)
+        # Its reps' ledgers exist already: the invoice, applied before, touched them.
         # An event on the very day a clawback falls due is computed with d = 1; post the
         # past-due part first, on the state before the event, so each line says what it is.
         for position in invoice.positions:
@@ -311,23 +314,27 @@ class Engine:
         event_id: str | None,
     ) -> None:
         """Recompute the position's cumulative targets; post what changed since last time."""
-        round_ = position.round
-        if position.earns_on_collection:
+        terms = position.terms
+        round_ = terms.round
+        if terms.earns_on_collection:
             payable = round_(position.realized)
             forfeited = held = ZERO
         else:
+            commission = position.commission
             amount = invoice.amount
             net = amount - invoice.credited
             written_off = invoice.written_off
             paid = invoice.paid
             on_advance = net
-            if position.claws_back_write_off:
+            if terms.claws_back_write_off:
                 on_advance -= written_off
             if position.past_due:
                 on_advance -= net - paid - written_off
-            payable = round_((position.on_advance * on_advance + position.on_cash * paid) / amount)
-            forfeited = round_(position.on_write_off * written_off / amount)
-            held = round_(position.commission * net / amount) - payable - forfeited
+            payable = round_(
+                commission * (terms.advance * on_advance + terms.cash_share * paid) / amount
+            )
+            forfeited = round_(commission * terms.write_off_share * written_off / amount)
+            held = round_(commission * net / amount) - payable - forfeited
         line_amount = payable - position.payable
         held_change = held - position.held
         position.payable, position.forfeited, position.held = payable, forfeited, held

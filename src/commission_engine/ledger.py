@@ -9,8 +9,6 @@ from decimal import Decimal
 from functools import cache
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
-
 from .money import ZERO, RoundingMode, round_money, zero
 
 LineKind = Literal[
@@ -75,10 +73,13 @@ def last_day(period: str) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
-class Statement(BaseModel):
-    """What a rep is paid for one period in one currency, and what is carried forward."""
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What a rep is paid for one period in one currency, and what is carried forward.
 
-    model_config = ConfigDict(frozen=True)
+    A frozen dataclass (pydantic validates and serializes it inside the models that hold
+    statements): a run makes one per rep and month, so it must be cheap to make.
+    """
 
     rep: str
     period: str
@@ -129,7 +130,7 @@ def net_periods(
             payout = gross - recovered
             debt -= recovered
         statements.append(
-            Statement.model_construct(
+            Statement(
                 rep=rep,
                 period=period,
                 currency=currency,

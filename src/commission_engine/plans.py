@@ -221,8 +221,7 @@ class PlanBook(BaseModel):
 
     def recovery_terms(self, rep: str, on: dt.date) -> tuple[Decimal, RoundingMode]:
         """``max_recovery`` and rounding of ``rep``'s plan on ``on``; (1, half_up) with none."""
-        plan = self.plan_for(rep, on)
-        return (ONE, "half_up") if plan is None else (plan.clawback.max_recovery, plan.rounding)
+        return self._schedule.recovery_terms(rep, on)
 
     def plan_for(self, rep: str, on: dt.date) -> Plan | None:
         """The plan ``rep`` is on at date ``on``, or ``None`` when no plan is in force."""
@@ -257,3 +256,8 @@ class Schedule:
         dates, plans = schedule
         index = bisect_right(dates, on) - 1
         return plans[index] if index >= 0 else None
+
+    def recovery_terms(self, rep: str, on: dt.date) -> tuple[Decimal, RoundingMode]:
+        """``max_recovery`` and rounding of ``rep``'s plan on ``on``; (1, half_up) with none."""
+        plan = self.plan_for(rep, on)
+        return (ONE, "half_up") if plan is None else (plan.clawback.max_recovery, plan.rounding)

@@ -24,6 +24,19 @@ def quota_period_of(day: dt.date, period: QuotaPeriod) -> str:
     return f"{day.year:04d}"
 
 
+#: A plan's marginal tiers in base units: (from, up to or None, rate), lowest first.
+Bands = tuple[tuple[Decimal, Decimal | None, Decimal], ...]
+
+
+def bands_of(plan: Plan) -> Bands:
+    """The plan's tiers as absolute bands of attainment; empty for a flat plan."""
+    if plan.quota is None or plan.tiers is None:
+        return ()
+    starts = [tier.from_ * plan.quota for tier in plan.tiers]
+    ends: list[Decimal | None] = [*starts[1:], None]
+    return tuple(zip(starts, ends, (tier.rate for tier in plan.tiers), strict=True))
+
+
 def commission_on(plan: Plan, attained: Decimal, credit: Decimal) -> Decimal:
     """Commission, unrounded, on ``credit`` of base added to ``attained`` so far.
 
@@ -38,15 +51,16 @@ def commission_on(plan: Plan, attained: Decimal, credit: Decimal) -> Decimal:
     """
     if plan.rate is not None:
         return plan.rate * credit
-    assert plan.quota is not None and plan.tiers is not None
+    return commission_in_bands(bands_of(plan), attained, credit)
+
+
+def commission_in_bands(bands: Bands, attained: Decimal, credit: Decimal) -> Decimal:
+    """:func:`commission_on` for a tiered plan whose bands are already computed."""
     start, end = attained, attained + credit
     total = ZERO
-    tiers = plan.tiers
-    for index, tier in enumerate(tiers):
-        low = tier.from_ * plan.quota
-        high = tiers[index + 1].from_ * plan.quota if index + 1 < len(tiers) else None
+    for low, high, rate in bands:
         overlap_low = max(start, low)
         overlap_high = end if high is None else min(end, high)
         if overlap_high > overlap_low:
-            total += (overlap_high - overlap_low) * tier.rate
+            total += (overlap_high - overlap_low) * rate
     return total

@@ -22,8 +22,52 @@ from .events import BaseEvent
 from .ledger import LedgerLine, PeriodTotals
 from .money import ONE, ZERO, rounder
 from .plans import Plan, PlanBook
+from .rating import bands_of, commission_in_bands
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Terms:
+    """What the per-event arithmetic needs from one plan, computed once per run.
+
+    ``advance``, ``cash_share`` and ``write_off_share`` are ``a``, ``1 - a`` and
+    ``a*w + 1 - a`` of SEMANTICS.md section 3.
+    """
+
+    __slots__ = (
+        "advance",
+        "bands",
+        "cash_share",
+        "claws_back_write_off",
+        "earns_on_collection",
+        "plan",
+        "round",
+        "write_off_share",
+    )
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.advance = plan.advance
+        self.cash_share = ONE - plan.advance
+        self.claws_back_write_off = plan.clawback.on_write_off
+        self.write_off_share = (plan.advance if self.claws_back_write_off else ZERO) + (
+            ONE - plan.advance
+        )
+        self.earns_on_collection = plan.earn_on == "collection"
+        self.bands = bands_of(plan)
+        self.round: Callable[[Decimal], Decimal] = rounder(plan.currency, plan.rounding)
+
+    def commission(self, attained: Decimal, credit: Decimal) -> Decimal:
+        """Commission, unrounded, on ``credit`` added to ``attained`` (flat or tiered)."""
+        rate = self.plan.rate
+        if rate is not None:
+            return rate * credit
+        return commission_in_bands(self.bands, attained, credit)
+
+
+def terms_by_plan(plans: PlanBook) -> dict[str, Terms]:
+    """Plan id -> its :class:`Terms`."""
+    return {plan.id: Terms(plan) for plan in plans.plans}
 
 
 @dataclass(slots=True)
@@ -31,7 +75,7 @@ class Position:
     """One rep's part of one invoice: what it earns and what has been posted for it."""
 
     rep: str
-    plan: Plan
+    terms: Terms
     share: Decimal
     credited_base: Decimal  # s * B
     commission: Decimal  # C, exact; earn_on invoice only
@@ -42,25 +86,10 @@ class Position:
     payable: Decimal = ZERO  # rounded targets as last posted
     forfeited: Decimal = ZERO
     held: Decimal = ZERO
-    # C*a, C*(1-a) and C*(a*w + 1 - a), the rounding and the plan's terms the per-event
-    # arithmetic needs, precomputed once per position.
-    on_advance: Decimal = field(init=False)
-    on_cash: Decimal = field(init=False)
-    on_write_off: Decimal = field(init=False)
-    earns_on_collection: bool = field(init=False)
-    claws_back_write_off: bool = field(init=False)
-    round: Callable[[Decimal], Decimal] = field(init=False)
 
-    def __post_init__(self) -> None:
-        plan = self.plan
-        advance = plan.advance
-        self.claws_back_write_off = plan.clawback.on_write_off
-        written_off_share = advance if self.claws_back_write_off else ZERO
-        self.on_advance = self.commission * advance
-        self.on_cash = self.commission * (ONE - advance)
-        self.on_write_off = self.commission * (written_off_share + ONE - advance)
-        self.earns_on_collection = plan.earn_on == "collection"
-        self.round = rounder(plan.currency, plan.rounding)
+    @property
+    def plan(self) -> Plan:
+        return self.terms.plan
 
 
 @dataclass(slots=True)
@@ -260,11 +289,12 @@ def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
         if now[plan_id] != digest:
             raise StateError(f"plan {plan_id} has changed since the state was saved")
     book = InvoiceBook(through=state.through, seen=dict(state.events))
+    terms = terms_by_plan(plans)
     for record in state.invoices:
         positions = [
             Position(
                 rep=pos.rep,
-                plan=plans.plan(pos.plan),
+                terms=terms[pos.plan],
                 share=pos.share,
                 credited_base=pos.credited_base,
                 commission=pos.commission,

@@ -8,6 +8,7 @@ float is good enough, as for drawing. Periods are ``YYYY-MM`` strings, dates are
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import asdict, fields
 from typing import Any
@@ -99,7 +100,7 @@ def dso_frame(aging: Aging) -> pandas.DataFrame:
 def statements_frame(source: Result | Iterable[Statement]) -> pandas.DataFrame:
     """One row per statement (without its lines)."""
     statements = source.statements if isinstance(source, Result) else tuple(source)
-    columns = [name for name in Statement.model_fields if name != "lines"]
+    columns = [field.name for field in dataclasses.fields(Statement) if field.name != "lines"]
     records = [{name: getattr(s, name) for name in columns} for s in statements]
     return pandas.DataFrame.from_records(records, columns=columns)
 
