@@ -21,7 +21,13 @@ from ..errors import CommissionEngineError
 from ..files import read_events, read_plans
 from ..modeling.aging import Aging, age_receivables
 from ..modeling.tables import aging_document, aging_rows, aligned, dso_rows
-from .writing import iso_date, locale_name, report_rejections, say, write_safely
+from .writing import (
+    add_output,
+    iso_date,
+    report_rejections,
+    say,
+    write_safely,
+)
 
 PROG = "commission-engine aging"
 
@@ -48,25 +54,15 @@ def register(subparsers: Any) -> None:
         required=True,
         help="the plan file (it sets due dates, currencies and commission)",
     )
-    parser.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="default: table"
-    )
-    parser.add_argument(
-        "--lenient",
-        action="store_true",
-        help="age the events that could be applied and list the rejected ones (default: stop)",
+    add_output(
+        parser,
+        lenient="age the events that could be applied and list the rejected ones (default: stop)",
     )
     parser.add_argument(
         "--no-dso",
         dest="dso",
         action="store_false",
         help="leave out DSO per period: one run over the events instead of one per period",
-    )
-    parser.add_argument(
-        "--locale",
-        default="en_US",
-        type=locale_name,
-        help="how the table writes money, e.g. de_DE (default: en_US)",
     )
     parser.set_defaults(run=run)
 

@@ -20,7 +20,7 @@ from ..files import read_events, read_plans
 from ..render import write_csv, write_json, write_table
 from ..store import Ledger, LedgerError
 from .payouts import report_changes
-from .writing import say, write_safely
+from .writing import add_files, add_output, say, write_safely
 
 PROG = "commission-engine close"
 BUSY = 3
@@ -36,19 +36,12 @@ def register(subparsers: Any) -> None:
         "from. Exit status: 0 closed, 1 an event rejected (nothing closed), 2 bad input or a "
         "period already closed, 3 another close is running on the ledger.",
     )
-    parser.add_argument("plan_file", metavar="PLAN_FILE", type=Path)
-    parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
+    add_files(parser)
     parser.add_argument("--period", metavar="YYYY-MM", required=True, type=_period)
     parser.add_argument("--ledger", metavar="FILE", required=True, type=Path)
-    parser.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="default: table"
+    add_output(
+        parser, lenient="close with the valid events and list the rejected ones (default: refuse)"
     )
-    parser.add_argument(
-        "--lenient",
-        action="store_true",
-        help="close with the valid events and list the rejected ones (default: refuse)",
-    )
-    parser.add_argument("--locale", default="en_US", help="for the table (default: en_US)")
     parser.add_argument("--rep", help="only show this rep's closed statements")
     parser.set_defaults(run=run)
 

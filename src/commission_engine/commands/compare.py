@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from pathlib import Path
 from typing import Any, TextIO
 
 from ..currencies import format_money
@@ -24,7 +23,14 @@ from ..modeling.tables import (
     comparison_rows,
     outcome_document,
 )
-from .writing import iso_date, locale_name, report_rejections, say, write_safely
+from .writing import (
+    add_files,
+    add_output,
+    add_through,
+    report_rejections,
+    say,
+    write_safely,
+)
 
 PROG = "commission-engine compare"
 
@@ -40,27 +46,10 @@ def register(subparsers: Any) -> None:
         "from invoice to payable. Exit status: 0 all events applied (or --lenient), 1 an event "
         "rejected, 2 a bad plan file, an unreadable file or bad usage.",
     )
-    parser.add_argument("plan_file", metavar="PLAN_FILE", type=Path)
-    parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
-    parser.add_argument(
-        "--through",
-        metavar="YYYY-MM-DD",
-        type=iso_date,
-        help="last day to compute (default: the latest event date)",
-    )
-    parser.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="default: table"
-    )
-    parser.add_argument(
-        "--lenient",
-        action="store_true",
-        help="compare even when a plan rejects events, and list them (default: stop)",
-    )
-    parser.add_argument(
-        "--locale",
-        default="en_US",
-        type=locale_name,
-        help="how the table writes money, e.g. de_DE (default: en_US)",
+    add_files(parser)
+    add_through(parser)
+    add_output(
+        parser, lenient="compare even when a plan rejects events, and list them (default: stop)"
     )
     parser.set_defaults(run=run)
 

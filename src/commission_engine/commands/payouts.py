@@ -21,7 +21,7 @@ from ..errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
 from ..render import statements_of, write_csv, write_json, write_table
 from ..store import Ledger
-from .writing import iso_date, locale_name
+from .writing import add_files, add_output, add_through
 
 PROG = "commission-engine payouts"
 #: On a terminal, how often reading a long event file says how far it got.
@@ -40,27 +40,11 @@ def register(subparsers: Any) -> None:
         "(.csv). Exit status: 0 all events applied (or --lenient), 1 an event rejected, "
         "2 a bad plan file, an unreadable file or bad usage.",
     )
-    parser.add_argument("plan_file", metavar="PLAN_FILE", type=Path)
-    parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
-    parser.add_argument(
-        "--through",
-        metavar="YYYY-MM-DD",
-        type=iso_date,
-        help="last day to compute (default: the latest event date)",
-    )
-    parser.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="default: table"
-    )
-    parser.add_argument(
-        "--lenient",
-        action="store_true",
-        help="apply every valid event and list the rejected ones (default: stop at the first)",
-    )
-    parser.add_argument(
-        "--locale",
-        default="en_US",
-        type=locale_name,
-        help="how the table writes money, e.g. de_DE (default: en_US)",
+    add_files(parser)
+    add_through(parser)
+    add_output(
+        parser,
+        lenient="apply every valid event and list the rejected ones (default: stop at the first)",
     )
     parser.add_argument(
         "--rep", help="only this rep's statements (the table then lists each one's lines)"

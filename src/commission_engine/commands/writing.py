@@ -15,6 +15,36 @@ from ..currencies import is_locale
 from ..errors import Rejection
 
 
+def add_files(parser: argparse.ArgumentParser) -> None:
+    """The ``PLAN_FILE EVENT_FILE`` positionals most subcommands take."""
+    parser.add_argument("plan_file", metavar="PLAN_FILE", type=Path)
+    parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
+
+
+def add_through(parser: argparse.ArgumentParser) -> None:
+    """``--through YYYY-MM-DD``."""
+    parser.add_argument(
+        "--through",
+        metavar="YYYY-MM-DD",
+        type=iso_date,
+        help="last day to compute (default: the latest event date)",
+    )
+
+
+def add_output(parser: argparse.ArgumentParser, *, lenient: str) -> None:
+    """``--format``, ``--lenient`` (with its subcommand's own help) and ``--locale``."""
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="default: table"
+    )
+    parser.add_argument("--lenient", action="store_true", help=lenient)
+    parser.add_argument(
+        "--locale",
+        default="en_US",
+        type=locale_name,
+        help="how the table writes money, e.g. de_DE (default: en_US)",
+    )
+
+
 def say(prog: str, message: str) -> None:
     """A message for the person at the terminal, on stderr."""
     print(f"{prog}: {message}", file=sys.stderr)
