@@ -116,7 +116,7 @@ class Engine:
                 heapq.heappush(self.book.clawbacks_due, (when, invoice.id, index))
             elif when is not None:
                 position.past_due = True  # already past due when booked: nothing to advance
-            self._touch(position.rep, currency, event.date)
+            position.ledger = self._ledger(position.rep, currency, event.date)
             self._post(invoice, position, event.date, "advance", event.id)
         return None
 
@@ -257,7 +257,7 @@ class Engine:
             )
         if not is_whole_minor_units(event.amount, currency):
             return _not_whole(event, "amount", currency)
-        self._touch(event.rep, currency, event.date)
+        ledger = self._ledger(event.rep, currency, event.date)
         line = LedgerLine(
             rep=event.rep,
             currency=currency,
@@ -268,7 +268,7 @@ class Engine:
             invoice=None,
             detail=event.reason,
         )
-        totals = self._totals(event.rep, currency, event.date)
+        totals = self._totals(ledger, event.date)
         totals.gross += event.amount
         totals.lines.append(line)
         return None
@@ -339,7 +339,8 @@ class Engine:
         held_change = held - position.held
         position.payable, position.forfeited, position.held = payable, forfeited, held
         if line_amount or held_change:
-            totals = self._totals(position.rep, invoice.currency, day)
+            assert position.ledger is not None  # set when the invoice was applied
+            totals = self._totals(position.ledger, day)
             totals.held_change += held_change
             if line_amount:
                 totals.gross += line_amount
@@ -349,13 +350,16 @@ class Engine:
                     )
                 )
 
-    def _touch(self, rep: str, currency: str, day: dt.date) -> None:
-        # A rep's statements start with the period of their first applied event.
-        if (rep, currency) not in self.book.ledgers:
-            self.book.ledgers[(rep, currency)] = RepLedger(first_period=period_of(day))
+    def _ledger(self, rep: str, currency: str, day: dt.date) -> RepLedger:
+        """The rep's ledger in ``currency``, opened on their first applied event."""
+        ledger = self.book.ledgers.get((rep, currency))
+        if ledger is None:
+            # A rep's statements start with the period of their first applied event.
+            ledger = self.book.ledgers[(rep, currency)] = RepLedger(first_period=period_of(day))
+        return ledger
 
-    def _totals(self, rep: str, currency: str, day: dt.date) -> PeriodTotals:
-        ledger = self.book.ledgers[(rep, currency)]
+    @staticmethod
+    def _totals(ledger: RepLedger, day: dt.date) -> PeriodTotals:
         period = period_of(day)
         totals = ledger.periods.get(period)
         if totals is None:

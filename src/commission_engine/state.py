@@ -27,6 +27,14 @@ from .rating import bands_of, commission_in_bands
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
+@dataclass(slots=True)
+class RepLedger:
+    """A rep's lines in one currency, grouped by pay period."""
+
+    first_period: str
+    periods: dict[str, PeriodTotals] = field(default_factory=dict)
+
+
 class Terms:
     """What the per-event arithmetic needs from one plan, computed once per run.
 
@@ -86,6 +94,7 @@ class Position:
     payable: Decimal = ZERO  # rounded targets as last posted
     forfeited: Decimal = ZERO
     held: Decimal = ZERO
+    ledger: RepLedger | None = None  # where its lines go (derived; not saved)
 
     @property
     def plan(self) -> Plan:
@@ -109,14 +118,6 @@ class InvoiceState:
     @property
     def open(self) -> Decimal:
         return self.amount - self.credited - self.paid - self.written_off
-
-
-@dataclass(slots=True)
-class RepLedger:
-    """A rep's lines in one currency, grouped by pay period."""
-
-    first_period: str
-    periods: dict[str, PeriodTotals] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -335,4 +336,7 @@ def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
                 for p in ledger.periods
             },
         )
+    for invoice in book.invoices.values():
+        for position in invoice.positions:
+            position.ledger = book.ledgers[(position.rep, invoice.currency)]
     return book
