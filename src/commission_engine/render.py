@@ -80,8 +80,12 @@ def _statement(statement: Statement) -> dict[str, Any]:
 def write_json(
     result: Result, out: TextIO, rep: str | None = None, closed_through: str | None = None
 ) -> None:
-    """Write :func:`document` as indented JSON, ending with a newline."""
-    json.dump(document(result, rep, closed_through), out, indent=2, ensure_ascii=False)
+    """Write :func:`document` as indented JSON, ending with a newline.
+
+    One ``write`` of the whole text: ``json.dump`` writes token by token, a system call each
+    when the stream is unbuffered (PYTHONUNBUFFERED is common in job runners).
+    """
+    out.write(json.dumps(document(result, rep, closed_through), indent=2, ensure_ascii=False))
     out.write("\n")
 
 
