@@ -38,15 +38,19 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def _iso_date(value: object) -> object:
     # Accept only YYYY-MM-DD (or a date); refuse timestamps, datetimes and other spellings.
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10 and text[4] == "-" == text[7]:  # the shape first: it is cheap
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                if _ISO_DATE.fullmatch(text):
+                    raise ValueError(f"'{value}' is not a calendar date") from None
+        raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
     if isinstance(value, dt.datetime):
         raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"'{value}' is not a calendar date") from None
     raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
 
 
