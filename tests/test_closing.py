@@ -164,3 +164,12 @@ def test_an_event_rejected_before_the_close_is_not_taken_for_a_late_one() -> Non
     assert run.changes == ()
     assert run.still_rejected == ("e002",)
     assert rows(run.open) == [("2026-02", "10.00", "0.00", "10.00", "0.00")]
+
+
+def test_asking_only_for_closed_periods_shows_them_as_paid() -> None:
+    plans = book(0)
+    stream = Stream().invoice("2026-01-05", "I1", "1000.00").invoice("2026-02-05", "I2", "50.00")
+    february, _ = close(plans, stream.events, "2026-02")
+    run = reopen_and_compute(plans, stream.events, february, through=dt.date(2026, 1, 20))
+    assert rows(run.statements) == [("2026-01", "100.00", "0.00", "100.00", "0.00")]
+    assert run.open == ()

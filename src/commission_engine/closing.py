@@ -98,8 +98,9 @@ def reopen_and_compute(
     closed_end = last_day(closed.period)
     parsed = _parsed(events)
     changes, still_rejected = _changes(parsed, closed, closed_end)
-    if changes:
-        # Something behind a closed period moved: recompute from all events, as a batch.
+    if changes or (through is not None and through <= closed_end):
+        # Something behind a closed period moved, or only closed periods are asked for (the
+        # saved state is past them): recompute from all events, as a batch.
         result = compute(plans, parsed, through=through, strict=strict)
     else:
         known = closed.events.keys() | set(still_rejected)
