@@ -320,21 +320,34 @@ class Engine:
             payable = round_(position.realized)
             forfeited = held = ZERO
         else:
+            # Each target is recomputed (a division and a rounding) only when its own
+            # argument moved since the last post: round(u*net) with net, forfeited with
+            # written_off, payable with its base. Otherwise it is what was posted; the
+            # three posted targets always sum to round(u*net).
             commission = position.commission
             amount = invoice.amount
             net = amount - invoice.credited
             written_off = invoice.written_off
             paid = invoice.paid
+            total = position.payable + position.forfeited + position.held
+            if net != position.at_net:
+                position.at_net = net
+                total = round_(commission * net / amount)
+            forfeited = position.forfeited
+            if written_off != position.at_written_off:
+                position.at_written_off = written_off
+                forfeited = round_(commission * terms.write_off_share * written_off / amount)
             on_advance = net
             if terms.claws_back_write_off:
                 on_advance -= written_off
             if position.past_due:
                 on_advance -= net - paid - written_off
-            payable = round_(
-                commission * (terms.advance * on_advance + terms.cash_share * paid) / amount
-            )
-            forfeited = round_(commission * terms.write_off_share * written_off / amount)
-            held = round_(commission * net / amount) - payable - forfeited
+            base = terms.advance * on_advance + terms.cash_share * paid
+            payable = position.payable
+            if base != position.at_base:
+                position.at_base = base
+                payable = round_(commission * base / amount)
+            held = total - payable - forfeited
         line_amount = payable - position.payable
         held_change = held - position.held
         position.payable, position.forfeited, position.held = payable, forfeited, held

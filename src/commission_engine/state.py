@@ -95,6 +95,11 @@ class Position:
     forfeited: Decimal = ZERO
     held: Decimal = ZERO
     ledger: RepLedger | None = None  # where its lines go (derived; not saved)
+    # The arguments the rounded targets were last computed at (derived; not saved, so a
+    # resumed position recomputes all three once): net, written_off, payable's base.
+    at_net: Decimal | None = None
+    at_written_off: Decimal | None = None
+    at_base: Decimal | None = None
 
     @property
     def plan(self) -> Plan:
