@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import localcontext
 from typing import Any
 
@@ -102,35 +104,36 @@ def compute(
             pending += 1
         else:
             to_apply.append(event)
-    to_apply.sort(key=sort_key)
-
-    bookings: dict[str, dt.date] = {}
-    for event in to_apply:
-        if isinstance(event, Invoice):
-            bookings.setdefault(event.invoice, event.date)
-    engine = Engine(plans, book, bookings)
-    last_applied = book.through
-    with localcontext(EXACT):
-        day = None
+    with _collector_paused():
+        to_apply.sort(key=sort_key)
+        bookings: dict[str, dt.date] = {}
         for event in to_apply:
-            if event.date != day:  # past-due clawbacks fire after the events of their day
-                day = event.date
-                engine.advance_to(day - dt.timedelta(days=1))
-            rejection = engine.apply(event)
-            if rejection is None:
-                book.seen[event.id] = event
-                last_applied = event.date
-            else:
-                reject(rejection)
-        if through is None:
-            through = last_applied
-        if through is not None:
-            engine.advance_to(through)
-    book.through = through
+            if isinstance(event, Invoice):
+                bookings.setdefault(event.invoice, event.date)
+        engine = Engine(plans, book, bookings)
+        last_applied = book.through
+        with localcontext(EXACT):
+            day = None
+            for event in to_apply:
+                if event.date != day:  # past-due clawbacks fire after the events of their day
+                    day = event.date
+                    engine.advance_to(day - dt.timedelta(days=1))
+                rejection = engine.apply(event)
+                if rejection is None:
+                    book.seen[event.id] = event
+                    last_applied = event.date
+                else:
+                    reject(rejection)
+            if through is None:
+                through = last_applied
+            if through is not None:
+                engine.advance_to(through)
+        book.through = through
+        statements = _statements(book, plans, through)
 
     result = Result(
         through=through,
-        statements=_statements(book, plans, through),
+        statements=statements,
         rejected=tuple(sorted(rejected, key=_rejection_order)),
         pending=pending,
         duplicates=duplicates,
@@ -138,6 +141,24 @@ def compute(
     result._book = book
     result._plans = plans
     return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, and restore it as it was.
+
+    The fold and the netting make an object or more per event and no reference cycles, so
+    the collector finds nothing; but each full collection walks every tracked object,
+    the caller's events included, and those walks cost a fifth of a run. Cycles made
+    meanwhile (there are none in the engine) would only be collected later.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _distinct(
