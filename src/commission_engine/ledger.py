@@ -124,9 +124,11 @@ def net_periods(
             recovered = payout = nothing
             debt -= gross
         else:
-            max_recovery, mode = recovery_terms(rep, min(last_day(period), through))
-            cap = round_money(max_recovery * gross, currency, mode)
-            recovered = min(debt, cap)
+            recovered = debt  # no debt: nothing to recover, whatever the plan's cap
+            if debt:
+                max_recovery, mode = recovery_terms(rep, min(last_day(period), through))
+                cap = round_money(max_recovery * gross, currency, mode)
+                recovered = min(debt, cap)
             payout = gross - recovered
             debt -= recovered
         statements.append(
