@@ -169,10 +169,18 @@ def _distinct(
     accepted: list[BaseEvent] = []
     duplicates = 0
     for item in events:
-        event = parse_event(item) if isinstance(item, Mapping) else item
-        if isinstance(event, Rejection):
-            reject(event)
+        # The concrete class first: isinstance against the Mapping ABC is slow.
+        if isinstance(item, BaseEvent):
+            event = item
+        elif isinstance(item, Rejection):
+            reject(item)
             continue
+        else:
+            parsed = parse_event(item)
+            if isinstance(parsed, Rejection):
+                reject(parsed)
+                continue
+            event = parsed
         earlier: BaseEvent | str | None = first.get(event.id) or book.seen.get(event.id)
         if earlier is None:
             first[event.id] = event
