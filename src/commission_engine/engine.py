@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal
 
 from .errors import Rejection
@@ -25,7 +25,7 @@ from .events import (
     PaymentReversal,
     WriteOff,
 )
-from .ledger import LedgerLine, LineKind, PeriodTotals, period_of
+from .ledger import LedgerLine, LineKind, PeriodTotals, Statement, net_periods, period_of
 from .money import ZERO, is_whole_minor_units, show
 from .plans import Plan, PlanBook
 from .rating import quota_period_of
@@ -68,6 +68,47 @@ class Engine:
         if not position.past_due:
             position.past_due = True
             self._post(invoice, position, when, "past_due", None)
+
+    # The fold ------------------------------------------------------------------------
+
+    def fold(
+        self,
+        events: Iterable[tuple[int, BaseEvent]],
+        reject: Callable[[int, Rejection], None],
+    ) -> dt.date | None:
+        """Apply numbered ``events``, sorted in the spec's order; the date of the last applied.
+
+        Past-due clawbacks fire after the events of their day. Each rejected event is passed
+        to ``reject`` with its number; to stop the fold, ``reject`` raises.
+        """
+        seen = self.book.seen
+        last_applied = day = None
+        for number, event in events:
+            if event.date != day:
+                day = event.date
+                self.advance_to(day - dt.timedelta(days=1))
+            rejection = self.apply(event)
+            if rejection is None:
+                seen[event.id] = event
+                last_applied = day
+            else:
+                reject(number, rejection)
+        return last_applied
+
+    def statements(self, through: dt.date, reps: Collection[str] | None = None) -> list[Statement]:
+        """Every rep's statements through ``through`` (or only those of ``reps``), sorted."""
+        recovery_terms = self.plans.schedule().recovery_terms
+        statements: list[Statement] = []
+        for (rep, currency), ledger in self.book.ledgers.items():
+            if reps is None or rep in reps:
+                statements.extend(
+                    net_periods(
+                        rep, currency, ledger.periods, ledger.first_period, through,
+                        recovery_terms,
+                    )
+                )  # fmt: skip
+        statements.sort(key=lambda s: (s.rep, s.period, s.currency))
+        return statements
 
     # Handlers, one per event type ----------------------------------------------------
 

@@ -1,0 +1,343 @@
+"""A run split by rep across processes, so that a large run uses every core.
+
+Reps are independent except through split invoices: an invoice's amounts (paid, credited,
+written off, past due) follow from its own events alone, and a rep's commission from their own
+invoices alone (attainment is per rep). So each part of a run applies every event of every
+invoice that one of its reps has a share in, and its reps' adjustments, and keeps the
+statements of its own reps only. An invoice shared by reps of two parts is applied in both,
+with the same outcome in each; an event of an invoice no part knows goes to the first part,
+which rejects it as a single run would. The statements, disjoint by rep, are the single run's.
+
+The first part runs in this process; each other part in a child forked from it (the child
+sees the events without copying them), which reports what it rejected and the date of the last
+event it applied, is told the end date, and sends back its statements as plain values through
+a pipe, in chunks this process rebuilds while the child writes the next (``marshal`` of
+strings and integers: a tenth of what pickling Decimals and dates costs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import marshal
+import os
+import signal
+import traceback
+import zlib
+from collections.abc import Iterator, Sequence
+from decimal import Decimal, localcontext
+from typing import IO, Any
+
+from .engine import Engine
+from .errors import CommissionEngineError, RejectedEventError, Rejection
+from .events import Adjustment, BaseEvent, Invoice
+from .ledger import LedgerLine, Statement
+from .money import EXACT
+from .plans import PlanBook
+from .state import InvoiceBook
+
+#: Below this many events per part, a child process costs more than it saves.
+MIN_EVENTS_PER_PART = 10_000
+#: This process's share of the work, where a child's is 1: it also rebuilds their statements.
+OWN_SHARE = 0.9
+#: Statements a child sends in one message.
+CHUNK = 4_000
+
+
+def parts_for(events: int, processes: int) -> int:
+    """Into how many parts to split a run of ``events``, given at most ``processes``.
+
+    One where the platform cannot fork, or where a part would have too few events to pay
+    for its process.
+    """
+    if not hasattr(os, "fork"):
+        return 1
+    return max(1, min(processes, events // MIN_EVENTS_PER_PART))
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Partition:
+    """Which part applies which events: reps go to parts, invoices follow their reps.
+
+    Reps are weighed by their invoices and given, heaviest first, each to the part furthest
+    below its ``share`` of the work; the assignment depends only on the events. A rep with
+    adjustments but no invoice goes to a part chosen by a checksum of their name.
+    """
+
+    def __init__(self, events: Sequence[BaseEvent], shares: Sequence[float]) -> None:
+        self.parts = len(shares)
+        invoices = [event for event in events if type(event) is Invoice]
+        weight: dict[str, int] = {}  # rep -> their invoices
+        for invoice in invoices:
+            for rep, _ in invoice.shares():
+                weight[rep] = weight.get(rep, 0) + 1
+        load = [0.0] * self.parts
+        self.owner: dict[str, int] = {}
+        for rep in sorted(weight, key=lambda rep: (-weight[rep], rep)):
+            part = min(range(self.parts), key=lambda part: load[part] / shares[part])
+            self.owner[rep] = part
+            load[part] += weight[rep]
+        #: Invoice id -> its parts as a bit mask (part p is bit p); an id booked twice
+        #: (the second is rejected) is applied wherever either booking's reps are.
+        self.parts_of: dict[str, int] = {}
+        owner, parts_of = self.owner, self.parts_of
+        for invoice in invoices:
+            if invoice.rep is not None:
+                mask = 1 << owner[invoice.rep]
+            else:
+                mask = sum({1 << owner[rep] for rep, _ in invoice.shares()})
+            parts_of[invoice.invoice] = parts_of.get(invoice.invoice, 0) | mask
+
+    def owner_of(self, rep: str) -> int:
+        """The part that keeps ``rep``'s statements."""
+        part = self.owner.get(rep)
+        if part is None:  # adjustments only
+            part = self.owner[rep] = zlib.crc32(rep.encode()) % self.parts
+        return part
+
+    def events_of(self, part: int, events: Sequence[BaseEvent]) -> Iterator[tuple[int, BaseEvent]]:
+        """The events ``part`` applies, numbered by their position in ``events``."""
+        bit = 1 << part
+        parts_of = self.parts_of
+        for number, event in enumerate(events):
+            if type(event) is Adjustment:
+                if self.owner_of(event.rep) == part:
+                    yield number, event
+            elif parts_of.get(event.invoice, 1) & bit:  # type: ignore[attr-defined]
+                yield number, event  # an unknown invoice's: the first part's
+
+
+class _Part:
+    """One part of a split run: its own book and engine over its events."""
+
+    def __init__(
+        self,
+        plans: PlanBook,
+        events: Sequence[BaseEvent],
+        partition: Partition,
+        part: int,
+        bookings: dict[str, dt.date],
+        strict: bool,
+    ) -> None:
+        self.events = events
+        self.partition = partition
+        self.part = part
+        self.engine = Engine(plans, InvoiceBook(), bookings)
+        self.strict = strict
+        self.rejected: list[tuple[int, Rejection]] = []  # (position in the whole run, why)
+        self.last_applied: dt.date | None = None
+
+    def fold(self) -> None:
+        def reject(number: int, rejection: Rejection) -> None:
+            self.rejected.append((number, rejection))
+            if self.strict:
+                raise RejectedEventError(rejection)
+
+        mine = self.partition.events_of(self.part, self.events)
+        # Strict: the first rejection stops this part; the caller decides what to say.
+        with localcontext(EXACT), contextlib.suppress(RejectedEventError):
+            self.last_applied = self.engine.fold(mine, reject)
+
+    def statements(self, through: dt.date) -> list[Statement]:
+        owner_of, part = self.partition.owner_of, self.part
+        reps = {rep for rep, _ in self.engine.book.ledgers if owner_of(rep) == part}
+        with localcontext(EXACT):
+            self.engine.advance_to(through)
+            return self.engine.statements(through, reps)
+
+
+def compute_split(
+    plans: PlanBook,
+    events: Sequence[BaseEvent],
+    bookings: dict[str, dt.date],
+    through: dt.date | None,
+    strict: bool,
+    parts: int,
+) -> tuple[dt.date | None, list[Statement], list[Rejection]]:
+    """Fold ``events`` (sorted, distinct) in ``parts`` processes, as one run would.
+
+    Returns the end date (``through``, or the date of the last event applied), the
+    statements sorted by rep, period and currency, and the rejections in the order the
+    events were applied. In strict mode the first rejection in that order is raised.
+    """
+    partition = Partition(events, [OWN_SHARE] + [1.0] * (parts - 1))
+    children = [
+        _Child.start(_Part(plans, events, partition, part, bookings, strict))
+        for part in range(1, parts)
+    ]
+    try:
+        own = _Part(plans, events, partition, 0, bookings, strict)
+        own.fold()
+        folded = [(own.last_applied, own.rejected)] + [child.folded() for child in children]
+        rejected = sorted({number: r for _, found in folded for number, r in found}.items())
+        if strict and rejected:
+            raise RejectedEventError(rejected[0][1])
+        if through is None:
+            through = max((last for last, _ in folded if last is not None), default=None)
+        statements = []
+        if through is not None:
+            for child in children:
+                child.send_through(through)
+            statements = own.statements(through)
+            for child in children:
+                statements.extend(child.statements())
+            statements.sort(key=lambda s: (s.rep, s.period, s.currency))
+        return through, statements, [rejection for _, rejection in rejected]
+    finally:
+        for child in children:
+            child.stop()
+
+
+class _Child:
+    """A part of the run in a forked child, and the pipes to talk to it."""
+
+    def __init__(self, pid: int, replies: IO[bytes], orders: IO[bytes]) -> None:
+        self.pid = pid
+        self.replies = replies
+        self.orders = orders
+
+    @classmethod
+    def start(cls, part: _Part) -> _Child:
+        reply_out, reply_in = os.pipe()
+        order_out, order_in = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(reply_out)
+            os.close(order_in)
+            _serve(part, os.fdopen(reply_in, "wb"), os.fdopen(order_out, "rb"))
+        os.close(reply_in)
+        os.close(order_out)
+        return cls(pid, os.fdopen(reply_out, "rb"), os.fdopen(order_in, "wb"))
+
+    def folded(self) -> tuple[dt.date | None, list[tuple[int, Rejection]]]:
+        last, rejected = self._receive()
+        return (
+            None if last is None else dt.date.fromordinal(last),
+            [
+                (number, Rejection(event=event, line=line, field=field, reason=reason))
+                for number, event, line, field, reason in rejected
+            ],
+        )
+
+    def send_through(self, through: dt.date) -> None:
+        _send(self.orders, through.toordinal())
+
+    def statements(self) -> list[Statement]:
+        statements: list[Statement] = []
+        while chunk := self._receive():
+            statements.extend(_statement(*values) for values in chunk)
+        return statements
+
+    def _receive(self) -> Any:
+        try:
+            failed, value = _receive(self.replies)
+        except EOFError:
+            raise CommissionEngineError("a part of the run ended without an answer") from None
+        if failed:
+            raise CommissionEngineError(f"a part of the run failed:\n{value}")
+        return value
+
+    def stop(self) -> None:
+        self.replies.close()
+        with contextlib.suppress(BrokenPipeError):
+            self.orders.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)  # finished already, or no longer needed
+        os.waitpid(self.pid, 0)
+
+
+def _serve(part: _Part, replies: IO[bytes], orders: IO[bytes]) -> None:
+    """The child's whole life: fold, report, await the end date, send the statements."""
+    try:
+        part.fold()
+        last = None if part.last_applied is None else part.last_applied.toordinal()
+        rejected = [(number, r.event, r.line, r.field, r.reason) for number, r in part.rejected]
+        _send(replies, (False, (last, rejected)))
+        through = dt.date.fromordinal(_receive(orders))
+        statements = part.statements(through)
+        for start in range(0, len(statements), CHUNK):
+            chunk = [_values(s) for s in statements[start : start + CHUNK]]
+            _send(replies, (False, chunk))
+        _send(replies, (False, []))
+    except EOFError:
+        pass  # the parent needs nothing more
+    except BaseException:  # the parent reports it
+        with contextlib.suppress(BaseException):  # unless the parent is gone
+            _send(replies, (True, traceback.format_exc()))
+    finally:
+        os._exit(0)
+
+
+def _send(stream: IO[bytes], value: Any) -> None:
+    """Write ``value`` (plain values only) as its length and its ``marshal`` bytes."""
+    data = marshal.dumps(value)
+    stream.write(len(data).to_bytes(8, "little"))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    """The next value :func:`_send` wrote (reading a file with ``marshal.load`` is slow)."""
+    size = stream.read(8)
+    if len(size) < 8:
+        raise EOFError
+    data = stream.read(int.from_bytes(size, "little"))
+    if len(data) < int.from_bytes(size, "little"):
+        raise EOFError
+    return marshal.loads(data)
+
+
+def _values(s: Statement) -> tuple[Any, ...]:
+    """A statement as plain values (strings, integers) that ``marshal`` writes."""
+    return (
+        s.rep,
+        s.period,
+        s.currency,
+        str(s.gross),
+        str(s.recovered),
+        str(s.payout),
+        str(s.debt_balance),
+        str(s.held_balance),
+        [
+            (line.date.toordinal(), line.kind, str(line.amount), line.event, line.invoice,
+             line.detail)
+            for line in s.lines
+        ],
+    )  # fmt: skip
+
+
+def _statement(
+    rep: str,
+    period: str,
+    currency: str,
+    gross: str,
+    recovered: str,
+    payout: str,
+    debt_balance: str,
+    held_balance: str,
+    lines: list[tuple[int, str, str, str | None, str | None, str | None]],
+) -> Statement:
+    """The statement :func:`_values` wrote (``str`` and back keeps a Decimal's every digit)."""
+    day = dt.date.fromordinal
+    return Statement(
+        rep=rep,
+        period=period,
+        currency=currency,
+        gross=Decimal(gross),
+        recovered=Decimal(recovered),
+        payout=Decimal(payout),
+        debt_balance=Decimal(debt_balance),
+        held_balance=Decimal(held_balance),
+        lines=tuple(
+            LedgerLine._make((rep, currency, day(date), kind, Decimal(amount), event, invoice,
+                              detail))
+            for date, kind, amount, event, invoice, detail in lines
+        ),
+    )  # fmt: skip

@@ -1,0 +1,143 @@
+"""A run split by rep across processes gives exactly what one process gives.
+
+``MIN_EVENTS_PER_PART`` is lowered so that even the few events of a generated stream
+are split; every test here forks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_properties import END, cases
+
+from commission_engine import CommissionEngineError, PlanBook, RejectedEventError, compute
+from commission_engine import split as split_module
+from commission_engine.errors import StateError
+from commission_engine.events import parse_event
+
+SPLIT = settings(max_examples=60, deadline=None)
+
+
+@pytest.fixture(autouse=True)
+def _split_even_small_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(split_module, "MIN_EVENTS_PER_PART", 1)
+
+
+def _awkward(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``events`` and the ones a partition could get wrong."""
+    first_rep = next((event.get("rep") or event["splits"][0]["rep"] for event in events[:1]), "ana")
+    return [
+        *events,
+        # An invoice nobody booked: rejected, in the first part.
+        {"type": "payment", "id": "lost", "date": "2026-02-01", "invoice": "NOPE",
+         "amount": "1"},
+        # An invoice id booked twice with another rep: the second is rejected.
+        {"type": "invoice", "id": "again", "date": "2026-06-01", "invoice": "I0",
+         "rep": "cy" if first_rep != "cy" else "bo", "amount": "5"},
+        # A rep with adjustments only.
+        {"type": "adjustment", "id": "only-adj", "date": "2026-04-02", "rep": "dee",
+         "amount": "7"},
+    ]  # fmt: skip
+
+
+def _same(book: PlanBook, events: list[dict[str, Any]], **kw: Any) -> None:
+    one = compute(book, events, **kw)
+    for processes in (2, 3):
+        split = compute(book, events, processes=processes, **kw)
+        assert split.statements == one.statements
+        assert split.rejected == one.rejected
+        assert (split.through, split.pending, split.duplicates) == (
+            one.through,
+            one.pending,
+            one.duplicates,
+        )
+
+
+@SPLIT
+@given(cases(), st.sampled_from([None, END, dt.date(2026, 3, 31)]))
+def test_split_run_equals_one_process(
+    case: tuple[PlanBook, list[dict[str, Any]]], through: dt.date | None
+) -> None:
+    book, events = case
+    _same(book, _awkward(events), through=through)
+
+
+@SPLIT
+@given(cases())
+def test_strict_split_run_raises_the_first_rejection_in_applied_order(
+    case: tuple[PlanBook, list[dict[str, Any]]],
+) -> None:
+    book, events = case
+    events = _awkward(events)
+    try:
+        compute(book, events, strict=True)
+    except RejectedEventError as error:
+        with pytest.raises(RejectedEventError) as split:
+            compute(book, events, strict=True, processes=2)
+        assert split.value.rejection == error.rejection
+    else:
+        _same(book, events, strict=True)
+
+
+def _sales(count: int) -> list[dict[str, Any]]:
+    return [
+        {"type": "invoice", "id": f"e{n}", "date": "2026-01-10", "invoice": f"I{n}",
+         "rep": f"rep{n % 4}", "amount": "100.00"}
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def test_a_split_run_keeps_no_state() -> None:
+    plans = PlanBook(plans=[{"id": "p", "currency": "USD", "level": 0, "rate": "0.1"}])
+    result = compute(plans, _sales(8), processes=2)
+    with pytest.raises(StateError, match="split across processes, which keeps no engine state"):
+        result.state()
+
+
+def test_a_run_too_small_to_split_runs_here_and_keeps_its_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(split_module, "MIN_EVENTS_PER_PART", 5)
+    plans = PlanBook(plans=[{"id": "p", "currency": "USD", "level": 0, "rate": "0.1"}])
+    assert compute(plans, _sales(9), processes=2).state().through == dt.date(2026, 1, 10)
+
+
+def test_a_failing_part_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    works = split_module._Part.statements
+
+    def broken(part: Any, through: dt.date) -> Any:
+        if part.part == 0:  # this process's part works; the child's fails
+            return works(part, through)
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(split_module._Part, "statements", broken)
+    plans = PlanBook(plans=[{"id": "p", "currency": "USD", "level": 0, "rate": "0.1"}])
+    with pytest.raises(CommissionEngineError, match=r"(?s)a part of the run failed.*disk on fire"):
+        compute(plans, _sales(8), processes=2)
+
+
+def test_parts_follow_reps_and_split_invoices_go_to_both() -> None:
+    records = [
+        {"type": "invoice", "id": "a", "date": "2026-01-01", "invoice": "A", "rep": "ana",
+         "amount": "10"},
+        {"type": "invoice", "id": "b", "date": "2026-01-01", "invoice": "B", "rep": "bo",
+         "amount": "10"},
+        {"type": "invoice", "id": "s", "date": "2026-01-01", "invoice": "S",
+         "splits": "ana=0.5;bo=0.5", "amount": "10"},
+        {"type": "payment", "id": "p", "date": "2026-01-02", "invoice": "S", "amount": "5"},
+        {"type": "payment", "id": "x", "date": "2026-01-02", "invoice": "X", "amount": "5"},
+    ]  # fmt: skip
+    events = [parse_event(record) for record in records]
+    partition = split_module.Partition(events, [1.0, 1.0])  # type: ignore[arg-type]
+    assert partition.owner_of("ana") != partition.owner_of("bo")
+    ana = partition.owner_of("ana")
+    applied = {
+        part: [number for number, _ in partition.events_of(part, events)]  # type: ignore[arg-type]
+        for part in (0, 1)
+    }
+    assert applied[ana] == [0, 2, 3] + ([4] if ana == 0 else [])
+    assert applied[1 - ana] == [1, 2, 3] + ([4] if ana == 1 else [])
