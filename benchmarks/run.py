@@ -119,7 +119,7 @@ def child_parse(fmt: str, path: Path) -> dict[str, Any]:
     return phases.figures
 
 
-def child_pipeline(fmt: str, folder: Path, engine: bool) -> dict[str, Any]:
+def child_pipeline(fmt: str, folder: Path, engine: bool, processes: int = 1) -> dict[str, Any]:
     """Parse into a list, validate into events, and (``engine``) compute on those events."""
     import yaml
 
@@ -146,13 +146,14 @@ def child_pipeline(fmt: str, folder: Path, engine: bool) -> dict[str, Any]:
         return figures
 
     with phases.phase("engine"):
-        result = compute(plans, events)
+        result = compute(plans, events, processes=processes)
     figures["statements"] = len(result.statements)
     figures["lines"] = sum(len(s.lines) for s in result.statements)
     figures["rejected"] = len(result.rejected)
     figures["pending"] = result.pending
-    figures["open_invoices"] = sum(1 for i in result._book.invoices.values() if i.open > 0)
-    figures["invoices"] = len(result._book.invoices)
+    if result._book is not None:  # a run split across processes keeps no book
+        figures["open_invoices"] = sum(1 for i in result._book.invoices.values() if i.open > 0)
+        figures["invoices"] = len(result._book.invoices)
     figures["digest"] = statements_digest(_engine_rows(result.statements))
     return figures
 
@@ -253,7 +254,9 @@ def payouts_available() -> bool:
     return probe.returncode == 0
 
 
-def bench_size(label: str, formats: list[str], compare: bool, repeat: int) -> dict[str, Any]:
+def bench_size(
+    label: str, formats: list[str], compare: bool, repeat: int, processes: int
+) -> dict[str, Any]:
     folder = DATA / label
     if not (folder / "events.jsonl").exists():
         raise SystemExit(f"{folder} has no events: run python benchmarks/generate.py {label}")
@@ -267,7 +270,8 @@ def bench_size(label: str, formats: list[str], compare: bool, repeat: int) -> di
     }
     runs = repeat if summary["events"] < REPEAT_BELOW else 1
     print(f"[{label}] engine on pre-parsed events ...", file=sys.stderr, flush=True)
-    row["engine"] = best(runs, [*me, "pipeline", "jsonl", str(folder), "--engine"])
+    engine = [*me, "pipeline", "jsonl", str(folder), "--engine", f"--processes={processes}"]
+    row["engine"] = best(runs, engine)
     row["formats"] = {}
     for fmt in formats:
         path = folder / EXTENSIONS[fmt]
@@ -281,6 +285,7 @@ def bench_size(label: str, formats: list[str], compare: bool, repeat: int) -> di
             OUT.mkdir(exist_ok=True)
             output = OUT / f"payouts-{label}-{fmt}.json"
             argv = [*cli_command(), "payouts", str(folder / "plans.yaml"), str(path)]
+            argv += ["--processes", str(processes)]
             figures["cli"] = best(runs, [*argv, "--format", "json", "--lenient"], output)
             figures["cli"]["output_mb"] = output.stat().st_size / 2**20
             if compare and figures["cli"]["status"] == 0:
@@ -363,7 +368,8 @@ def report(rows: list[dict[str, Any]], host: dict[str, Any]) -> str:
     lines = [
         f"Machine: {host['cpu']}, {host['cores']} cores, {host['memory_gb']} GB, "
         f"Python {host['python']}, {host['platform']}, {host['date']}.",
-        f"Code: {host['code']}. CLI start-up (payouts --help): "
+        f"Code: {host['code']}. Processes per run: {host.get('processes', 1)}. "
+        "CLI start-up (payouts --help): "
         f"{host['cli_startup']['wall'] if 'cli_startup' in host else 0:.2f} s.",
         f"Load average before each size: {loads}. Times in seconds, best of {host['repeat']} "
         f"runs under {REPEAT_BELOW:,} events, one run above; RSS is each child's peak; "
@@ -433,7 +439,11 @@ def targets(rows: list[dict[str, Any]]) -> list[str]:
         f"- engine <= {TARGET_ENGINE_OVER_PARSE:.0f}x bare parse: {over_parse:.1f}x, "
         f"{verdict(over_parse <= TARGET_ENGINE_OVER_PARSE)}",
         f"- peak RSS < {TARGET_PEAK_RSS_MB} MB: {rss:,.0f} MB, {verdict(rss < TARGET_PEAK_RSS_MB)}"
-        f" ({engine['open_invoices']:,} of {engine['invoices']:,} invoices open at the end)",
+        + (
+            f" ({engine['open_invoices']:,} of {engine['invoices']:,} invoices open at the end)"
+            if "open_invoices" in engine
+            else ""
+        ),
     ]
     if len(rows) > 1:
         before = rows[-2]
@@ -465,6 +475,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--code", help="what the measured code is, for the report (e.g. 'git archive of 96ede17')"
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1,
+        help="processes the engine and the CLI may split a run across (default: every core)",
+    )
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -478,11 +494,12 @@ def main(argv: list[str] | None = None) -> int:
                 "digest": statements_digest(_cli_rows(document)),
             }
         else:
-            figures = child_pipeline(fmt, Path(where), engine="--engine" in flags)
+            processes = [int(flag.split("=")[1]) for flag in flags if flag.startswith("--proc")]
+            figures = child_pipeline(fmt, Path(where), "--engine" in flags, *processes)
         print(json.dumps(figures))
         return 0
 
-    host = {**machine(), "repeat": args.repeat}
+    host = {**machine(), "repeat": args.repeat, "processes": args.processes}
     if args.code:
         host["code"] = f"{host['code']}: {args.code}"
     if payouts_available():  # start-up and imports, the fixed cost in every CLI figure
@@ -490,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     if not payouts_available():
         print("commission-engine payouts is not available: CLI column pending", file=sys.stderr)
     rows = [
-        bench_size(label, args.formats.split(","), not args.no_compare, args.repeat)
+        bench_size(label, args.formats.split(","), not args.no_compare, args.repeat, args.processes)
         for label in args.sizes.split(",")
     ]
     text = report(rows, host)

@@ -141,3 +141,30 @@ def test_parts_follow_reps_and_split_invoices_go_to_both() -> None:
     }
     assert applied[ana] == [0, 2, 3] + ([4] if ana == 0 else [])
     assert applied[1 - ana] == [1, 2, 3] + ([4] if ana == 1 else [])
+
+
+def _payouts(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    from commission_engine.cli import main
+
+    status = main(["payouts", *map(str, args)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_the_command_prints_the_same_whatever_the_processes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    plans, events = examples / "plans.yaml", examples / "events.csv"
+    for options in (("--format", "json"), ("--format", "csv"), ()):
+        one = _payouts(capsys, plans, events, *options, "--processes", "1")
+        assert one[0] == 0
+        assert _payouts(capsys, plans, events, *options, "--processes", "2") == one
+    broken = tmp_path / "events.csv"
+    text = events.read_text()
+    broken.write_text(text + "payment,zz1,2026-12-30,NOPE,,,,5.00,,,,\n")
+    one = _payouts(capsys, plans, broken, "--processes", "1")
+    assert one[0] == 1 and "unknown invoice NOPE" in one[2]
+    assert _payouts(capsys, plans, broken, "--processes", "2") == one

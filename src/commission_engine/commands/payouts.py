@@ -20,6 +20,7 @@ from ..closing import ClosedRun, reopen_and_compute
 from ..errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
 from ..render import statements_of, write_csv, write_json, write_table
+from ..split import cores
 from ..store import Ledger
 from .writing import add_files, add_output, add_through
 
@@ -56,6 +57,14 @@ def register(subparsers: Any) -> None:
         help="a ledger of closed periods (SQLite, see `close`): closed statements are shown "
         "as paid, late or corrected events roll forward into the first open period",
     )
+    parser.add_argument(
+        "--processes",
+        metavar="N",
+        type=_processes,
+        default=cores(),
+        help="split a large run by rep across up to N processes (default: the cores this "
+        "process may use, here %(default)s); the statements are the same",
+    )
     parser.set_defaults(run=run)
 
 
@@ -91,7 +100,14 @@ def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
         if terminal:
             events = _progress(events, args.event_file.name, sys.stderr)
         if args.ledger is None:
-            return compute(plans, events, through=args.through, strict=not args.lenient), None
+            result = compute(
+                plans,
+                events,
+                through=args.through,
+                strict=not args.lenient,
+                processes=args.processes,
+            )
+            return result, None
         closed = Ledger(args.ledger).latest()
         run = reopen_and_compute(
             plans, events, closed, through=args.through, strict=not args.lenient
@@ -149,6 +165,18 @@ def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:
         yield event
     terminal.write(f"\r{name}: {count:,} events read; computing statements")
     terminal.flush()
+
+
+def _processes(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of processes, 1 or more: {text!r}"
+        )
+    return count
 
 
 def _say(message: str) -> None:
