@@ -16,8 +16,9 @@ from test_properties import END, cases
 
 from commission_engine import CommissionEngineError, PlanBook, RejectedEventError, compute
 from commission_engine import split as split_module
+from commission_engine.api import SORT_KEY
 from commission_engine.errors import StateError
-from commission_engine.events import parse_event
+from commission_engine.events import Invoice, parse_event, sort_key
 
 SPLIT = settings(max_examples=60, deadline=None)
 
@@ -132,7 +133,8 @@ def test_parts_follow_reps_and_split_invoices_go_to_both() -> None:
         {"type": "payment", "id": "x", "date": "2026-01-02", "invoice": "X", "amount": "5"},
     ]  # fmt: skip
     events = [parse_event(record) for record in records]
-    partition = split_module.Partition(events, [1.0, 1.0])  # type: ignore[arg-type]
+    invoices = [event for event in events if isinstance(event, Invoice)]
+    partition = split_module.Partition(invoices, [1.0, 1.0])
     assert partition.owner_of("ana") != partition.owner_of("bo")
     ana = partition.owner_of("ana")
     applied = {
@@ -168,3 +170,15 @@ def test_the_command_prints_the_same_whatever_the_processes(
     one = _payouts(capsys, plans, broken, "--processes", "1")
     assert one[0] == 1 and "unknown invoice NOPE" in one[2]
     assert _payouts(capsys, plans, broken, "--processes", "2") == one
+
+
+def test_the_sort_key_in_c_is_the_events_own() -> None:
+    records = [
+        {"type": "adjustment", "id": "z", "date": "2026-01-02", "rep": "ana", "amount": "1"},
+        {"type": "payment", "id": "b", "date": "2026-01-02", "invoice": "A", "amount": "5"},
+        {"type": "invoice", "id": "c", "date": "2026-01-02", "invoice": "A", "rep": "ana",
+         "amount": "10"},
+        {"type": "write_off", "id": "a", "date": "2026-01-01", "invoice": "A"},
+    ]  # fmt: skip
+    events = [parse_event(record) for record in records]
+    assert [SORT_KEY(event) for event in events] == [sort_key(event) for event in events]  # type: ignore[arg-type]

@@ -10,9 +10,9 @@ which rejects it as a single run would. The statements, disjoint by rep, are the
 
 The first part runs in this process; each other part in a child forked from it (the child
 sees the events without copying them), which reports what it rejected and the date of the last
-event it applied, is told the end date, and sends back its statements as plain values through
-a pipe, in chunks this process rebuilds while the child writes the next (``marshal`` of
-strings and integers: a tenth of what pickling Decimals and dates costs).
+event it applied, and sends back its statements as plain values through a pipe, in chunks this
+process rebuilds while the child writes the next (``marshal`` of strings and integers: a tenth
+of what pickling Decimals and dates costs).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import os
 import signal
 import traceback
 import zlib
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from decimal import Decimal, localcontext
 from typing import IO, Any
@@ -38,8 +39,6 @@ from .state import InvoiceBook
 
 #: Below this many events per part, a child process costs more than it saves.
 MIN_EVENTS_PER_PART = 10_000
-#: This process's share of the work, where a child's is 1: it also rebuilds their statements.
-OWN_SHARE = 0.9
 #: Statements a child sends in one message.
 CHUNK = 4_000
 
@@ -71,29 +70,35 @@ class Partition:
     adjustments but no invoice goes to a part chosen by a checksum of their name.
     """
 
-    def __init__(self, events: Sequence[BaseEvent], shares: Sequence[float]) -> None:
+    def __init__(self, invoices: Sequence[Invoice], shares: Sequence[float]) -> None:
+        """Parts for the run whose invoice events are ``invoices``."""
         self.parts = len(shares)
-        invoices = [event for event in events if type(event) is Invoice]
-        weight: dict[str, int] = {}  # rep -> their invoices
-        for invoice in invoices:
-            for rep, _ in invoice.shares():
-                weight[rep] = weight.get(rep, 0) + 1
+        # (Counting with Counter and building with comprehensions: this runs before the
+        # parts start, on every invoice of the run.)
+        weight = Counter(invoice.rep for invoice in invoices)  # rep -> their invoices
+        split = [invoice for invoice in invoices if invoice.rep is None]
+        weight.update(rep for invoice in split for rep, _ in invoice.shares())
+        counts = {rep: count for rep, count in weight.items() if rep is not None}
         load = [0.0] * self.parts
         self.owner: dict[str, int] = {}
-        for rep in sorted(weight, key=lambda rep: (-weight[rep], rep)):
+        for rep, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             part = min(range(self.parts), key=lambda part: load[part] / shares[part])
             self.owner[rep] = part
-            load[part] += weight[rep]
-        #: Invoice id -> its parts as a bit mask (part p is bit p); an id booked twice
-        #: (the second is rejected) is applied wherever either booking's reps are.
-        self.parts_of: dict[str, int] = {}
-        owner, parts_of = self.owner, self.parts_of
-        for invoice in invoices:
-            if invoice.rep is not None:
-                mask = 1 << owner[invoice.rep]
-            else:
-                mask = sum({1 << owner[rep] for rep, _ in invoice.shares()})
-            parts_of[invoice.invoice] = parts_of.get(invoice.invoice, 0) | mask
+            load[part] += count
+        bit = {rep: 1 << part for rep, part in self.owner.items()}
+        #: Invoice id -> its parts as a bit mask (part p is bit p).
+        self.parts_of = {
+            invoice.invoice: bit[single]
+            for invoice in invoices
+            if (single := invoice.rep) is not None
+        }
+        if split or len(self.parts_of) < len(invoices):
+            # Split invoices, or an id booked twice (the second booking is rejected): the
+            # invoice is applied wherever any of its reps is.
+            self.parts_of = {}
+            for invoice in invoices:
+                mask = sum({bit[rep] for rep, _ in invoice.shares()})
+                self.parts_of[invoice.invoice] = self.parts_of.get(invoice.invoice, 0) | mask
 
     def owner_of(self, rep: str) -> int:
         """The part that keeps ``rep``'s statements."""
@@ -156,6 +161,7 @@ class _Part:
 def compute_split(
     plans: PlanBook,
     events: Sequence[BaseEvent],
+    invoices: Sequence[Invoice],
     bookings: dict[str, dt.date],
     through: dt.date | None,
     strict: bool,
@@ -163,13 +169,14 @@ def compute_split(
 ) -> tuple[dt.date | None, list[Statement], list[Rejection]]:
     """Fold ``events`` (sorted, distinct) in ``parts`` processes, as one run would.
 
-    Returns the end date (``through``, or the date of the last event applied), the
-    statements sorted by rep, period and currency, and the rejections in the order the
-    events were applied. In strict mode the first rejection in that order is raised.
+    ``invoices`` are the invoice events among ``events``. Returns the end date
+    (``through``, or the date of the last event applied), the statements sorted by rep,
+    period and currency, and the rejections in the order the events were applied. In
+    strict mode the first rejection in that order is raised.
     """
-    partition = Partition(events, [OWN_SHARE] + [1.0] * (parts - 1))
+    partition = Partition(invoices, [1.0] * parts)
     children = [
-        _Child.start(_Part(plans, events, partition, part, bookings, strict))
+        _Child.start(_Part(plans, events, partition, part, bookings, strict), through)
         for part in range(1, parts)
     ]
     try:
@@ -183,11 +190,9 @@ def compute_split(
             through = max((last for last, _ in folded if last is not None), default=None)
         statements = []
         if through is not None:
-            for child in children:
-                child.send_through(through)
             statements = own.statements(through)
             for child in children:
-                statements.extend(child.statements())
+                statements.extend(child.statements(through))
             statements.sort(key=lambda s: (s.rep, s.period, s.currency))
         return through, statements, [rejection for _, rejection in rejected]
     finally:
@@ -202,22 +207,24 @@ class _Child:
         self.pid = pid
         self.replies = replies
         self.orders = orders
+        self.guess: dt.date | None = None  # the end date the child first nets through
 
     @classmethod
-    def start(cls, part: _Part) -> _Child:
+    def start(cls, part: _Part, through: dt.date | None) -> _Child:
         reply_out, reply_in = os.pipe()
         order_out, order_in = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(reply_out)
             os.close(order_in)
-            _serve(part, os.fdopen(reply_in, "wb"), os.fdopen(order_out, "rb"))
+            _serve(part, through, os.fdopen(reply_in, "wb"), os.fdopen(order_out, "rb"))
         os.close(reply_in)
         os.close(order_out)
         return cls(pid, os.fdopen(reply_out, "rb"), os.fdopen(order_in, "wb"))
 
     def folded(self) -> tuple[dt.date | None, list[tuple[int, Rejection]]]:
-        last, rejected = self._receive()
+        last, rejected, guess = self._receive()
+        self.guess = None if guess is None else dt.date.fromordinal(guess)
         return (
             None if last is None else dt.date.fromordinal(last),
             [
@@ -226,10 +233,19 @@ class _Child:
             ],
         )
 
-    def send_through(self, through: dt.date) -> None:
-        _send(self.orders, through.toordinal())
+    def statements(self, through: dt.date) -> list[Statement]:
+        """The child's statements through ``through``.
 
-    def statements(self) -> list[Statement]:
+        The child nets through its guess as soon as its fold ends; when the end date turns
+        out later (another part applied a later event), it is told so and nets again.
+        """
+        statements = self._chunks()
+        if through != self.guess:
+            _send(self.orders, through.toordinal())
+            statements = self._chunks()
+        return statements
+
+    def _chunks(self) -> list[Statement]:
         statements: list[Statement] = []
         while chunk := self._receive():
             statements.extend(_statement(*values) for values in chunk)
@@ -253,19 +269,25 @@ class _Child:
         os.waitpid(self.pid, 0)
 
 
-def _serve(part: _Part, replies: IO[bytes], orders: IO[bytes]) -> None:
-    """The child's whole life: fold, report, await the end date, send the statements."""
+def _serve(part: _Part, through: dt.date | None, replies: IO[bytes], orders: IO[bytes]) -> None:
+    """The child's whole life: fold, report, send statements through the end date.
+
+    Without a given end date, the child guesses its own last applied date (the run's is
+    the latest of every part's), nets through it at once, and nets again if told a later one.
+    """
     try:
         part.fold()
-        last = None if part.last_applied is None else part.last_applied.toordinal()
+        guess = through or part.last_applied
+        stopped = part.strict and part.rejected  # the run raises; no statements needed
         rejected = [(number, r.event, r.line, r.field, r.reason) for number, r in part.rejected]
-        _send(replies, (False, (last, rejected)))
-        through = dt.date.fromordinal(_receive(orders))
-        statements = part.statements(through)
-        for start in range(0, len(statements), CHUNK):
-            chunk = [_values(s) for s in statements[start : start + CHUNK]]
-            _send(replies, (False, chunk))
-        _send(replies, (False, []))
+        _send(replies, (False, (_ordinal(part.last_applied), rejected, _ordinal(guess))))
+        while guess is not None and not stopped:
+            statements = part.statements(guess)
+            for start in range(0, len(statements), CHUNK):
+                chunk = [_values(s) for s in statements[start : start + CHUNK]]
+                _send(replies, (False, chunk))
+            _send(replies, (False, []))
+            guess = dt.date.fromordinal(_receive(orders))
     except EOFError:
         pass  # the parent needs nothing more
     except BaseException:  # the parent reports it
@@ -273,6 +295,10 @@ def _serve(part: _Part, replies: IO[bytes], orders: IO[bytes]) -> None:
             _send(replies, (True, traceback.format_exc()))
     finally:
         os._exit(0)
+
+
+def _ordinal(day: dt.date | None) -> int | None:
+    return None if day is None else day.toordinal()
 
 
 def _send(stream: IO[bytes], value: Any) -> None:
