@@ -182,3 +182,31 @@ def test_the_sort_key_in_c_is_the_events_own() -> None:
     ]  # fmt: skip
     events = [parse_event(record) for record in records]
     assert [SORT_KEY(event) for event in events] == [sort_key(event) for event in events]  # type: ignore[arg-type]
+
+
+def test_a_child_whose_events_end_early_nets_again_through_the_runs_end() -> None:
+    # bo (the lighter rep, so the child's) has nothing after January; ana runs to April.
+    # The child first nets bo through January 20, then through April 30, by which time
+    # bo's invoice has gone past due and its advance is clawed back.
+    plans = PlanBook(
+        plans=[
+            {"id": "p", "currency": "USD", "level": 1, "rate": "0.1",
+             "clawback": {"after_days_past_due": 0}, "payment_terms_days": 30}
+        ]
+    )  # fmt: skip
+    events = [
+        {"type": "invoice", "id": "b1", "date": "2026-01-20", "invoice": "B1", "rep": "bo",
+         "amount": "100.00"},
+        {"type": "invoice", "id": "a1", "date": "2026-01-05", "invoice": "A1", "rep": "ana",
+         "amount": "100.00"},
+        {"type": "invoice", "id": "a2", "date": "2026-04-30", "invoice": "A2", "rep": "ana",
+         "amount": "100.00"},
+    ]  # fmt: skip
+    split = compute(plans, events, processes=2)
+    assert split.statements == compute(plans, events).statements
+    assert [(s.rep, s.period, str(s.gross)) for s in split.statements if s.rep == "bo"] == [
+        ("bo", "2026-01", "10.00"),
+        ("bo", "2026-02", "-10.00"),
+        ("bo", "2026-03", "0.00"),
+        ("bo", "2026-04", "0.00"),
+    ]
