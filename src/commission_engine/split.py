@@ -191,6 +191,7 @@ def compute_split(
         statements = []
         if through is not None:
             statements = own.statements(through)
+            del own  # its book is no longer needed: free it before the children's statements
             for child in children:
                 statements.extend(child.statements(through))
             statements.sort(key=lambda s: (s.rep, s.period, s.currency))
