@@ -80,13 +80,61 @@ def _statement(statement: Statement) -> dict[str, Any]:
 def write_json(
     result: Result, out: TextIO, rep: str | None = None, closed_through: str | None = None
 ) -> None:
-    """Write :func:`document` as indented JSON, ending with a newline.
+    """Write :func:`document` as JSON, ending with a newline, laid out as FORMATS.md shows it.
 
-    One ``write`` of the whole text: ``json.dump`` writes token by token, a system call each
-    when the stream is unbuffered (PYTHONUNBUFFERED is common in job runners).
+    Each statement's figures on one line and each of its lines on one line below; each
+    rejection on one line. The text is written a few hundred statements at a time as they are
+    rendered, so the whole document is never held (not as objects, not as one string), and
+    never token by token (a system call each when PYTHONUNBUFFERED is set, as in many job
+    runners). Every value goes through json's C string encoder.
     """
-    out.write(json.dumps(document(result, rep, closed_through), indent=2, ensure_ascii=False))
-    out.write("\n")
+    through = None if result.through is None else result.through.isoformat()
+    out.write(f'{{\n  "through": {_json(through)},\n  "statements": [')
+    chunk: list[str] = []
+    separator = "\n    "
+    for statement in statements_of(result, rep):
+        closed = None if closed_through is None else statement.period <= closed_through
+        chunk.append(separator + _statement_json(statement, closed))
+        separator = ",\n    "
+        if len(chunk) == _STATEMENTS_PER_WRITE:
+            out.write("".join(chunk))
+            chunk.clear()
+    out.write("".join(chunk) + ("\n  ]" if separator != "\n    " else "]"))
+    rejected = ",\n    ".join(
+        _JSON_ONE_LINE({"line": r.line, "event": r.event, "field": r.field, "reason": r.reason})
+        for r in result.rejected
+    )
+    out.write(f',\n  "rejected": [{f"{_NL}    {rejected}{_NL}  " if rejected else ""}],')
+    out.write(f'\n  "pending": {result.pending}\n}}\n')
+
+
+_NL = "\n"
+_STATEMENTS_PER_WRITE = 500
+#: json's C encoder (it is used when there is no indent): one object on one line.
+_JSON_ONE_LINE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_quote = json.encoder.encode_basestring  # a string as a JSON string literal, in C
+
+
+def _json(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+def _statement_json(statement: Statement, closed: bool | None) -> str:
+    currency = statement.currency
+    head = (
+        f'{{"rep": {_quote(statement.rep)}, "period": "{statement.period}", '
+        f'"currency": {_quote(currency)}, '
+        + ", ".join(f'"{name}": "{show(getattr(statement, name), currency)}"' for name in MONEY)
+    )
+    lines = ",\n      ".join(
+        f'{{"date": "{line.date.isoformat()}", "event": {_json(line.event)}, '
+        f'"invoice": {_json(line.invoice)}, "kind": "{line.kind}", '
+        f'"amount": "{show(line.amount, currency)}"}}'
+        for line in statement.lines
+    )
+    lines = f"\n      {lines}\n    " if lines else ""
+    mark = "" if closed is None else f', "closed": {"true" if closed else "false"}'
+    return f'{head}, "lines": [{lines}]{mark}}}'
 
 
 # CSV -------------------------------------------------------------------------------------
