@@ -106,18 +106,30 @@ class BaseEvent:
         return (self.date, self.ORDER, self.id)
 
     def digest(self) -> str:
-        """A digest of what the event says (its line excluded; 10.0 and 10.00 alike)."""
+        """A digest of what the event says (its line excluded; 10.0 and 10.00 alike).
+
+        Closed books keep these, so the text digested never changes: the fields given, as
+        JSON with sorted keys, Decimals in plain normalized notation, dates ISO.
+        """
         content = {}
         for name in self.FIELDS:
             value = getattr(self, name)
-            if isinstance(value, Decimal):
+            kind = type(value)
+            if kind is Decimal:
                 value = format(value.normalize(), "f")
-            elif isinstance(value, tuple):  # splits
+            elif kind is dt.date:
+                value = value.isoformat()
+            elif kind is tuple:  # splits
                 value = [(split.rep, format(split.share.normalize(), "f")) for split in value]
-            if value is not None:
-                content[name] = value
-        text = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
-        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+            elif value is None:
+                continue
+            content[name] = value
+        return hashlib.blake2b(_DIGESTED(content).encode(), digest_size=16).hexdigest()
+
+
+#: What :meth:`BaseEvent.digest` hashes; one encoder for every event (json.dumps with options
+#: builds a new one per call).
+_DIGESTED = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":")).encode
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
