@@ -16,9 +16,8 @@ from test_properties import END, cases
 
 from commission_engine import CommissionEngineError, PlanBook, RejectedEventError, compute
 from commission_engine import split as split_module
-from commission_engine.api import SORT_KEY
 from commission_engine.errors import StateError
-from commission_engine.events import Invoice, parse_event, sort_key
+from commission_engine.events import SORT_KEY, Invoice, parse_event, sort_key
 
 SPLIT = settings(max_examples=60, deadline=None)
 

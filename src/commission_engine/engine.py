@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from .errors import Rejection
 from .events import (
+    SORT_KEY,
     Adjustment,
     BaseEvent,
     CreditNote,
@@ -30,6 +31,18 @@ from .money import ZERO, is_whole_minor_units, show
 from .plans import Plan, PlanBook
 from .rating import quota_period_of
 from .state import InvoiceBook, InvoiceState, Position, RepLedger, terms_by_plan
+
+
+def arrange(events: list[BaseEvent]) -> tuple[list[Invoice], dict[str, dt.date]]:
+    """Sort ``events`` in place, in the spec's order; their invoices, and each one's booking.
+
+    The bookings map an invoice id to the date of its first invoice event, so that an event
+    dated before its invoice says so rather than "unknown invoice".
+    """
+    events.sort(key=SORT_KEY)
+    invoices = [event for event in events if type(event) is Invoice]
+    # The earliest booking of an id is written last, so it is the one kept.
+    return invoices, {invoice.invoice: invoice.date for invoice in reversed(invoices)}
 
 
 class Engine:

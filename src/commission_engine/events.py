@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from operator import attrgetter
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -281,6 +282,10 @@ InvoiceEvent = CreditNote | Payment | PaymentReversal | WriteOff
 EVENT_TYPES = ("invoice", "credit_note", "payment", "payment_reversal", "write_off", "adjustment")
 
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+#: :func:`sort_key` in C (the same tuple), for sorting a million events a third faster.
+SORT_KEY = attrgetter("date", "ORDER", "id")
 
 
 def sort_key(event: BaseEvent) -> tuple[dt.date, int, str]:

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal, localcontext
 from typing import IO, Any
 
-from .engine import Engine
+from .engine import Engine, arrange
 from .errors import CommissionEngineError, RejectedEventError, Rejection
 from .events import Adjustment, BaseEvent, Invoice
 from .ledger import LedgerLine, Statement
@@ -123,23 +123,23 @@ class _Part:
     """One part of a split run: its own book and engine over its events."""
 
     def __init__(
-        self,
-        plans: PlanBook,
-        events: Sequence[BaseEvent],
-        partition: Partition,
-        part: int,
-        bookings: dict[str, dt.date],
-        strict: bool,
+        self, plans: PlanBook, events: list[BaseEvent], part: int, parts: int, strict: bool
     ) -> None:
+        self.plans = plans
         self.events = events
-        self.partition = partition
         self.part = part
-        self.engine = Engine(plans, InvoiceBook(), bookings)
+        self.parts = parts
         self.strict = strict
         self.rejected: list[tuple[int, Rejection]] = []  # (position in the whole run, why)
         self.last_applied: dt.date | None = None
 
     def fold(self) -> None:
+        # Every part sorts and partitions the run itself, at the same time as the others
+        # (the same events give the same order and the same partition in each).
+        invoices, bookings = arrange(self.events)
+        self.partition = Partition(invoices, [1.0] * self.parts)
+        self.engine = Engine(self.plans, InvoiceBook(), bookings)
+
         def reject(number: int, rejection: Rejection) -> None:
             self.rejected.append((number, rejection))
             if self.strict:
@@ -160,27 +160,22 @@ class _Part:
 
 def compute_split(
     plans: PlanBook,
-    events: Sequence[BaseEvent],
-    invoices: Sequence[Invoice],
-    bookings: dict[str, dt.date],
+    events: list[BaseEvent],
     through: dt.date | None,
     strict: bool,
     parts: int,
 ) -> tuple[dt.date | None, list[Statement], list[Rejection]]:
-    """Fold ``events`` (sorted, distinct) in ``parts`` processes, as one run would.
+    """Fold ``events`` (distinct; sorted here, in place) in ``parts`` processes, as one run.
 
-    ``invoices`` are the invoice events among ``events``. Returns the end date
-    (``through``, or the date of the last event applied), the statements sorted by rep,
-    period and currency, and the rejections in the order the events were applied. In
-    strict mode the first rejection in that order is raised.
+    Returns the end date (``through``, or the date of the last event applied), the
+    statements sorted by rep, period and currency, and the rejections in the order the
+    events were applied. In strict mode the first rejection in that order is raised.
     """
-    partition = Partition(invoices, [1.0] * parts)
     children = [
-        _Child.start(_Part(plans, events, partition, part, bookings, strict), through)
-        for part in range(1, parts)
+        _Child.start(_Part(plans, events, part, parts, strict), through) for part in range(1, parts)
     ]
     try:
-        own = _Part(plans, events, partition, 0, bookings, strict)
+        own = _Part(plans, events, 0, parts, strict)
         own.fold()
         folded = [(own.last_applied, own.rejected)] + [child.folded() for child in children]
         rejected = sorted({number: r for _, found in folded for number, r in found}.items())
