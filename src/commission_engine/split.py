@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import marshal
 import os
 import signal
 import traceback
@@ -34,6 +33,7 @@ from .errors import CommissionEngineError, RejectedEventError, Rejection
 from .events import Adjustment, BaseEvent, Invoice
 from .ledger import LedgerLine, Statement
 from .money import EXACT
+from .pipes import receive, send
 from .plans import PlanBook
 from .state import InvoiceBook
 
@@ -237,7 +237,7 @@ class _Child:
         """
         statements = self._chunks()
         if through != self.guess:
-            _send(self.orders, through.toordinal())
+            send(self.orders, through.toordinal())
             statements = self._chunks()
         return statements
 
@@ -249,7 +249,7 @@ class _Child:
 
     def _receive(self) -> Any:
         try:
-            failed, value = _receive(self.replies)
+            failed, value = receive(self.replies)
         except EOFError:
             raise CommissionEngineError("a part of the run ended without an answer") from None
         if failed:
@@ -276,44 +276,25 @@ def _serve(part: _Part, through: dt.date | None, replies: IO[bytes], orders: IO[
         guess = through or part.last_applied
         stopped = part.strict and part.rejected  # the run raises; no statements needed
         rejected = [(number, r.event, r.line, r.field, r.reason) for number, r in part.rejected]
-        _send(replies, (False, (_ordinal(part.last_applied), rejected, _ordinal(guess))))
+        send(replies, (False, (_ordinal(part.last_applied), rejected, _ordinal(guess))))
         while guess is not None and not stopped:
             statements = part.statements(guess)
             for start in range(0, len(statements), CHUNK):
                 chunk = [_values(s) for s in statements[start : start + CHUNK]]
-                _send(replies, (False, chunk))
-            _send(replies, (False, []))
-            guess = dt.date.fromordinal(_receive(orders))
+                send(replies, (False, chunk))
+            send(replies, (False, []))
+            guess = dt.date.fromordinal(receive(orders))
     except EOFError:
         pass  # the parent needs nothing more
     except BaseException:  # the parent reports it
         with contextlib.suppress(BaseException):  # unless the parent is gone
-            _send(replies, (True, traceback.format_exc()))
+            send(replies, (True, traceback.format_exc()))
     finally:
         os._exit(0)
 
 
 def _ordinal(day: dt.date | None) -> int | None:
     return None if day is None else day.toordinal()
-
-
-def _send(stream: IO[bytes], value: Any) -> None:
-    """Write ``value`` (plain values only) as its length and its ``marshal`` bytes."""
-    data = marshal.dumps(value)
-    stream.write(len(data).to_bytes(8, "little"))
-    stream.write(data)
-    stream.flush()
-
-
-def _receive(stream: IO[bytes]) -> Any:
-    """The next value :func:`_send` wrote (reading a file with ``marshal.load`` is slow)."""
-    size = stream.read(8)
-    if len(size) < 8:
-        raise EOFError
-    data = stream.read(int.from_bytes(size, "little"))
-    if len(data) < int.from_bytes(size, "little"):
-        raise EOFError
-    return marshal.loads(data)
 
 
 def _values(s: Statement) -> tuple[Any, ...]:

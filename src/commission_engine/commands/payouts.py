@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
     """The result to show, and the last closed period when a ledger is given."""
     plans = read_plans(args.plan_file)
-    events = read_events(args.event_file)
+    events = read_events(args.event_file, processes=args.processes)
     terminal = sys.stderr.isatty()
     try:
         if terminal:

@@ -45,14 +45,24 @@ COLUMNS = tuple(
 _REQUIRED_COLUMNS = ("type", "id", "date")
 
 
-def read_events(path: Path) -> Read:
+def read_events(path: Path, processes: int = 1) -> Read:
     """Stream the events of the JSON Lines (``.jsonl``, ``.ndjson``) or CSV file at ``path``.
 
     The file is opened (and a CSV header checked) now, so a missing file or a
     bad header raises :class:`FileError` at once; lines are read as the result
     is iterated. A CSV cell's surrounding spaces are dropped, and an empty cell
     (or a JSON ``null``) is the same as a field not given.
+
+    With ``processes`` above 1, a large file is read in that many parts at once, each in a
+    process of its own (forked; see :mod:`.split_read`); the events, rejections and their
+    lines are the same, in the same order.
     """
+    if processes > 1:
+        from .split_read import read_split  # a file large enough, on a platform that forks
+
+        split = read_split(path, processes)
+        if split is not None:
+            return split
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise FileError(
@@ -93,9 +103,10 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=_object)
 
 
-def _json_lines(stream: BinaryIO, path: Path) -> Read:
+def _json_lines(stream: BinaryIO, path: Path, first: int = 1) -> Read:
+    """The records of ``stream``, whose first line is line ``first`` of the file."""
     with stream:
-        for number, raw in enumerate(stream, 1):
+        for number, raw in enumerate(stream, first):
             try:
                 text = raw.decode()
                 record = _DECODER.decode(text.lstrip("\ufeff") if number == 1 else text)
@@ -133,21 +144,29 @@ def _unreadable(raw: bytes, line: int, field: str | None, reason: str) -> Reject
 def _csv(stream: BinaryIO, path: Path) -> Read:
     undecodable: set[int] = set()
     rows = csv.reader(_text_lines(stream, undecodable))
+    header = _csv_header(path, rows, undecodable)
+    if header is None:  # an empty file: no events
+        stream.close()
+        return iter(())
+    return _csv_rows(stream, path, rows, header, undecodable)
+
+
+def _csv_header(path: Path, rows: Any, undecodable: set[int]) -> list[str] | None:
+    """The checked column names on line 1 of ``rows``, or ``None`` for an empty file."""
     try:
         first_row = next(rows, None)
     except csv.Error as error:
         raise FileError(f"{path}, line 1: cannot read the CSV header: {error}") from None
-    if first_row is None:  # an empty file: no events
-        stream.close()
-        return iter(())
+    if first_row is None:
+        return None
     header = [name.strip() for name in first_row]
     _check_header(path, header, undecodable)
-    return _csv_rows(stream, path, rows, header, undecodable)
+    return header
 
 
-def _text_lines(stream: BinaryIO, undecodable: set[int]) -> Iterator[str]:
+def _text_lines(stream: BinaryIO, undecodable: set[int], first: int = 1) -> Iterator[str]:
     """The file's lines as text; a line that is not UTF-8 is noted, and read with U+FFFD."""
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(stream, first):
         try:
             yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
@@ -177,12 +196,19 @@ def _check_header(path: Path, header: list[str], undecodable: set[int]) -> None:
 
 
 def _csv_rows(
-    stream: BinaryIO, path: Path, rows: Any, header: list[str], undecodable: set[int]
+    stream: BinaryIO,
+    path: Path,
+    rows: Any,
+    header: list[str],
+    undecodable: set[int],
+    before: int = 0,
 ) -> Read:
+    """The records of ``rows``, read from ``stream`` after the file's first ``before`` lines."""
     width = len(header)
     with stream:
         while True:
-            first = rows.line_num + 1  # a quoted cell may span lines; report where the row starts
+            # A quoted cell may span lines; report where the row starts.
+            first = before + rows.line_num + 1
             try:
                 row = next(rows, None)
             except csv.Error as error:
@@ -195,7 +221,9 @@ def _csv_rows(
             if len(row) > width:
                 reason = f"the row has {len(row)} cells but the header names {width} columns"
                 yield _bad_row(record, first, reason)
-            elif undecodable and not undecodable.isdisjoint(range(first, rows.line_num + 1)):
+            elif undecodable and not undecodable.isdisjoint(
+                range(first, before + rows.line_num + 1)
+            ):
                 yield _bad_row(record, first, "not UTF-8 text")
             elif "" in record.values():
                 yield parse_event({k: v for k, v in record.items() if v}, first)

@@ -1,0 +1,238 @@
+"""Reading one large event file in several processes at once.
+
+The file is cut at line starts into parts of about equal size. Each part after the first is read
+and validated by a child forked for it, with the same functions and the file's own line
+numbers, and sent back as plain values (``marshal``); this process reads the first part
+meanwhile, then rebuilds the children's events, which were validated already, in file order.
+Rebuilding an event costs a fifth of validating it, so two processes read a file in about
+three fifths of the time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import datetime as dt
+import io
+import os
+import signal
+import traceback
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import CommissionEngineError, Rejection
+from ..events import (
+    Adjustment,
+    BaseEvent,
+    CreditNote,
+    Invoice,
+    Payment,
+    PaymentReversal,
+    Split,
+    WriteOff,
+)
+from ..pipes import receive, send
+from .errors import FileError
+from .event_files import Read, _csv_header, _csv_rows, _json_lines, _text_lines
+
+#: Below this many bytes a part (about 35,000 JSON lines), a process costs more than it saves.
+MIN_BYTES_PER_PART = 4_000_000
+#: This process's share of the file where a child's is 1 (reading an event costs about
+#: twice what rebuilding one does, so this part ends about when the children have sent theirs).
+OWN_SHARE = 1.25
+#: Events or rejections a child sends in one message.
+BATCH = 2_000
+
+_KINDS = (Invoice, CreditNote, Payment, PaymentReversal, WriteOff, Adjustment)
+_FIELDS = tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in _KINDS)
+_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
+_REJECTED = -1
+
+ReadPart = Callable[[IO[bytes], int], Read]
+
+
+def read_split(path: Path, processes: int) -> Read | None:
+    """The events of ``path`` read in up to ``processes`` parts, or ``None`` to read it whole.
+
+    ``None`` where the platform cannot fork, the file is too small to split, is neither JSON
+    Lines nor CSV, or is CSV with a quote anywhere (a quoted cell may hold a line break, and
+    where one ends depends on every quote before it): the caller then reads it as usual.
+    """
+    suffix = path.suffix.lower()
+    if not hasattr(os, "fork") or suffix not in (".jsonl", ".ndjson", ".csv"):
+        return None
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # the usual reader says why
+    parts = min(processes, size // MIN_BYTES_PER_PART)
+    if parts < 2:
+        return None
+    data = path.read_bytes()
+    if suffix == ".csv":
+        start = data.find(b"\n") + 1
+        if start == 0 or b'"' in data:
+            return None
+        undecodable: set[int] = set()
+        header_rows = csv.reader(_text_lines(io.BytesIO(data[:start]), undecodable))
+        header = _csv_header(path, header_rows, undecodable)  # raises on a bad header now
+        assert header is not None
+
+        def read_csv(stream: IO[bytes], first: int) -> Read:
+            seen: set[int] = set()
+            rows = csv.reader(_text_lines(stream, seen, first))  # type: ignore[arg-type]
+            return _csv_rows(stream, path, rows, header, seen, first - 1)  # type: ignore[arg-type]
+
+        return _read(data, _cuts(data, start, 2, parts), read_csv)
+
+    def read_json(stream: IO[bytes], first: int) -> Read:
+        return _json_lines(stream, path, first)  # type: ignore[arg-type]
+
+    return _read(data, _cuts(data, 0, 1, parts), read_json)
+
+
+def _cuts(data: bytes, start: int, line: int, parts: int) -> list[tuple[int, int]]:
+    """Where each part starts: (byte offset, its line number in the file).
+
+    This process's part is the larger by ``OWN_SHARE``: it also rebuilds the others' events,
+    which it can only do once they have sent them.
+    """
+    cuts = [(start, line)]
+    total = OWN_SHARE + parts - 1
+    for part in range(1, parts):
+        share = (OWN_SHARE + part - 1) / total
+        at = data.find(b"\n", start + int((len(data) - start) * share)) + 1
+        if at == 0 or at >= len(data) or at <= cuts[-1][0]:
+            break
+        cuts.append((at, cuts[-1][1] + data.count(b"\n", cuts[-1][0], at)))
+    return cuts
+
+
+def _read(data: bytes, cuts: list[tuple[int, int]], read_part: ReadPart) -> Read:
+    ends = [at for at, _ in cuts[1:]] + [len(data)]
+    children = [
+        _Child.start(data, at, end, first, read_part)
+        for (at, first), end in zip(cuts[1:], ends[1:], strict=True)
+    ]
+    own = io.BytesIO(data[cuts[0][0] : ends[0]])
+    del data
+    try:
+        yield from read_part(own, cuts[0][1])
+        for child in children:
+            yield from child.items()
+    finally:
+        for child in children:
+            child.stop()
+
+
+class _Child:
+    """A part of the file read in a forked child, and the pipe it answers through."""
+
+    def __init__(self, pid: int, replies: IO[bytes]) -> None:
+        self.pid = pid
+        self.replies = replies
+
+    @classmethod
+    def start(cls, data: bytes, at: int, end: int, first: int, read_part: ReadPart) -> _Child:
+        reply_out, reply_in = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(reply_out)
+            _serve(data[at:end], first, read_part, os.fdopen(reply_in, "wb"))
+        os.close(reply_in)
+        return cls(pid, os.fdopen(reply_out, "rb"))
+
+    def items(self) -> Read:
+        while True:
+            try:
+                kind, value = receive(self.replies)
+            except EOFError:
+                raise CommissionEngineError("a part of the event file was not read") from None
+            if kind == "file":
+                raise FileError(value)
+            if kind == "failed":
+                raise CommissionEngineError(f"reading a part of the event file failed:\n{value}")
+            if not value:
+                return
+            yield from map(_decode, value)
+
+    def stop(self) -> None:
+        self.replies.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)  # finished already, or no longer needed
+        os.waitpid(self.pid, 0)
+
+
+def _serve(chunk: bytes, first: int, read_part: ReadPart, replies: IO[bytes]) -> None:
+    """The child's whole life: read its part, then send what it read in batches.
+
+    All of it is read before anything is sent: the parent reads its own part meanwhile, and a
+    pipe holds only 64 KB, so sending as it goes would stall the child until the parent came.
+    """
+    try:
+        encoded = [_encode(item) for item in read_part(io.BytesIO(chunk), first)]
+        for start in range(0, len(encoded), BATCH):
+            send(replies, ("read", encoded[start : start + BATCH]))
+        send(replies, ("read", []))
+    except FileError as error:
+        with contextlib.suppress(BaseException):
+            send(replies, ("file", str(error)))
+    except BaseException:  # the parent reports it
+        with contextlib.suppress(BaseException):  # unless the parent is gone
+            send(replies, ("failed", traceback.format_exc()))
+    finally:
+        os._exit(0)
+
+
+def _encode(item: BaseEvent | Rejection) -> tuple[int, Any]:
+    """An event as plain values: amounts as bytes, dates as day numbers, splits as pairs."""
+    if isinstance(item, Rejection):
+        return (_REJECTED, (item.event, item.line, item.field, item.reason))
+    index = _INDEX[type(item)]
+    values = []
+    for name in _FIELDS[index]:
+        value = getattr(item, name)
+        kind = type(value)
+        if kind is Decimal:
+            value = str(value).encode()  # str and back keeps every digit and the exponent
+        elif kind is dt.date:
+            value = value.toordinal()
+        elif kind is tuple:
+            value = tuple((split.rep, str(split.share).encode()) for split in value)
+        values.append(value)
+    return (index, tuple(values))
+
+
+def _decode(encoded: tuple[int, Any]) -> BaseEvent | Rejection:
+    """The event :func:`_encode` wrote, rebuilt without validating it again."""
+    index, values = encoded
+    if index == _REJECTED:
+        event, line, field, reason = values
+        return Rejection(event=event, line=line, field=field, reason=reason)
+    kind = _KINDS[index]
+    item = object.__new__(kind)
+    for name, value in zip(_FIELDS[index], values, strict=True):
+        if name != "line":  # the only other integer
+            value = _VALUE.get(type(value), _same)(value)
+        object.__setattr__(item, name, value)
+    return item
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _splits(pairs: tuple[tuple[str, bytes], ...]) -> tuple[Split, ...]:
+    return tuple(
+        Split.model_construct(rep=rep, share=Decimal(share.decode())) for rep, share in pairs
+    )
+
+
+_VALUE: dict[type, Callable[[Any], Any]] = {
+    bytes: lambda value: Decimal(value.decode()),
+    int: dt.date.fromordinal,
+    tuple: _splits,
+}

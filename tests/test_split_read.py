@@ -1,0 +1,105 @@
+"""An event file read in several processes gives what reading it whole gives, line for line.
+
+``MIN_BYTES_PER_PART`` is lowered so that small files are split; every test here forks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commission_engine.errors import Rejection
+from commission_engine.files import FileError, read_events
+from commission_engine.files import split_read as split_module
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _split_even_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(split_module, "MIN_BYTES_PER_PART", 1)
+
+
+def _plain(item: Any) -> tuple[Any, ...]:
+    """Everything an item says, its line included, Decimals with their exponents."""
+    if isinstance(item, Rejection):
+        return ("rejected", item.event, item.line, item.field, item.reason)
+    values = []
+    for field in dataclasses.fields(item):
+        value = getattr(item, field.name)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = tuple((split.rep, str(split.share), split.model_fields_set) for split in value)
+        values.append((field.name, type(value).__name__, value))
+    return (type(item).__name__, *values)
+
+
+def _same_whatever_the_processes(path: Path) -> list[tuple[Any, ...]]:
+    whole = [_plain(item) for item in read_events(path)]
+    for processes in (2, 3, 7):
+        assert [_plain(item) for item in read_events(path, processes=processes)] == whole
+    return whole
+
+
+@pytest.mark.parametrize("name", ["events.jsonl", "events.csv"])
+def test_the_bundled_files(name: str) -> None:
+    assert len(_same_whatever_the_processes(EXAMPLES / name)) == 330
+
+
+def test_json_lines_with_every_kind_of_line(tmp_path: Path) -> None:
+    lines = [
+        '\ufeff{"type": "invoice", "id": "e1", "date": "2026-01-10", "invoice": "I1", '
+        '"splits": [{"rep": "ana", "share": "0.60"}, {"rep": "bo", "share": "0.4"}], '
+        '"amount": 110.50, "tax": "10", "due": "2026-02-01"}',
+        "",
+        '{"type": "payment", "id": "e2", "date": "2026-01-11", "invoice": "I1", "amount": "5"}',
+        "not json",
+        '{"type": "payment", "id": "e3", "amount": "1", "amount": "2"}',
+        '{"type": "write_off", "id": "e4", "date": "2026-03-01", "invoice": "I1", "amount": null}',
+        '{"type": "adjustment", "id": "e5", "date": "2026-03-02", "rep": "ana", "amount": "-5"}',
+        '{"type": "credit_note", "id": "e6", "date": "2026-02-30", "invoice": "I1", "amount": 1}',
+        "[1, 2]",
+    ] * 3
+    path = tmp_path / "events.jsonl"
+    path.write_bytes("\n".join(lines).encode() + b"\n" + b'{"id": "\xff"}\n')
+    whole = _same_whatever_the_processes(path)
+    assert sum(1 for item in whole if item[0] == "rejected") == 15  # BOMs inside: 2 more
+
+
+def test_csv_without_quotes(tmp_path: Path) -> None:
+    rows = [
+        "\ufefftype,id,date,invoice,rep,splits,amount",
+        "invoice,e1,2026-01-10,I1,,ana=0.5;bo=0.5,100.00",
+        "",
+        "payment,e2,2026-01-11,I1,,,40",
+        "payment,e3,2026-01-12,I1,,,1,extra",
+        "adjustment,e4,2026-01-13,,ana,,abc",
+    ] + [f"payment,p{n},2026-02-01,I1,,,0.01" for n in range(40)]
+    path = tmp_path / "events.csv"
+    path.write_bytes("\n".join(rows).encode() + b"\npayment,x\xff,2026-02-02,I1,,,1\n")
+    whole = _same_whatever_the_processes(path)
+    assert whole[-1][:3] == ("rejected", "x\ufffd", 47)
+
+
+def test_csv_with_a_quoted_line_break_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "type,id,date,invoice,rep,amount,reason\n"
+        "invoice,e1,2026-01-10,I1,ana,100.00,\n"
+        'adjustment,e2,2026-01-11,,ana,5,"spot\nbonus"\n'
+        "payment,e3,2026-01-12,I1,,40,\n"
+    )
+    assert split_module.read_split(path, 2) is None
+    assert [line for *_, line in [(item, item.line) for item in read_events(path, 2)]] == [2, 3, 5]
+
+
+def test_a_bad_header_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text("type,id,date,colour\npayment,e1,2026-01-01,red\n")
+    with pytest.raises(FileError, match="unknown column 'colour'"):
+        read_events(path, processes=2)
