@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from commission_engine.errors import Rejection
+from commission_engine.errors import CommissionEngineError, Rejection
 from commission_engine.files import FileError, read_events
 from commission_engine.files import split_read as split_module
 
@@ -103,3 +103,28 @@ def test_a_bad_header_is_refused_at_once(tmp_path: Path) -> None:
     path.write_text("type,id,date,colour\npayment,e1,2026-01-01,red\n")
     with pytest.raises(FileError, match="unknown column 'colour'"):
         read_events(path, processes=2)
+
+
+def test_an_unreadable_row_in_a_childs_part_is_the_same_error(tmp_path: Path) -> None:
+    # The oversized row comes late enough to be in the child's part, not this process's.
+    rows = ["type,id,date,invoice,amount"] + [
+        f"payment,p{n},2026-02-01,I1,1" for n in range(12_000)
+    ]
+    path = tmp_path / "events.csv"
+    huge = b"x" * 200_000  # beyond the csv module's field size limit
+    path.write_bytes("\n".join(rows).encode() + b"\npayment," + huge + b",2026-02-01,I1,1\n")
+    with pytest.raises(FileError) as whole:
+        list(read_events(path))
+    with pytest.raises(FileError) as split:
+        list(read_events(path, processes=2))
+    assert str(split.value) == str(whole.value)
+    assert "line 12002" in str(whole.value)
+
+
+def test_a_failing_part_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(item: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(split_module, "_encode", broken)  # only children encode
+    with pytest.raises(CommissionEngineError, match=r"(?s)reading a part.*failed.*disk on fire"):
+        list(read_events(EXAMPLES / "events.jsonl", processes=2))

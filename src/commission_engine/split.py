@@ -20,20 +20,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import signal
-import traceback
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, localcontext
-from typing import IO, Any
+from typing import Any
 
 from .engine import Engine, arrange
-from .errors import CommissionEngineError, RejectedEventError, Rejection
+from .errors import RejectedEventError, Rejection
 from .events import Adjustment, BaseEvent, Invoice
 from .ledger import LedgerLine, Statement
 from .money import EXACT
-from .pipes import receive, send
+from .pipes import Child
 from .plans import PlanBook
 from .state import InvoiceBook
 
@@ -172,7 +170,7 @@ def compute_split(
     events were applied. In strict mode the first rejection in that order is raised.
     """
     children = [
-        _Child.start(_Part(plans, events, part, parts, strict), through) for part in range(1, parts)
+        _Child(_Part(plans, events, part, parts, strict), through) for part in range(1, parts)
     ]
     try:
         own = _Part(plans, events, 0, parts, strict)
@@ -197,29 +195,16 @@ def compute_split(
 
 
 class _Child:
-    """A part of the run in a forked child, and the pipes to talk to it."""
+    """A part of the run in a forked child."""
 
-    def __init__(self, pid: int, replies: IO[bytes], orders: IO[bytes]) -> None:
-        self.pid = pid
-        self.replies = replies
-        self.orders = orders
+    def __init__(self, part: _Part, through: dt.date | None) -> None:
+        self.child = Child.start(
+            lambda reply, order: _serve(part, through, reply, order), "a part of the run"
+        )
         self.guess: dt.date | None = None  # the end date the child first nets through
 
-    @classmethod
-    def start(cls, part: _Part, through: dt.date | None) -> _Child:
-        reply_out, reply_in = os.pipe()
-        order_out, order_in = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(reply_out)
-            os.close(order_in)
-            _serve(part, through, os.fdopen(reply_in, "wb"), os.fdopen(order_out, "rb"))
-        os.close(reply_in)
-        os.close(order_out)
-        return cls(pid, os.fdopen(reply_out, "rb"), os.fdopen(order_in, "wb"))
-
     def folded(self) -> tuple[dt.date | None, list[tuple[int, Rejection]]]:
-        last, rejected, guess = self._receive()
+        last, rejected, guess = self.child.receive()
         self.guess = None if guess is None else dt.date.fromordinal(guess)
         return (
             None if last is None else dt.date.fromordinal(last),
@@ -237,60 +222,42 @@ class _Child:
         """
         statements = self._chunks()
         if through != self.guess:
-            send(self.orders, through.toordinal())
+            self.child.send(through.toordinal())
             statements = self._chunks()
         return statements
 
     def _chunks(self) -> list[Statement]:
         statements: list[Statement] = []
-        while chunk := self._receive():
+        while chunk := self.child.receive():
             statements.extend(_statement(*values) for values in chunk)
         return statements
 
-    def _receive(self) -> Any:
-        try:
-            failed, value = receive(self.replies)
-        except EOFError:
-            raise CommissionEngineError("a part of the run ended without an answer") from None
-        if failed:
-            raise CommissionEngineError(f"a part of the run failed:\n{value}")
-        return value
-
     def stop(self) -> None:
-        self.replies.close()
-        with contextlib.suppress(BrokenPipeError):
-            self.orders.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)  # finished already, or no longer needed
-        os.waitpid(self.pid, 0)
+        self.child.stop()
 
 
-def _serve(part: _Part, through: dt.date | None, replies: IO[bytes], orders: IO[bytes]) -> None:
-    """The child's whole life: fold, report, send statements through the end date.
+def _serve(
+    part: _Part,
+    through: dt.date | None,
+    reply: Callable[[Any], None],
+    order: Callable[[], Any],
+) -> None:
+    """The child's work: fold, report, send statements through the end date.
 
     Without a given end date, the child guesses its own last applied date (the run's is
     the latest of every part's), nets through it at once, and nets again if told a later one.
     """
-    try:
-        part.fold()
-        guess = through or part.last_applied
-        stopped = part.strict and part.rejected  # the run raises; no statements needed
-        rejected = [(number, r.event, r.line, r.field, r.reason) for number, r in part.rejected]
-        send(replies, (False, (_ordinal(part.last_applied), rejected, _ordinal(guess))))
-        while guess is not None and not stopped:
-            statements = part.statements(guess)
-            for start in range(0, len(statements), CHUNK):
-                chunk = [_values(s) for s in statements[start : start + CHUNK]]
-                send(replies, (False, chunk))
-            send(replies, (False, []))
-            guess = dt.date.fromordinal(receive(orders))
-    except EOFError:
-        pass  # the parent needs nothing more
-    except BaseException:  # the parent reports it
-        with contextlib.suppress(BaseException):  # unless the parent is gone
-            send(replies, (True, traceback.format_exc()))
-    finally:
-        os._exit(0)
+    part.fold()
+    guess = through or part.last_applied
+    stopped = part.strict and part.rejected  # the run raises; no statements needed
+    rejected = [(number, r.event, r.line, r.field, r.reason) for number, r in part.rejected]
+    reply((_ordinal(part.last_applied), rejected, _ordinal(guess)))
+    while guess is not None and not stopped:
+        statements = part.statements(guess)
+        for start in range(0, len(statements), CHUNK):
+            reply([_values(s) for s in statements[start : start + CHUNK]])
+        reply([])
+        guess = dt.date.fromordinal(order())
 
 
 def _ordinal(day: dt.date | None) -> int | None:

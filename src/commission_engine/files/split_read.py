@@ -10,20 +10,17 @@ three fifths of the time.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import datetime as dt
 import io
 import os
-import signal
-import traceback
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import CommissionEngineError, Rejection
+from ..errors import Rejection
 from ..events import (
     Adjustment,
     BaseEvent,
@@ -34,7 +31,7 @@ from ..events import (
     Split,
     WriteOff,
 )
-from ..pipes import receive, send
+from ..pipes import Child
 from .errors import FileError
 from .event_files import Read, _csv_header, _csv_rows, _json_lines, _text_lines
 
@@ -71,7 +68,10 @@ def read_split(path: Path, processes: int) -> Read | None:
     parts = min(processes, size // MIN_BYTES_PER_PART)
     if parts < 2:
         return None
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None  # the usual reader says why
     if suffix == ".csv":
         start = data.find(b"\n") + 1
         if start == 0 or b'"' in data:
@@ -114,7 +114,7 @@ def _cuts(data: bytes, start: int, line: int, parts: int) -> list[tuple[int, int
 def _read(data: bytes, cuts: list[tuple[int, int]], read_part: ReadPart) -> Read:
     ends = [at for at, _ in cuts[1:]] + [len(data)]
     children = [
-        _Child.start(data, at, end, first, read_part)
+        _Child(data, at, end, first, read_part)
         for (at, first), end in zip(cuts[1:], ends[1:], strict=True)
     ]
     own = io.BytesIO(data[cuts[0][0] : ends[0]])
@@ -129,62 +129,41 @@ def _read(data: bytes, cuts: list[tuple[int, int]], read_part: ReadPart) -> Read
 
 
 class _Child:
-    """A part of the file read in a forked child, and the pipe it answers through."""
+    """A part of the file read in a forked child."""
 
-    def __init__(self, pid: int, replies: IO[bytes]) -> None:
-        self.pid = pid
-        self.replies = replies
-
-    @classmethod
-    def start(cls, data: bytes, at: int, end: int, first: int, read_part: ReadPart) -> _Child:
-        reply_out, reply_in = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(reply_out)
-            _serve(data[at:end], first, read_part, os.fdopen(reply_in, "wb"))
-        os.close(reply_in)
-        return cls(pid, os.fdopen(reply_out, "rb"))
+    def __init__(self, data: bytes, at: int, end: int, first: int, read_part: ReadPart) -> None:
+        self.child = Child.start(
+            lambda reply, _: _serve(data[at:end], first, read_part, reply),
+            "reading a part of the event file",
+        )
 
     def items(self) -> Read:
         while True:
-            try:
-                kind, value = receive(self.replies)
-            except EOFError:
-                raise CommissionEngineError("a part of the event file was not read") from None
+            kind, value = self.child.receive()
             if kind == "file":
                 raise FileError(value)
-            if kind == "failed":
-                raise CommissionEngineError(f"reading a part of the event file failed:\n{value}")
             if not value:
                 return
             yield from map(_decode, value)
 
     def stop(self) -> None:
-        self.replies.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)  # finished already, or no longer needed
-        os.waitpid(self.pid, 0)
+        self.child.stop()
 
 
-def _serve(chunk: bytes, first: int, read_part: ReadPart, replies: IO[bytes]) -> None:
-    """The child's whole life: read its part, then send what it read in batches.
+def _serve(chunk: bytes, first: int, read_part: ReadPart, reply: Callable[[Any], None]) -> None:
+    """The child's work: read its part, then send what it read in batches.
 
     All of it is read before anything is sent: the parent reads its own part meanwhile, and a
     pipe holds only 64 KB, so sending as it goes would stall the child until the parent came.
     """
     try:
         encoded = [_encode(item) for item in read_part(io.BytesIO(chunk), first)]
-        for start in range(0, len(encoded), BATCH):
-            send(replies, ("read", encoded[start : start + BATCH]))
-        send(replies, ("read", []))
-    except FileError as error:
-        with contextlib.suppress(BaseException):
-            send(replies, ("file", str(error)))
-    except BaseException:  # the parent reports it
-        with contextlib.suppress(BaseException):  # unless the parent is gone
-            send(replies, ("failed", traceback.format_exc()))
-    finally:
-        os._exit(0)
+    except FileError as error:  # an unreadable CSV row: the parent raises it in its place
+        reply(("file", str(error)))
+        return
+    for start in range(0, len(encoded), BATCH):
+        reply(("read", encoded[start : start + BATCH]))
+    reply(("read", []))
 
 
 def _encode(item: BaseEvent | Rejection) -> tuple[int, Any]:
