@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -128,3 +130,31 @@ def test_a_failing_part_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(split_module, "_encode", broken)  # only children encode
     with pytest.raises(CommissionEngineError, match=r"(?s)reading a part.*failed.*disk on fire"):
         list(read_events(EXAMPLES / "events.jsonl", processes=2))
+
+
+def _children_left() -> bool:
+    """Whether this process has a child, running or ended but not yet reaped (Linux)."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if fields[1] == me:  # the parent's pid, after the state
+            return True
+    return False
+
+
+def test_the_parts_are_read_while_the_caller_does_something_else() -> None:
+    read = read_events(EXAMPLES / "events.jsonl", processes=3)
+    assert _children_left()  # forked at once, before anything is asked of them
+    assert len(list(read)) == 330
+    assert not _children_left()  # and reaped once read
+
+
+def test_a_result_never_read_ends_its_children() -> None:
+    read = read_events(EXAMPLES / "events.jsonl", processes=3)
+    assert _children_left()
+    del read
+    gc.collect()
+    assert not _children_left()

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from operator import attrgetter
 from typing import Annotated, Any, ClassVar, Literal
@@ -110,27 +110,36 @@ class BaseEvent:
         """A digest of what the event says (its line excluded; 10.0 and 10.00 alike).
 
         Closed books keep these, so the text digested never changes: the fields given, as
-        JSON with sorted keys, Decimals in plain normalized notation, dates ISO.
+        JSON with sorted keys and no spaces, Decimals as strings in plain normalized
+        notation, dates ISO, splits as ``[[rep, share], ...]``. The text is written here
+        directly (a closed book digests every event of its history; building a dict for
+        ``json`` cost twice as much), and ``tests/test_digest.py`` pins it.
         """
-        content = {}
-        for name in self.FIELDS:
-            value = getattr(self, name)
+        keys, values_of = _DIGESTED_FIELDS[type(self)]
+        fields = []
+        for key, value in zip(keys, values_of(self), strict=True):
             kind = type(value)
-            if kind is Decimal:
-                value = format(value.normalize(), "f")
+            if kind is str:
+                fields.append(key + _QUOTED(value))
+            elif kind is Decimal:
+                fields.append(f'{key}"{value.normalize():f}"')
             elif kind is dt.date:
-                value = value.isoformat()
+                fields.append(f'{key}"{value.isoformat()}"')
             elif kind is tuple:  # splits
-                value = [(split.rep, format(split.share.normalize(), "f")) for split in value]
-            elif value is None:
-                continue
-            content[name] = value
-        return hashlib.blake2b(_DIGESTED(content).encode(), digest_size=16).hexdigest()
+                shares = ",".join(
+                    f'[{_QUOTED(split.rep)},"{split.share.normalize():f}"]' for split in value
+                )
+                fields.append(f"{key}[{shares}]")
+            elif value is not None:  # no field holds anything else; written as json would
+                fields.append(key + _QUOTED(str(value)))
+        text = "{" + ",".join(fields) + "}"
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-#: What :meth:`BaseEvent.digest` hashes; one encoder for every event (json.dumps with options
-#: builds a new one per call).
-_DIGESTED = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":")).encode
+#: A string as :mod:`json` writes it by default (ASCII, escaped), quotes included.
+_QUOTED: Callable[[str], str] = json.encoder.encode_basestring_ascii
+#: Event class -> ``"name":`` of each field it says, in sorted order, and a getter of their values.
+_DIGESTED_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
@@ -273,6 +282,10 @@ class Adjustment(BaseEvent):
 for _kind in (Invoice, CreditNote, Payment, PaymentReversal, WriteOff, Adjustment):
     # What an event says, in a fixed order: every field but where it came from.
     _kind.FIELDS = tuple(f.name for f in dataclasses.fields(_kind) if f.name != "line")
+    _DIGESTED_FIELDS[_kind] = (
+        tuple(f'"{name}":' for name in sorted(_kind.FIELDS)),
+        attrgetter(*sorted(_kind.FIELDS)),
+    )
 
 Event = Annotated[
     Invoice | CreditNote | Payment | PaymentReversal | WriteOff | Adjustment,

@@ -48,7 +48,7 @@ class Child:
     """
 
     def __init__(self, pid: int, replies: IO[bytes], orders: IO[bytes], what: str) -> None:
-        self.pid = pid
+        self.pid: int | None = pid
         self.replies = replies
         self.orders = orders
         self.what = what
@@ -82,13 +82,16 @@ class Child:
         send(self.orders, value)
 
     def stop(self) -> None:
-        """End the child, finished or not, and reap it."""
+        """End the child, finished or not, and reap it; once stopped, nothing more."""
+        if self.pid is None:
+            return
         self.replies.close()
         with contextlib.suppress(BrokenPipeError):
             self.orders.close()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
+        self.pid = None
 
 
 #: A child's work: given ``reply(value)`` and ``order()``.

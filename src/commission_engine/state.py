@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from .errors import StateError
 from .events import BaseEvent
@@ -141,9 +142,14 @@ class InvoiceBook:
 
 # The saved value -----------------------------------------------------------------------
 
+#: The records inside a saved state are frozen, slotted pydantic dataclasses, not models: a
+#: state holds one per invoice, position and period ever booked, and a model costs several
+#: times a slotted record's memory (its ``__dict__`` and the set of fields given).
+_RECORD = ConfigDict(extra="forbid")
 
-class PositionRecord(BaseModel):
-    model_config = _FROZEN
+
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
+class PositionRecord:
     rep: str
     plan: str
     share: Decimal
@@ -158,8 +164,8 @@ class PositionRecord(BaseModel):
     held: Decimal
 
 
-class InvoiceRecord(BaseModel):
-    model_config = _FROZEN
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
+class InvoiceRecord:
     id: str
     date: dt.date
     currency: str
@@ -171,24 +177,24 @@ class InvoiceRecord(BaseModel):
     positions: tuple[PositionRecord, ...]
 
 
-class PeriodRecord(BaseModel):
-    model_config = _FROZEN
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
+class PeriodRecord:
     period: str
     gross: Decimal
     held_change: Decimal
     lines: tuple[LedgerLine, ...]
 
 
-class LedgerRecord(BaseModel):
-    model_config = _FROZEN
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
+class LedgerRecord:
     rep: str
     currency: str
     first_period: str
     periods: tuple[PeriodRecord, ...]
 
 
-class AttainmentRecord(BaseModel):
-    model_config = _FROZEN
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
+class AttainmentRecord:
     rep: str
     plan: str
     quota_period: str

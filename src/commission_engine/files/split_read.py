@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import io
 import os
+import weakref
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -112,20 +113,35 @@ def _cuts(data: bytes, start: int, line: int, parts: int) -> list[tuple[int, int
 
 
 def _read(data: bytes, cuts: list[tuple[int, int]], read_part: ReadPart) -> Read:
+    """The items of every part; the children are forked now, this process's part is read later.
+
+    Forking at once lets the children read while the caller does something else first
+    (``payouts --ledger`` loads its closed book); this process reads its own part, then
+    takes the children's, as the result is iterated.
+    """
     ends = [at for at, _ in cuts[1:]] + [len(data)]
     children = [
         _Child(data, at, end, first, read_part)
         for (at, first), end in zip(cuts[1:], ends[1:], strict=True)
     ]
-    own = io.BytesIO(data[cuts[0][0] : ends[0]])
-    del data
+    items = _items(io.BytesIO(data[cuts[0][0] : ends[0]]), cuts[0][1], read_part, children)
+    # A result never iterated never runs its ``finally``: its children end when it is freed.
+    weakref.finalize(items, _stop, children)
+    return items
+
+
+def _items(own: IO[bytes], first: int, read_part: ReadPart, children: list[_Child]) -> Read:
     try:
-        yield from read_part(own, cuts[0][1])
+        yield from read_part(own, first)
         for child in children:
             yield from child.items()
     finally:
-        for child in children:
-            child.stop()
+        _stop(children)
+
+
+def _stop(children: list[_Child]) -> None:
+    for child in children:
+        child.stop()
 
 
 class _Child:
