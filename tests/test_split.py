@@ -209,3 +209,30 @@ def test_a_child_whose_events_end_early_nets_again_through_the_runs_end() -> Non
         ("bo", "2026-03", "0.00"),
         ("bo", "2026-04", "0.00"),
     ]
+
+
+def test_closing_and_the_monthly_run_are_the_same_whatever_the_processes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+    from pathlib import Path
+
+    from commission_engine.cli import main
+    from commission_engine.files import split_read
+
+    monkeypatch.setattr(split_read, "MIN_BYTES_PER_PART", 1)  # split even the example file
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    plans, events = examples / "plans.yaml", examples / "events.jsonl"
+    seen = {}
+    for processes in ("1", "2"):
+        ledger = tmp_path / f"ledger-{processes}.sqlite"
+        common = [plans, events, "--ledger", ledger, "--format", "json", "--processes", processes]
+        assert main(["close", *map(str, common), "--period", "2026-06"]) == 0
+        closed = capsys.readouterr().out
+        assert main(["payouts", *map(str, common)]) == 0
+        monthly = capsys.readouterr().out
+        with sqlite3.connect(ledger) as connection:
+            book = connection.execute("SELECT book FROM closes").fetchall()
+        seen[processes] = (closed, monthly, book)
+    assert seen["2"] == seen["1"]
+    assert '"closed": true' in seen["1"][1] and '"closed": false' in seen["1"][1]

@@ -20,7 +20,7 @@ from ..files import read_events, read_plans
 from ..render import write_csv, write_json, write_table
 from ..store import Ledger, LedgerError
 from .payouts import report_changes
-from .writing import add_files, add_output, say, write_safely
+from .writing import add_files, add_output, add_processes, say, write_safely
 
 PROG = "commission-engine close"
 BUSY = 3
@@ -43,6 +43,11 @@ def register(subparsers: Any) -> None:
         parser, lenient="close with the valid events and list the rejected ones (default: refuse)"
     )
     parser.add_argument("--rep", help="only show this rep's closed statements")
+    add_processes(
+        parser,
+        "read a large event file in up to N parts at once, one process each (default: the "
+        "cores this process may use, here %(default)s); what is closed is the same",
+    )
     parser.set_defaults(run=run)
 
 
@@ -50,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     """Close the periods and print what was closed; returns the exit status."""
     try:
         plans = read_plans(args.plan_file)
-        events = read_events(args.event_file)
+        events = read_events(args.event_file, processes=args.processes)
         with Ledger(args.ledger).closing() as (previous, record):
             book, closing_run = close(plans, events, args.period, previous, strict=not args.lenient)
             record(book)

@@ -20,9 +20,8 @@ from ..closing import ClosedRun, reopen_and_compute
 from ..errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
 from ..render import statements_of, write_csv, write_json, write_table
-from ..split import cores
 from ..store import Ledger
-from .writing import add_files, add_output, add_through
+from .writing import add_files, add_output, add_processes, add_through
 
 PROG = "commission-engine payouts"
 #: On a terminal, how often reading a long event file says how far it got.
@@ -57,12 +56,9 @@ def register(subparsers: Any) -> None:
         help="a ledger of closed periods (SQLite, see `close`): closed statements are shown "
         "as paid, late or corrected events roll forward into the first open period",
     )
-    parser.add_argument(
-        "--processes",
-        metavar="N",
-        type=_processes,
-        default=cores(),
-        help="split a large run by rep across up to N processes (default: the cores this "
+    add_processes(
+        parser,
+        "split a large run by rep across up to N processes (default: the cores this "
         "process may use, here %(default)s); the statements are the same",
     )
     parser.set_defaults(run=run)
@@ -165,18 +161,6 @@ def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:
         yield event
     terminal.write(f"\r{name}: {count:,} events read; computing statements")
     terminal.flush()
-
-
-def _processes(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if count < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of processes, 1 or more: {text!r}"
-        )
-    return count
 
 
 def _say(message: str) -> None:

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from ..currencies import is_locale
 from ..errors import Rejection
+from ..split import cores
 
 
 def add_files(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +30,11 @@ def add_through(parser: argparse.ArgumentParser) -> None:
         type=iso_date,
         help="last day to compute (default: the latest event date)",
     )
+
+
+def add_processes(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--processes N``, every core by default."""
+    parser.add_argument("--processes", metavar="N", type=_processes, default=cores(), help=help)
 
 
 def add_output(parser: argparse.ArgumentParser, *, lenient: str) -> None:
@@ -90,3 +96,15 @@ def locale_name(name: str) -> str:
     if not is_locale(name):
         raise argparse.ArgumentTypeError(f"unknown locale '{name}' (try en_US, de_DE, fr_FR)")
     return name
+
+
+def _processes(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of processes, 1 or more: {text!r}"
+        )
+    return count

@@ -183,7 +183,7 @@ def _serve(chunk: bytes, first: int, read_part: ReadPart, reply: Callable[[Any],
 
 
 def _encode(item: BaseEvent | Rejection) -> tuple[int, Any]:
-    """An event as plain values: amounts as bytes, dates as day numbers, splits as pairs."""
+    """An event as plain values: amounts as strings, dates as day numbers, splits as pairs."""
     if isinstance(item, Rejection):
         return (_REJECTED, (item.event, item.line, item.field, item.reason))
     index = _INDEX[type(item)]
@@ -192,11 +192,11 @@ def _encode(item: BaseEvent | Rejection) -> tuple[int, Any]:
         value = getattr(item, name)
         kind = type(value)
         if kind is Decimal:
-            value = str(value).encode()  # str and back keeps every digit and the exponent
+            value = str(value)  # str and back keeps every digit and the exponent
         elif kind is dt.date:
             value = value.toordinal()
         elif kind is tuple:
-            value = tuple((split.rep, str(split.share).encode()) for split in value)
+            value = tuple((split.rep, str(split.share)) for split in value)
         values.append(value)
     return (index, tuple(values))
 
@@ -207,27 +207,36 @@ def _decode(encoded: tuple[int, Any]) -> BaseEvent | Rejection:
     if index == _REJECTED:
         event, line, field, reason = values
         return Rejection(event=event, line=line, field=field, reason=reason)
-    kind = _KINDS[index]
-    item = object.__new__(kind)
-    for name, value in zip(_FIELDS[index], values, strict=True):
-        if name != "line":  # the only other integer
-            value = _VALUE.get(type(value), _same)(value)
-        object.__setattr__(item, name, value)
-    return item
+    return _DECODERS[index](values)
 
 
-def _same(value: Any) -> Any:
-    return value
+def _splits(pairs: tuple[tuple[str, str], ...]) -> tuple[Split, ...]:
+    return tuple(Split.model_construct(rep=rep, share=Decimal(share)) for rep, share in pairs)
 
 
-def _splits(pairs: tuple[tuple[str, bytes], ...]) -> tuple[Split, ...]:
-    return tuple(
-        Split.model_construct(rep=rep, share=Decimal(share.decode())) for rep, share in pairs
-    )
-
-
-_VALUE: dict[type, Callable[[Any], Any]] = {
-    bytes: lambda value: Decimal(value.decode()),
-    int: dt.date.fromordinal,
-    tuple: _splits,
+#: How a field's plain value becomes the event's again, for the fields that are not as sent.
+_FROM_PLAIN: dict[str, Callable[[Any], Any]] = {
+    "amount": Decimal,
+    "tax": Decimal,
+    "cost": Decimal,
+    "date": dt.date.fromordinal,
+    "due": dt.date.fromordinal,
+    "splits": _splits,
 }
+
+
+def _decoder(kind: type[BaseEvent], names: tuple[str, ...]) -> Callable[[Any], BaseEvent]:
+    """Rebuild a ``kind`` from its values: each slot set directly (the event is frozen)."""
+    steps = tuple((getattr(kind, name).__set__, _FROM_PLAIN.get(name)) for name in names)
+    new = object.__new__
+
+    def decode(values: tuple[Any, ...]) -> BaseEvent:
+        item = new(kind)
+        for (put, from_plain), value in zip(steps, values, strict=True):
+            put(item, value if from_plain is None or value is None else from_plain(value))
+        return item
+
+    return decode
+
+
+_DECODERS = [_decoder(kind, names) for kind, names in zip(_KINDS, _FIELDS, strict=True)]

@@ -1,0 +1,98 @@
+"""The monthly payroll run through the command line, with a ledger of closed periods.
+
+    python benchmarks/monthly.py [--sizes 100k,1M] [--processes N]
+
+For each generated size (``benchmarks/generate.py``), month M being the last whole month of
+the stream, it times what a payroll office runs once a month, each in a fresh process:
+
+- ``close M-1``: the ledger as it stood before this month (closing every period through
+  M-1 at once; a real ledger got there one month at a time);
+- ``payouts --ledger``: the month's statements, closed periods as paid, through the end of M
+  (``commission-engine payouts PLANS EVENTS --ledger L --through END --format json``);
+- ``close M``: the month-end close that records M as paid;
+- ``payouts`` without a ledger, over the same events through the same day, for comparison.
+
+Each row gives wall and CPU seconds (the command's own process; its forked readers and parts
+run beside it) and the peak RSS of the command's process. Figures go to stdout as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from run import DATA, cli_command, code_measured, measure
+
+SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+
+
+def months(folder: Path) -> tuple[str, str, dt.date]:
+    """M-1, M and M's last day, M being the last whole month of the stream."""
+    summary = json.loads((folder / "summary.json").read_text())
+    last = dt.date.fromisoformat(summary["last"])
+    if (last + dt.timedelta(days=1)).month == last.month:  # not a month's last day
+        last = last.replace(day=1) - dt.timedelta(days=1)
+    before = last.replace(day=1) - dt.timedelta(days=1)
+    return f"{before:%Y-%m}", f"{last:%Y-%m}", last
+
+
+def bench(size: str, processes: int) -> list[tuple[str, dict[str, float]]]:
+    folder = DATA / size
+    plans, events = str(folder / "plans.yaml"), str(folder / "events.jsonl")
+    previous, month, end = months(folder)
+    cli = cli_command()
+    common = ["--lenient", "--processes", str(processes)]
+    # Older code has no close --processes: measure it as it was.
+    close_common = common if _close_takes_processes() else ["--lenient"]
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        ledger = str(Path(scratch) / "ledger.sqlite")
+        out = Path(scratch) / "out"
+        steps = [
+            (f"close {previous}", ["close", "--period", previous, "--format", "csv"]),
+            ("payouts --ledger", ["payouts", "--through", str(end), "--format", "json"]),
+            (f"close {month}", ["close", "--period", month, "--format", "csv"]),
+        ]
+        for label, argv in steps:
+            options = close_common if argv[0] == "close" else common
+            figures = measure([*cli, argv[0], plans, events, "--ledger", ledger, *argv[1:],
+                               *options], out)  # fmt: skip
+            if figures["status"] != 0:
+                raise RuntimeError(f"{label} failed:\n{figures['stderr']}")
+            rows.append((label, figures))
+        batch = ["payouts", plans, events, "--through", str(end), "--format", "json", *common]
+        rows.append(("payouts, no ledger", measure([*cli, *batch], out)))
+    return rows
+
+
+def _close_takes_processes() -> bool:
+    usage = subprocess.run(
+        [*cli_command(), "close", "--help"], capture_output=True, text=True, check=True
+    )
+    return "--processes" in usage.stdout
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100k,1M")
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args()
+    print(f"code: {code_measured()}; --processes {args.processes}\n")
+    print("| events | step | wall s | CPU s | peak RSS MB |\n|---:|---|---:|---:|---:|")
+    for size in args.sizes.split(","):
+        for label, figures in bench(size, args.processes):
+            print(
+                f"| {SIZES.get(size, size):,} | {label} | {figures['wall']:.2f} | "
+                f"{figures['cpu']:.2f} | {figures['rss_mb']:,.0f} |",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
