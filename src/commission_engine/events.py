@@ -101,6 +101,10 @@ class BaseEvent:
     date: Date
     #: 1-based line in the input file; where the event came from, not what it says.
     line: int | None = dataclasses.field(default=None, compare=False, repr=False)
+    #: :meth:`digest`, once computed: by this process, or by the one that read the event.
+    known_digest: str | None = dataclasses.field(
+        default=None, init=False, compare=False, repr=False
+    )
 
     def sort_key(self) -> tuple[dt.date, int, str]:
         """Date, then type (invoice first, adjustment last), then id: SEMANTICS.md section 7."""
@@ -115,6 +119,8 @@ class BaseEvent:
         directly (a closed book digests every event of its history; building a dict for
         ``json`` cost twice as much), and ``tests/test_digest.py`` pins it.
         """
+        if self.known_digest is not None:
+            return self.known_digest
         keys, values_of = _DIGESTED_FIELDS[type(self)]
         fields = []
         for key, value in zip(keys, values_of(self), strict=True):
@@ -133,7 +139,9 @@ class BaseEvent:
             elif value is not None:  # no field holds anything else; written as json would
                 fields.append(key + _QUOTED(str(value)))
         text = "{" + ",".join(fields) + "}"
-        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        object.__setattr__(self, "known_digest", digest)  # frozen, but this only remembers
+        return digest
 
 
 #: A string as :mod:`json` writes it by default (ASCII, escaped), quotes included.
@@ -281,7 +289,9 @@ class Adjustment(BaseEvent):
 
 for _kind in (Invoice, CreditNote, Payment, PaymentReversal, WriteOff, Adjustment):
     # What an event says, in a fixed order: every field but where it came from.
-    _kind.FIELDS = tuple(f.name for f in dataclasses.fields(_kind) if f.name != "line")
+    _kind.FIELDS = tuple(
+        f.name for f in dataclasses.fields(_kind) if f.name not in ("line", "known_digest")
+    )
     _DIGESTED_FIELDS[_kind] = (
         tuple(f'"{name}":' for name in sorted(_kind.FIELDS)),
         attrgetter(*sorted(_kind.FIELDS)),

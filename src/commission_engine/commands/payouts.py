@@ -90,7 +90,11 @@ def run(args: argparse.Namespace) -> int:
 def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
     """The result to show, and the last closed period when a ledger is given."""
     plans = read_plans(args.plan_file)
-    events = read_events(args.event_file, processes=args.processes)
+    # With a ledger, the file is read (and its events digested) while the closed book loads.
+    ledger = args.ledger is not None
+    events = read_events(
+        args.event_file, processes=args.processes, background=ledger, digests=ledger
+    )
     terminal = sys.stderr.isatty()
     try:
         if terminal:

@@ -45,7 +45,9 @@ COLUMNS = tuple(
 _REQUIRED_COLUMNS = ("type", "id", "date")
 
 
-def read_events(path: Path, processes: int = 1) -> Read:
+def read_events(
+    path: Path, processes: int = 1, *, background: bool = False, digests: bool = False
+) -> Read:
     """Stream the events of the JSON Lines (``.jsonl``, ``.ndjson``) or CSV file at ``path``.
 
     The file is opened (and a CSV header checked) now, so a missing file or a
@@ -55,12 +57,17 @@ def read_events(path: Path, processes: int = 1) -> Read:
 
     With ``processes`` above 1, a large file is read in that many parts at once, each in a
     process of its own (forked; see :mod:`.split_read`); the events, rejections and their
-    lines are the same, in the same order.
+    lines are the same, in the same order. With ``background`` too, the caller has other work
+    to do first (``payouts --ledger`` loads its closed book): ``processes - 1`` children read
+    most of the file meanwhile, and this process a small part once it iterates. With
+    ``digests``, every event comes with its digest computed (:meth:`~..events.BaseEvent.digest`,
+    remembered by the event) by the process that read it, for a caller that compares events
+    with a closed book.
     """
     if processes > 1:
         from .split_read import read_split  # a file large enough, on a platform that forks
 
-        split = read_split(path, processes)
+        split = read_split(path, processes, background=background, digests=digests)
         if split is not None:
             return split
     reader = _READERS.get(path.suffix.lower())

@@ -41,6 +41,9 @@ MIN_BYTES_PER_PART = 4_000_000
 #: This process's share of the file where a child's is 1 (reading an event costs about
 #: twice what rebuilding one does, so this part ends about when the children have sent theirs).
 OWN_SHARE = 1.25
+#: The same when the caller has other work to do first: it reads a small part after that work,
+#: while the children read the rest (they pay for sending, it for rebuilding what they send).
+BACKGROUND_OWN_SHARE = 0.3
 #: Events or rejections a child sends in one message.
 BATCH = 2_000
 
@@ -52,12 +55,17 @@ _REJECTED = -1
 ReadPart = Callable[[IO[bytes], int], Read]
 
 
-def read_split(path: Path, processes: int) -> Read | None:
+def read_split(
+    path: Path, processes: int, *, background: bool = False, digests: bool = False
+) -> Read | None:
     """The events of ``path`` read in up to ``processes`` parts, or ``None`` to read it whole.
 
     ``None`` where the platform cannot fork, the file is too small to split, is neither JSON
     Lines nor CSV, or is CSV with a quote anywhere (a quoted cell may hold a line break, and
     where one ends depends on every quote before it): the caller then reads it as usual.
+    With ``background``, this process has other work to do first: ``processes - 1``
+    children (at least one) read most of the file, and this process a small first part
+    afterwards. With ``digests``, the children compute each event's digest.
     """
     suffix = path.suffix.lower()
     if not hasattr(os, "fork") or suffix not in (".jsonl", ".ndjson", ".csv"):
@@ -66,9 +74,11 @@ def read_split(path: Path, processes: int) -> Read | None:
         size = path.stat().st_size
     except OSError:
         return None  # the usual reader says why
-    parts = min(processes, size // MIN_BYTES_PER_PART)
-    if parts < 2:
+    parts = min(max(processes - 1, 1) if background else processes, size // MIN_BYTES_PER_PART)
+    if parts < (1 if background else 2):
         return None
+    own_share = BACKGROUND_OWN_SHARE * parts if background else OWN_SHARE
+    weights = [own_share] + [1.0] * (parts - (0 if background else 1))
     try:
         data = path.read_bytes()
     except OSError:
@@ -87,52 +97,58 @@ def read_split(path: Path, processes: int) -> Read | None:
             rows = csv.reader(_text_lines(stream, seen, first))  # type: ignore[arg-type]
             return _csv_rows(stream, path, rows, header, seen, first - 1)  # type: ignore[arg-type]
 
-        return _read(data, _cuts(data, start, 2, parts), read_csv)
+        return _read(data, _cuts(data, start, 2, weights), read_csv, digests)
 
     def read_json(stream: IO[bytes], first: int) -> Read:
         return _json_lines(stream, path, first)  # type: ignore[arg-type]
 
-    return _read(data, _cuts(data, 0, 1, parts), read_json)
+    return _read(data, _cuts(data, 0, 1, weights), read_json, digests)
 
 
-def _cuts(data: bytes, start: int, line: int, parts: int) -> list[tuple[int, int]]:
-    """Where each part starts: (byte offset, its line number in the file).
+def _cuts(data: bytes, start: int, line: int, weights: list[float]) -> list[tuple[int, int, int]]:
+    """Each part's (start, end, first line): ``data`` from ``start`` cut at line starts.
 
-    This process's part is the larger by ``OWN_SHARE``: it also rebuilds the others' events,
-    which it can only do once they have sent them.
+    The parts are sized as ``weights`` (fewer where the lines run out). This process's part,
+    when it reads one, is the first, weighted ``OWN_SHARE`` where a child's is 1: it also
+    rebuilds the others' events, which it can only do once they have sent them.
     """
     cuts = [(start, line)]
-    total = OWN_SHARE + parts - 1
-    for part in range(1, parts):
-        share = (OWN_SHARE + part - 1) / total
-        at = data.find(b"\n", start + int((len(data) - start) * share)) + 1
+    total, done = sum(weights), 0.0
+    for weight in weights[:-1]:
+        done += weight
+        at = data.find(b"\n", start + int((len(data) - start) * done / total)) + 1
         if at == 0 or at >= len(data) or at <= cuts[-1][0]:
             break
         cuts.append((at, cuts[-1][1] + data.count(b"\n", cuts[-1][0], at)))
-    return cuts
+    ends = [at for at, _ in cuts[1:]] + [len(data)]
+    return [(at, end, first) for (at, first), end in zip(cuts, ends, strict=True)]
 
 
-def _read(data: bytes, cuts: list[tuple[int, int]], read_part: ReadPart) -> Read:
-    """The items of every part; the children are forked now, this process's part is read later.
+def _read(
+    data: bytes, spans: list[tuple[int, int, int]], read_part: ReadPart, digests: bool
+) -> Read:
+    """The items of every part; the children are forked now, this process's part read later.
 
     Forking at once lets the children read while the caller does something else first
-    (``payouts --ledger`` loads its closed book); this process reads its own part, then
-    takes the children's, as the result is iterated.
+    (``payouts --ledger`` loads its closed book); this process reads its own part (the first),
+    then takes the children's, as the result is iterated.
     """
-    ends = [at for at, _ in cuts[1:]] + [len(data)]
-    children = [
-        _Child(data, at, end, first, read_part)
-        for (at, first), end in zip(cuts[1:], ends[1:], strict=True)
-    ]
-    items = _items(io.BytesIO(data[cuts[0][0] : ends[0]]), cuts[0][1], read_part, children)
+    (start, end, first), *others = spans
+    children = [_Child(data, at, stop, line, read_part, digests) for at, stop, line in others]
+    items = _items(io.BytesIO(data[start:end]), first, read_part, children, digests)
     # A result never iterated never runs its ``finally``: its children end when it is freed.
     weakref.finalize(items, _stop, children)
     return items
 
 
-def _items(own: IO[bytes], first: int, read_part: ReadPart, children: list[_Child]) -> Read:
+def _items(
+    own: IO[bytes], first: int, read_part: ReadPart, children: list[_Child], digests: bool
+) -> Read:
     try:
-        yield from read_part(own, first)
+        for item in read_part(own, first):
+            if digests and not isinstance(item, Rejection):
+                item.digest()  # as the children do: every event comes with its digest
+            yield item
         for child in children:
             yield from child.items()
     finally:
@@ -147,9 +163,11 @@ def _stop(children: list[_Child]) -> None:
 class _Child:
     """A part of the file read in a forked child."""
 
-    def __init__(self, data: bytes, at: int, end: int, first: int, read_part: ReadPart) -> None:
+    def __init__(
+        self, data: bytes, at: int, end: int, first: int, read_part: ReadPart, digests: bool
+    ) -> None:
         self.child = Child.start(
-            lambda reply, _: _serve(data[at:end], first, read_part, reply),
+            lambda reply, _: _serve(data[at:end], first, read_part, digests, reply),
             "reading a part of the event file",
         )
 
@@ -166,14 +184,20 @@ class _Child:
         self.child.stop()
 
 
-def _serve(chunk: bytes, first: int, read_part: ReadPart, reply: Callable[[Any], None]) -> None:
-    """The child's work: read its part, then send what it read in batches.
+def _serve(
+    chunk: bytes, first: int, read_part: ReadPart, digests: bool, reply: Callable[[Any], None]
+) -> None:
+    """The child's work: read its part (and digest its events), then send it in batches.
 
     All of it is read before anything is sent: the parent reads its own part meanwhile, and a
     pipe holds only 64 KB, so sending as it goes would stall the child until the parent came.
     """
     try:
-        encoded = [_encode(item) for item in read_part(io.BytesIO(chunk), first)]
+        encoded = []
+        for item in read_part(io.BytesIO(chunk), first):
+            if digests and not isinstance(item, Rejection):
+                item.digest()  # remembered by the event, and sent with it
+            encoded.append(_encode(item))
     except FileError as error:  # an unreadable CSV row: the parent raises it in its place
         reply(("file", str(error)))
         return
