@@ -60,9 +60,9 @@ def read_events(
     lines are the same, in the same order. With ``background`` too, the caller has other work
     to do first (``payouts --ledger`` loads its closed book): ``processes - 1`` children read
     most of the file meanwhile, and this process a small part once it iterates. With
-    ``digests``, every event comes with its digest computed (:meth:`~..events.BaseEvent.digest`,
-    remembered by the event) by the process that read it, for a caller that compares events
-    with a closed book.
+    ``digests``, a file read in parts comes with every event's digest computed by the process
+    that read it (:meth:`~..events.BaseEvent.digest`, which the event remembers), for a caller
+    that compares events with a closed book.
     """
     if processes > 1:
         from .split_read import read_split  # a file large enough, on a platform that forks
