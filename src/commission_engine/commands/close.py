@@ -55,9 +55,12 @@ def run(args: argparse.Namespace) -> int:
     """Close the periods and print what was closed; returns the exit status."""
     try:
         plans = read_plans(args.plan_file)
-        # Read (and digested) in the background while the closed book loads.
+        # Read (and digested) in the background while the closed book, if any, loads.
         events = read_events(
-            args.event_file, processes=args.processes, background=True, digests=True
+            args.event_file,
+            processes=args.processes,
+            background=args.ledger.exists(),
+            digests=True,
         )
         with Ledger(args.ledger).closing() as (previous, record):
             book, closing_run = close(plans, events, args.period, previous, strict=not args.lenient)

@@ -90,10 +90,13 @@ def run(args: argparse.Namespace) -> int:
 def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
     """The result to show, and the last closed period when a ledger is given."""
     plans = read_plans(args.plan_file)
-    # With a ledger, the file is read (and its events digested) while the closed book loads.
+    # With a closed book to load, the file is read (and its events digested) meanwhile.
     ledger = args.ledger is not None
     events = read_events(
-        args.event_file, processes=args.processes, background=ledger, digests=ledger
+        args.event_file,
+        processes=args.processes,
+        background=ledger and args.ledger.exists(),
+        digests=ledger,
     )
     terminal = sys.stderr.isatty()
     try:

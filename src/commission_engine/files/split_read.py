@@ -65,7 +65,7 @@ def read_split(
     where one ends depends on every quote before it): the caller then reads it as usual.
     With ``background``, this process has other work to do first: ``processes - 1``
     children (at least one) read most of the file, and this process a small first part
-    afterwards. With ``digests``, the children compute each event's digest.
+    afterwards. With ``digests``, each process digests the events it reads.
     """
     suffix = path.suffix.lower()
     if not hasattr(os, "fork") or suffix not in (".jsonl", ".ndjson", ".csv"):
@@ -108,9 +108,9 @@ def read_split(
 def _cuts(data: bytes, start: int, line: int, weights: list[float]) -> list[tuple[int, int, int]]:
     """Each part's (start, end, first line): ``data`` from ``start`` cut at line starts.
 
-    The parts are sized as ``weights`` (fewer where the lines run out). This process's part,
-    when it reads one, is the first, weighted ``OWN_SHARE`` where a child's is 1: it also
-    rebuilds the others' events, which it can only do once they have sent them.
+    The parts are sized as ``weights`` (fewer where the lines run out). This process's part is
+    the first, weighted ``OWN_SHARE`` where a child's is 1 (it also rebuilds the others'
+    events, which it can only do once they have sent them), or ``BACKGROUND_OWN_SHARE``.
     """
     cuts = [(start, line)]
     total, done = sum(weights), 0.0
