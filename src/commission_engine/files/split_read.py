@@ -18,6 +18,7 @@ import os
 import weakref
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -238,13 +239,16 @@ def _splits(pairs: tuple[tuple[str, str], ...]) -> tuple[Split, ...]:
     return tuple(Split.model_construct(rep=rep, share=Decimal(share)) for rep, share in pairs)
 
 
+#: A day from its number, one date object per day (as the validator shares them).
+_day = lru_cache(maxsize=4096)(dt.date.fromordinal)
+
 #: How a field's plain value becomes the event's again, for the fields that are not as sent.
 _FROM_PLAIN: dict[str, Callable[[Any], Any]] = {
     "amount": Decimal,
     "tax": Decimal,
     "cost": Decimal,
-    "date": dt.date.fromordinal,
-    "due": dt.date.fromordinal,
+    "date": _day,
+    "due": _day,
     "splits": _splits,
 }
 
