@@ -96,7 +96,11 @@ def compute(
     statements and rejections are the same, but the result keeps no state to resume from.
     Fork only from a process without threads of its own (a command, a script).
     """
-    book = InvoiceBook() if state is None else resume(state, plans)
+    if state is None:
+        book = InvoiceBook()
+    else:
+        with _collector_paused():  # a book of every invoice ever booked, and no cycles
+            book = resume(state, plans)
     rejected: list[Rejection] = []
 
     def reject(rejection: Rejection) -> None:
