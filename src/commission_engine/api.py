@@ -15,14 +15,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from decimal import localcontext
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from .collector import collector_paused
 from .engine import Engine, arrange
 from .errors import RejectedEventError, Rejection, StateError
 from .events import BaseEvent, parse_event
@@ -99,7 +98,7 @@ def compute(
     if state is None:
         book = InvoiceBook()
     else:
-        with _collector_paused():  # a book of every invoice ever booked, and no cycles
+        with collector_paused():  # a book of every invoice ever booked, and no cycles
             book = resume(state, plans)
     rejected: list[Rejection] = []
 
@@ -123,7 +122,7 @@ def compute(
             pending += 1
         else:
             to_apply.append(event)
-    with _collector_paused():
+    with collector_paused():
         parts = 1 if state is not None else parts_for(len(to_apply), processes)
         if parts > 1:
             through, statements, rejections = compute_split(plans, to_apply, through, strict, parts)
@@ -166,29 +165,6 @@ def _fold(
         engine.advance_to(through)
         book.through = through
         return through, engine.statements(through)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector, and restore it as it was.
-
-    The fold and the netting make an object or more per event and no reference cycles, so
-    the collector finds nothing; but each full collection walks every tracked object,
-    the caller's events included, and those walks cost a fifth of a run. Cycles made
-    meanwhile (there are none in the engine) would only be collected later.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # Everything made meanwhile sits in the youngest generation, whose next collection
-        # would walk it all (1.4 s after a million events); promote it to the oldest
-        # generation instead, as if it had survived, where cycles are still collected.
-        gc.freeze()
-        gc.unfreeze()
-        if collecting:
-            gc.enable()
 
 
 def _distinct(

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .closing import ClosedBook
+from .collector import collector_paused
 from .errors import CommissionEngineError
 
 _SCHEMA = """
@@ -87,4 +88,7 @@ class Ledger:
 
 def _latest(connection: sqlite3.Connection) -> ClosedBook | None:
     row = connection.execute("SELECT book FROM closes ORDER BY period DESC LIMIT 1").fetchone()
-    return None if row is None else ClosedBook.model_validate_json(row[0])
+    if row is None:
+        return None
+    with collector_paused():  # a closed book is history-sized: millions of objects, no cycles
+        return ClosedBook.model_validate_json(row[0])
