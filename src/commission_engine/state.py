@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from .collector import collector_paused
 from .errors import StateError
 from .events import BaseEvent
 from .ledger import LedgerLine, PeriodTotals
@@ -258,6 +259,11 @@ def save(book: InvoiceBook, plans: PlanBook) -> EngineState:
     already of its record's type (``tests/test_state.py`` holds a saved state equal to the
     same state validated from its JSON).
     """
+    with collector_paused():  # a record or more per invoice ever booked, and no cycles
+        return _save(book, plans)
+
+
+def _save(book: InvoiceBook, plans: PlanBook) -> EngineState:
     return EngineState(
         through=book.through,
         plans=plan_digests(plans),
