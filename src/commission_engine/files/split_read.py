@@ -146,14 +146,20 @@ def _items(
     own: IO[bytes], first: int, read_part: ReadPart, children: list[_Child], digests: bool
 ) -> Read:
     try:
-        for item in read_part(own, first):
-            if digests and not isinstance(item, Rejection):
-                item.digest()  # as the children do: every event comes with its digest
-            yield item
+        yield from _reading(read_part, own, first, digests)
         for child in children:
             yield from child.items()
     finally:
         _stop(children)
+
+
+def _reading(read_part: ReadPart, stream: IO[bytes], first: int, digests: bool) -> Read:
+    """The items of ``stream``, each event digested on the way when ``digests`` (the event
+    remembers it, and a child sends it with the event)."""
+    for item in read_part(stream, first):
+        if digests and not isinstance(item, Rejection):
+            item.digest()
+        yield item
 
 
 def _stop(children: list[_Child]) -> None:
@@ -194,11 +200,7 @@ def _serve(
     pipe holds only 64 KB, so sending as it goes would stall the child until the parent came.
     """
     try:
-        encoded = []
-        for item in read_part(io.BytesIO(chunk), first):
-            if digests and not isinstance(item, Rejection):
-                item.digest()  # remembered by the event, and sent with it
-            encoded.append(_encode(item))
+        encoded = [_encode(item) for item in _reading(read_part, io.BytesIO(chunk), first, digests)]
     except FileError as error:  # an unreadable CSV row: the parent raises it in its place
         reply(("file", str(error)))
         return
