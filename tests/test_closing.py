@@ -173,3 +173,15 @@ def test_asking_only_for_closed_periods_shows_them_as_paid() -> None:
     run = reopen_and_compute(plans, stream.events, february, through=dt.date(2026, 1, 20))
     assert rows(run.statements) == [("2026-01", "100.00", "0.00", "100.00", "0.00")]
     assert run.open == ()
+
+
+def test_a_closed_book_holds_each_line_once() -> None:
+    plans = book(2)
+    stream = Stream().invoice("2026-01-05", "I1", "1000.00").pay("2026-01-20", "I1", "400.00")
+    january, _ = close(plans, stream.events, "2026-01")
+    assert [len(s.lines) for s in january.statements] == [2]  # advance and release
+    assert all(not p.lines for ledger in january.state.ledgers for p in ledger.periods)
+    assert "events" not in january.model_dump()  # the state's, not a copy
+    assert january.events == january.state.events and len(january.events) == 2
+    later = stream.pay("2026-02-10", "I1", "600.00").events
+    assert reopen_and_compute(plans, later, january).statements == compute(plans, later).statements

@@ -27,7 +27,7 @@ from .events import BaseEvent, parse_event
 from .ledger import LedgerLine, PeriodTotals, Statement, last_day, net_periods, period_of
 from .money import ZERO
 from .plans import PlanBook
-from .state import EngineState
+from .state import EngineState, without_lines
 
 _FROZEN = ConfigDict(frozen=True)
 
@@ -40,19 +40,27 @@ class ClosedBook(BaseModel):
     """Everything paid through ``period``: the record a close produces, and the next one reads.
 
     ``statements`` are every closed statement of every close so far, as paid.
-    ``events`` maps the id of every event applied through ``period`` to its digest.
-    ``state`` is the engine state computed through the last day of ``period``.
+    ``state`` is the engine state computed through the last day of ``period``, its ledgers
+    holding each period's totals but not its lines: those are in ``statements``, and a book
+    holds the whole history, so it holds them once.
     ``rejected`` are the events dated in closed periods that were rejected (by id, with the
     digest of what was rejected), so that the same rejected event is not taken for a late one.
+
+    Books written before December 2026 also stored ``events`` (the state's, again) and the
+    state's lines; they still load, and resume the same.
     """
 
     model_config = _FROZEN
 
     period: str
     statements: tuple[Statement, ...]
-    events: dict[str, str]
     rejected: dict[str, str] = {}
     state: EngineState
+
+    @property
+    def events(self) -> dict[str, str]:
+        """The id of every event applied through ``period``, with its digest."""
+        return self.state.events
 
 
 class EventChange(BaseModel):
@@ -139,7 +147,7 @@ def close(
         )
     parsed_events = _parsed(events)
     run = reopen_and_compute(plans, parsed_events, closed, through=last_day(period), strict=strict)
-    state = run.result.state()
+    state = without_lines(run.result.state())
     end = last_day(period)
     rejected = {
         event.id: event.digest()
@@ -154,7 +162,6 @@ def close(
                 key=lambda s: (s.rep, s.period, s.currency),
             )
         ),
-        events=dict(state.events),
         rejected=rejected,
         state=state,
     )

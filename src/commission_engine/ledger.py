@@ -7,9 +7,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from typing import Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
-from .money import ZERO, RoundingMode, round_money, zero
+from pydantic import BeforeValidator
+
+from .money import ZERO, RoundingMode, round_money, shared_decimal, zero
+
+#: An amount read back from a saved state or closed book (JSON), sharing one Decimal with
+#: every equal text read lately: most of a book's millions of amounts repeat.
+StoredDecimal = Annotated[Decimal, BeforeValidator(shared_decimal)]
 
 LineKind = Literal[
     "advance",  # commission payable at invoicing
@@ -37,7 +43,7 @@ class LedgerLine(NamedTuple):
     currency: str
     date: dt.date
     kind: LineKind
-    amount: Decimal
+    amount: StoredDecimal
     event: str | None
     invoice: str | None
     detail: str | None = None
@@ -84,11 +90,11 @@ class Statement:
     rep: str
     period: str
     currency: str
-    gross: Decimal
-    recovered: Decimal
-    payout: Decimal
-    debt_balance: Decimal
-    held_balance: Decimal
+    gross: StoredDecimal
+    recovered: StoredDecimal
+    payout: StoredDecimal
+    debt_balance: StoredDecimal
+    held_balance: StoredDecimal
     lines: tuple[LedgerLine, ...] = ()
 
 

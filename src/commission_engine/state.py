@@ -23,7 +23,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from .collector import collector_paused
 from .errors import StateError
 from .events import BaseEvent
-from .ledger import LedgerLine, PeriodTotals
+from .ledger import LedgerLine, PeriodTotals, StoredDecimal
 from .money import ONE, ZERO, rounder
 from .plans import Plan, PlanBook
 from .rating import bands_of, commission_in_bands
@@ -155,16 +155,16 @@ _RECORD = ConfigDict(extra="forbid")
 class PositionRecord:
     rep: str
     plan: str
-    share: Decimal
-    credited_base: Decimal
-    commission: Decimal
+    share: StoredDecimal
+    credited_base: StoredDecimal
+    commission: StoredDecimal
     booking_quota_period: str
     clawback_date: dt.date | None
     past_due: bool
-    realized: Decimal
-    payable: Decimal
-    forfeited: Decimal
-    held: Decimal
+    realized: StoredDecimal
+    payable: StoredDecimal
+    forfeited: StoredDecimal
+    held: StoredDecimal
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
@@ -172,19 +172,19 @@ class InvoiceRecord:
     id: str
     date: dt.date
     currency: str
-    amount: Decimal
+    amount: StoredDecimal
     due: dt.date
-    credited: Decimal
-    paid: Decimal
-    written_off: Decimal
+    credited: StoredDecimal
+    paid: StoredDecimal
+    written_off: StoredDecimal
     positions: tuple[PositionRecord, ...]
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
 class PeriodRecord:
     period: str
-    gross: Decimal
-    held_change: Decimal
+    gross: StoredDecimal
+    held_change: StoredDecimal
     lines: tuple[LedgerLine, ...]
 
 
@@ -201,7 +201,7 @@ class AttainmentRecord:
     rep: str
     plan: str
     quota_period: str
-    base: Decimal
+    base: StoredDecimal
 
 
 class EngineState(BaseModel):
@@ -327,6 +327,35 @@ def _save(book: InvoiceBook, plans: PlanBook) -> EngineState:
             for (rep, currency), ledger in book.ledgers.items()
         ),
     )
+
+
+def without_lines(state: EngineState) -> EngineState:
+    """``state`` with every period's totals but none of its lines.
+
+    What a closed book keeps: its statements hold the lines already. A state resumed from
+    it computes the same totals, debt and held balances; only the statements of the periods
+    it was saved through come out without their lines.
+    """
+    ledgers = tuple(
+        _trusted(
+            LedgerRecord,
+            rep=ledger.rep,
+            currency=ledger.currency,
+            first_period=ledger.first_period,
+            periods=tuple(
+                _trusted(
+                    PeriodRecord,
+                    period=totals.period,
+                    gross=totals.gross,
+                    held_change=totals.held_change,
+                    lines=(),
+                )
+                for totals in ledger.periods
+            ),
+        )
+        for ledger in state.ledgers
+    )
+    return state.model_copy(update={"ledgers": ledgers})
 
 
 def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
