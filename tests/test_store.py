@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 from scenario import Stream, book
 
-from commission_engine.closing import close
+from commission_engine import compute, store
+from commission_engine.closing import close, reopen_and_compute
 from commission_engine.store import Ledger, LedgerError
 
 
@@ -51,3 +55,78 @@ def test_a_file_that_is_not_a_ledger(tmp_path: Path) -> None:
     path.write_text("this is not SQLite, just text long enough to have a header" * 20)
     with pytest.raises(LedgerError, match="is not a usable ledger"):
         Ledger(path).latest()
+
+
+def _history() -> Stream:
+    return (
+        Stream()
+        .invoice("2026-01-05", "I1", "1000.00", due="2026-01-31")
+        .invoice("2026-01-09", "I2", "400.00")
+        .pay("2026-01-20", "I1", "250.00")
+        .invoice("2026-02-03", "I3", "700.00")
+        .credit("2026-02-10", "I2", "100.00")
+        .pay("2026-02-20", "I1", "750.00")
+        .invoice("2026-03-02", "I4", "90.00")
+    )
+
+
+def test_a_book_kept_in_many_parts_reads_back_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "PART_SIZE", 2)
+    plans = book(2)
+    february, _ = close(plans, _history().events, "2026-02")
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    with ledger.closing() as (_, record):
+        record(february)
+    assert ledger.latest() == february
+    with sqlite3.connect(ledger.path) as connection:
+        parts = dict(connection.execute("SELECT part, COUNT(*) FROM close_parts GROUP BY part"))
+        [head] = connection.execute("SELECT book FROM closes").fetchone()
+    assert parts["events"] == 3 and parts["invoices"] == 2  # 6 events and 3 invoices, 2 a row
+    assert "events" not in json.loads(head)  # once, in the state (the parts)
+
+
+def test_a_book_written_in_one_piece_still_reads_and_resumes_the_same(tmp_path: Path) -> None:
+    # Before December 2026 a close was one row: the book whole, with the events twice and the
+    # state's lines as well as the statements'.
+    plans, events = book(2), _history().events
+    january, _ = close(plans, events, "2026-01")
+    whole = compute(plans, [e for e in events if e["date"] <= "2026-01-31"]).state()
+    legacy = {**january.model_dump(mode="json"), "events": dict(january.events)}
+    legacy["state"] = whole.model_dump(mode="json")
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    with sqlite3.connect(ledger.path) as connection:
+        for table in store._SCHEMA:
+            connection.execute(table)
+        connection.execute("INSERT INTO closes VALUES (?, ?)", ("2026-01", json.dumps(legacy)))
+    read = ledger.latest()
+    assert read is not None and read.state == whole and read.events == january.events
+    now, before = (reopen_and_compute(plans, events, b) for b in (january, read))
+    assert now.changes == before.changes == ()
+    assert now.statements == before.statements
+
+
+@pytest.mark.parametrize(
+    ("damage", "where"),
+    [
+        ("UPDATE closes SET book = json_remove(book, '$.state')", "at state: Field required"),
+        (
+            "UPDATE close_parts SET items = '[[\"e001\"]]' WHERE part = 'events'",
+            "at 0.1: Field required",
+        ),
+    ],
+)
+def test_a_damaged_close_is_a_ledger_error_not_a_crash(
+    tmp_path: Path, damage: str, where: str
+) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    with ledger.closing() as (_, record):
+        record(close(book(2), _history().events, "2026-01")[0])
+    with sqlite3.connect(ledger.path) as connection:
+        connection.execute(damage)
+    message = f"the latest close cannot be read ({where})"
+    with pytest.raises(LedgerError, match=re.escape(message)):
+        ledger.latest()
+    with pytest.raises(LedgerError, match=re.escape(message)), ledger.closing():
+        pass

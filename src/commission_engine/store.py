@@ -1,28 +1,63 @@
 """The embedded ledger: closed books kept in one SQLite file (stdlib ``sqlite3``).
 
-Each close is one row holding the whole :class:`~.closing.ClosedBook` as JSON. A close
-runs inside one ``BEGIN IMMEDIATE`` transaction taken before the previous book is read, so
-a second close on the same file is refused at once, and a process killed mid-close leaves
-the previous ledger intact (SQLite rolls the unfinished transaction back).
+Each close is one row of ``closes`` holding the :class:`~.closing.ClosedBook` as JSON, but
+for its history-sized lists (statements, event digests, invoices, attainment, ledgers),
+which are rows of ``close_parts``, 10,000 items to a row. Each part is validated on its own:
+validating a million-event book in one piece first parses it whole, which held about 1 GB
+more than the book itself at the peak (docs/performance.md). Books written in one piece,
+before December 2026, are read as they are.
+
+A close runs inside one ``BEGIN IMMEDIATE`` transaction taken before the previous book is
+read, so a second close on the same file is refused at once, and a process killed mid-close
+leaves the previous ledger intact (SQLite rolls the unfinished transaction back).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from .closing import ClosedBook
 from .collector import collector_paused
 from .errors import CommissionEngineError
+from .ledger import Statement
+from .state import AttainmentRecord, InvoiceRecord, LedgerRecord
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS closes (
     period TEXT PRIMARY KEY,   -- YYYY-MM, the last period this close recorded
-    book   TEXT NOT NULL       -- the ClosedBook as JSON
+    book   TEXT NOT NULL       -- the ClosedBook as JSON, less what close_parts holds
+)""",
+    """
+CREATE TABLE IF NOT EXISTS close_parts (
+    period TEXT NOT NULL,      -- the close it belongs to
+    part   TEXT NOT NULL,      -- which list of the book: a key of _PARTS
+    seq    INTEGER NOT NULL,   -- its place in that list
+    items  TEXT NOT NULL,      -- JSON: up to PART_SIZE items of the list
+    PRIMARY KEY (period, part, seq)
+)""",
 )
-"""
+
+#: Items to a row of ``close_parts``.
+PART_SIZE = 10_000
+
+#: The book's history-sized lists, kept in ``close_parts``: name -> how one row's items read.
+#: ``events`` (the state's event digests) is kept as a list of [id, digest] pairs.
+_PARTS: dict[str, TypeAdapter[Any]] = {
+    "statements": TypeAdapter(tuple[Statement, ...]),
+    "events": TypeAdapter(tuple[tuple[str, str], ...]),
+    "invoices": TypeAdapter(tuple[InvoiceRecord, ...]),
+    "attainment": TypeAdapter(tuple[AttainmentRecord, ...]),
+    "ledgers": TypeAdapter(tuple[LedgerRecord, ...]),
+}
+_IN_STATE = ("events", "invoices", "attainment", "ledgers")
 
 
 class LedgerError(CommissionEngineError):
@@ -38,7 +73,8 @@ class Ledger:
     def _connect(self) -> sqlite3.Connection:
         try:
             connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
-            connection.execute(_SCHEMA)
+            for table in _SCHEMA:
+                connection.execute(table)
         except sqlite3.DatabaseError as error:
             raise LedgerError(f"{self.path} is not a usable ledger: {error}") from None
         return connection
@@ -49,9 +85,11 @@ class Ledger:
             return None
         connection = self._connect()
         try:
-            return _latest(connection)
+            return _latest(connection, self.path)
         except sqlite3.OperationalError as error:
             raise LedgerError(f"{self.path} cannot be read: {error}") from None
+        except ValidationError as error:
+            raise LedgerError(_unreadable(self.path, error)) from None
         finally:
             connection.close()
 
@@ -71,12 +109,13 @@ class Ledger:
                     f"another close is running on {self.path}; try again when it has finished"
                 ) from None
             books: list[ClosedBook] = []
-            yield _latest(connection), books.append
+            try:
+                latest = _latest(connection, self.path)
+            except ValidationError as error:
+                raise LedgerError(_unreadable(self.path, error)) from None
+            yield latest, books.append
             for book in books:
-                connection.execute(
-                    "INSERT INTO closes (period, book) VALUES (?, ?)",
-                    (book.period, book.model_dump_json()),
-                )
+                _record(connection, book)
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
@@ -86,9 +125,69 @@ class Ledger:
             connection.close()
 
 
-def _latest(connection: sqlite3.Connection) -> ClosedBook | None:
-    row = connection.execute("SELECT book FROM closes ORDER BY period DESC LIMIT 1").fetchone()
+def _record(connection: sqlite3.Connection, book: ClosedBook) -> None:
+    lists: dict[str, Sequence[Any]] = {
+        "statements": book.statements,
+        "events": tuple(book.state.events.items()),
+        **{name: getattr(book.state, name) for name in _IN_STATE if name != "events"},
+    }
+    head = book.model_copy(
+        update={
+            "statements": (),
+            "state": book.state.model_copy(
+                update={name: {} if name == "events" else () for name in _IN_STATE}
+            ),
+        }
+    )
+    connection.execute(
+        "INSERT INTO closes (period, book) VALUES (?, ?)", (book.period, head.model_dump_json())
+    )
+    for name, items in lists.items():
+        connection.executemany(
+            "INSERT INTO close_parts (period, part, seq, items) VALUES (?, ?, ?, ?)",
+            (
+                (book.period, name, seq, _PARTS[name].dump_json(chunk).decode())
+                for seq, chunk in enumerate(_chunks(items))
+            ),
+        )
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    rest = iter(items)
+    while chunk := tuple(islice(rest, PART_SIZE)):
+        yield chunk
+
+
+def _latest(connection: sqlite3.Connection, path: Path) -> ClosedBook | None:
+    row = connection.execute(
+        "SELECT period, book FROM closes ORDER BY period DESC LIMIT 1"
+    ).fetchone()
     if row is None:
         return None
+    period, head = row
     with collector_paused():  # a closed book is history-sized: millions of objects, no cycles
-        return ClosedBook.model_validate_json(row[0])
+        book = ClosedBook.model_validate_json(head)
+        lists: dict[str, list[Any]] = {}
+        for name, items in connection.execute(
+            "SELECT part, items FROM close_parts WHERE period = ? ORDER BY part, seq", (period,)
+        ):
+            if name not in _PARTS:
+                raise LedgerError(f"{path}: the latest close has a part unknown here: {name}")
+            lists.setdefault(name, []).extend(_PARTS[name].validate_json(items))
+    if not lists:  # written in one piece, before December 2026
+        return book
+    state = book.state.model_copy(
+        update={
+            name: dict(lists.get(name, ())) if name == "events" else tuple(lists.get(name, ()))
+            for name in _IN_STATE
+        }
+    )
+    return book.model_copy(
+        update={"statements": tuple(lists.get("statements", ())), "state": state}
+    )
+
+
+def _unreadable(path: Path, error: ValidationError) -> str:
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{path}: the latest close cannot be read (at {where or 'the top'}: {first['msg']})"
