@@ -12,14 +12,18 @@ the stream, it times what a payroll office runs once a month, each in a fresh pr
 - ``close M``: the month-end close that records M as paid;
 - ``payouts`` without a ledger, over the same events through the same day, for comparison.
 
-Each row gives wall and CPU seconds (the command's own process; its forked readers and parts
-run beside it) and the peak RSS of the command's process. Figures go to stdout as a table.
+After ``close M-1`` a row times loading that closed book alone (``Ledger.latest()``, what
+the next two commands do first). Each row gives wall and CPU seconds (the command's own
+process; its forked readers and parts run beside it), the peak RSS of the command's process
+and an MD5 digest of what it printed, to compare two versions of the code. Figures go to
+stdout as a table.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import subprocess
 import sys
@@ -64,10 +68,25 @@ def bench(size: str, processes: int) -> list[tuple[str, dict[str, float]]]:
                                *options], out)  # fmt: skip
             if figures["status"] != 0:
                 raise RuntimeError(f"{label} failed:\n{figures['stderr']}")
-            rows.append((label, figures))
+            rows.append((label, {**figures, "digest": _digest(out)}))
+            if label == steps[0][0]:
+                load = [sys.executable, "-c", LOAD, ledger]
+                rows.append(("load the closed book", {**measure(load, out), "digest": ""}))
         batch = ["payouts", plans, events, "--through", str(end), "--format", "json", *common]
-        rows.append(("payouts, no ledger", measure([*cli, *batch], out)))
+        figures = measure([*cli, *batch], out)
+        rows.append(("payouts, no ledger", {**figures, "digest": _digest(out)}))
     return rows
+
+
+#: Loading the latest closed book, as the commands do (the collector off, as in the CLI).
+LOAD = (
+    "import gc, sys; gc.disable(); from commission_engine.store import Ledger; "
+    "Ledger(sys.argv[1]).latest()"
+)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
 
 
 def _close_takes_processes() -> bool:
@@ -83,12 +102,13 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     print(f"code: {code_measured()}; --processes {args.processes}\n")
-    print("| events | step | wall s | CPU s | peak RSS MB |\n|---:|---|---:|---:|---:|")
+    print("| events | step | wall s | CPU s | peak RSS MB | output MD5 |")
+    print("|---:|---|---:|---:|---:|---|")
     for size in args.sizes.split(","):
         for label, figures in bench(size, args.processes):
             print(
                 f"| {SIZES.get(size, size):,} | {label} | {figures['wall']:.2f} | "
-                f"{figures['cpu']:.2f} | {figures['rss_mb']:,.0f} |",
+                f"{figures['cpu']:.2f} | {figures['rss_mb']:,.0f} | {figures['digest']} |",
                 flush=True,
             )
     return 0

@@ -84,6 +84,7 @@ def test_a_book_kept_in_many_parts_reads_back_identical(
         parts = dict(connection.execute("SELECT part, COUNT(*) FROM close_parts GROUP BY part"))
         [head] = connection.execute("SELECT book FROM closes").fetchone()
     assert parts["events"] == 3 and parts["invoices"] == 2  # 6 events and 3 invoices, 2 a row
+    assert parts["sizes"] == 1
     assert "events" not in json.loads(head)  # once, in the state (the parts)
 
 
@@ -130,3 +131,14 @@ def test_a_damaged_close_is_a_ledger_error_not_a_crash(
         ledger.latest()
     with pytest.raises(LedgerError, match=re.escape(message)), ledger.closing():
         pass
+
+
+def test_a_close_missing_a_part_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "PART_SIZE", 2)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    with ledger.closing() as (_, record):
+        record(close(book(2), _history().events, "2026-02")[0])
+    with sqlite3.connect(ledger.path) as connection:
+        connection.execute("DELETE FROM close_parts WHERE part = 'invoices' AND seq = 1")
+    with pytest.raises(LedgerError, match="the close of 2026-02 is incomplete: 2 invoices of 3"):
+        ledger.latest()

@@ -58,6 +58,9 @@ _PARTS: dict[str, TypeAdapter[Any]] = {
     "ledgers": TypeAdapter(tuple[LedgerRecord, ...]),
 }
 _IN_STATE = ("events", "invoices", "attainment", "ledgers")
+#: The part that says how many items each list has: a close missing a row is refused.
+_SIZES = "sizes"
+_SIZES_ADAPTER: TypeAdapter[dict[str, int]] = TypeAdapter(dict[str, int])
 
 
 class LedgerError(CommissionEngineError):
@@ -142,6 +145,11 @@ def _record(connection: sqlite3.Connection, book: ClosedBook) -> None:
     connection.execute(
         "INSERT INTO closes (period, book) VALUES (?, ?)", (book.period, head.model_dump_json())
     )
+    sizes = {name: len(items) for name, items in lists.items()}
+    connection.execute(
+        "INSERT INTO close_parts (period, part, seq, items) VALUES (?, ?, 0, ?)",
+        (book.period, _SIZES, _SIZES_ADAPTER.dump_json(sizes).decode()),
+    )
     for name, items in lists.items():
         connection.executemany(
             "INSERT INTO close_parts (period, part, seq, items) VALUES (?, ?, ?, ?)",
@@ -168,14 +176,24 @@ def _latest(connection: sqlite3.Connection, path: Path) -> ClosedBook | None:
     with collector_paused():  # a closed book is history-sized: millions of objects, no cycles
         book = ClosedBook.model_validate_json(head)
         lists: dict[str, list[Any]] = {}
+        sizes: dict[str, int] | None = None
         for name, items in connection.execute(
             "SELECT part, items FROM close_parts WHERE period = ? ORDER BY part, seq", (period,)
         ):
-            if name not in _PARTS:
-                raise LedgerError(f"{path}: the latest close has a part unknown here: {name}")
-            lists.setdefault(name, []).extend(_PARTS[name].validate_json(items))
-    if not lists:  # written in one piece, before December 2026
+            if name == _SIZES:
+                sizes = _SIZES_ADAPTER.validate_json(items)
+            elif name in _PARTS:
+                lists.setdefault(name, []).extend(_PARTS[name].validate_json(items))
+            else:
+                raise LedgerError(f"{path}: the close of {period} has a part unknown here: {name}")
+    if sizes is None and not lists:  # written in one piece, before December 2026
         return book
+    for name in _PARTS:
+        found, expected = len(lists.get(name, ())), (sizes or {}).get(name)
+        if found != expected:
+            raise LedgerError(
+                f"{path}: the close of {period} is incomplete: {found} {name} of {expected}"
+            )
     state = book.state.model_copy(
         update={
             name: dict(lists.get(name, ())) if name == "events" else tuple(lists.get(name, ()))
