@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -113,6 +113,7 @@ def reopen_and_compute(
     else:
         known = closed.events.keys() | set(still_rejected)
         new = [e for e in parsed if isinstance(e, Rejection) or e.id not in known]
+        del parsed  # the history's events, not needed now (unless the caller holds them)
         result = compute(plans, new, through=through, state=closed.state, strict=strict)
     open_statements = _roll_forward(plans, closed, result, changes)
     return ClosedRun(
@@ -145,14 +146,22 @@ def close(
         raise ClosingError(
             f"{period} cannot be closed: periods through {closed.period} are already closed"
         )
-    parsed_events = _parsed(events)
-    run = reopen_and_compute(plans, parsed_events, closed, through=last_day(period), strict=strict)
-    state = without_lines(run.result.state())
     end = last_day(period)
-    rejected = {
+    parsed_events = _parsed(events)
+    # What the new book records of the events rejected through ``period``: the digest of every
+    # event dated through it that the run will not have applied. Kept as ids and digests, so
+    # that the run can let go of the history's events once it knows which ones are new.
+    dated_through = {
         event.id: event.digest()
         for event in parsed_events
-        if not isinstance(event, Rejection) and event.date <= end and event.id not in state.events
+        if not isinstance(event, Rejection) and event.date <= end
+    }
+    run = reopen_and_compute(plans, _emptied(parsed_events), closed, through=end, strict=strict)
+    state = without_lines(run.result.state())
+    rejected = {
+        event_id: digest
+        for event_id, digest in dated_through.items()
+        if event_id not in state.events
     }
     book = ClosedBook(
         period=period,
@@ -166,6 +175,13 @@ def close(
         state=state,
     )
     return book, run
+
+
+def _emptied(items: list[BaseEvent | Rejection]) -> Iterator[BaseEvent | Rejection]:
+    """The items of ``items`` in order, taken out of it one by one: only the taker holds them."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _parsed(events: Iterable[EventInput]) -> list[BaseEvent | Rejection]:
