@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
+from scenario import Stream, book
 
 from commission_engine import compute
 from commission_engine.files import read_events, read_plans
@@ -26,3 +28,25 @@ def test_a_saved_state_is_what_validating_its_json_gives() -> None:
 def test_a_trusted_record_needs_every_field_and_no_other() -> None:
     with pytest.raises(TypeError, match=r"InvoiceRecord takes \[.*'written_off'\], got \['id'\]"):
         _trusted(InvoiceRecord, id="I1")
+
+
+def test_a_resumed_run_works_on_the_invoices_it_touches_and_keeps_the_others_as_saved() -> None:
+    plans = book(1, clawback={"after_days_past_due": 30})
+    stream = (
+        Stream()
+        .invoice("2026-01-05", "I1", "1000.00", due="2026-01-31")
+        .invoice("2026-01-06", "I2", "500.00", due="2026-02-15")
+        .invoice("2026-01-07", "I3", "300.00", due="2026-03-31")
+    )
+    january = compute(plans, stream.events, through=dt.date(2026, 1, 31)).state()
+    later = stream.pay("2026-02-10", "I1", "1000.00").invoice("2026-02-11", "I3", "1.00").events
+    # I1 is paid, I2 goes past due on 17 March (a clawback fires on an invoice no event names),
+    # a second I3 is refused, and I3 itself is untouched.
+    result = compute(plans, later[3:], state=january, through=dt.date(2026, 3, 31))
+    batch = compute(plans, later, through=dt.date(2026, 3, 31))
+    assert result.statements == batch.statements
+    assert [r.reason for r in result.rejected] == [r.reason for r in batch.rejected]
+    assert result.rejected[0].reason == "invoice I3 already exists"
+    saved = result.state()
+    assert saved == batch.state()
+    assert [record is january.invoices[2] for record in saved.invoices] == [False, False, True]

@@ -74,7 +74,8 @@ class Engine:
         due = self.book.clawbacks_due
         while due and due[0][0] <= day:
             when, invoice_id, index = heapq.heappop(due)
-            invoice = self.book.invoices[invoice_id]
+            invoice = self.book.invoices.get(invoice_id) or self.book.resumed_invoice(invoice_id)
+            assert invoice is not None  # only booked invoices have clawbacks due
             self._come_due(invoice, invoice.positions[index], when)
 
     def _come_due(self, invoice: InvoiceState, position: Position, when: dt.date) -> None:
@@ -130,7 +131,7 @@ class Engine:
         return self._handlers[type(event)](event)
 
     def _invoice(self, event: Invoice) -> Rejection | None:
-        if event.invoice in self.book.invoices:
+        if event.invoice in self.book.invoices or event.invoice in self.book.resumed:
             return _reject(event, "invoice", f"invoice {event.invoice} already exists")
         shares = event.shares()
         plans: list[Plan] = []
@@ -330,7 +331,8 @@ class Engine:
     def _invoice_for(
         self, event: CreditNote | Payment | PaymentReversal | WriteOff
     ) -> tuple[InvoiceState | None, Rejection | None]:
-        invoice = self.book.invoices.get(event.invoice)
+        # (A resumed invoice becomes a working one when first used: a dict lookup first.)
+        invoice = self.book.invoices.get(event.invoice) or self.book.resumed_invoice(event.invoice)
         booked = invoice.date if invoice is not None else self.bookings.get(event.invoice)
         if booked is not None and event.date < booked:
             return None, _reject(

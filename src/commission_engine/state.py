@@ -141,6 +141,19 @@ class InvoiceBook:
     ledgers: dict[tuple[str, str], RepLedger] = field(default_factory=dict)
     # (clawback date, invoice id, position index), for past-due clawbacks yet to fire.
     clawbacks_due: list[tuple[dt.date, str, int]] = field(default_factory=list)
+    # The invoices of a resumed state, by id, as saved. Each becomes a working InvoiceState
+    # in ``invoices`` when an event or a clawback first needs it (a month touches a few of a
+    # history's invoices); the others are saved again as they were.
+    resumed: dict[str, InvoiceRecord] = field(default_factory=dict)
+    terms: dict[str, Terms] = field(default_factory=dict)  # plan id -> terms, to resume them
+
+    def resumed_invoice(self, invoice_id: str) -> InvoiceState | None:
+        """The working state of a resumed invoice not used yet this run, or ``None``."""
+        record = self.resumed.get(invoice_id)
+        if record is None or invoice_id in self.invoices:
+            return self.invoices.get(invoice_id)
+        invoice = self.invoices[invoice_id] = _working(record, self)
+        return invoice
 
 
 # The saved value -----------------------------------------------------------------------
@@ -271,37 +284,16 @@ def _save(book: InvoiceBook, plans: PlanBook) -> EngineState:
             event_id: seen if isinstance(seen, str) else seen.digest()
             for event_id, seen in book.seen.items()
         },
-        invoices=tuple(
-            _trusted(
-                InvoiceRecord,
-                id=inv.id,
-                date=inv.date,
-                currency=inv.currency,
-                amount=inv.amount,
-                due=inv.due,
-                credited=inv.credited,
-                paid=inv.paid,
-                written_off=inv.written_off,
-                positions=tuple(
-                    _trusted(
-                        PositionRecord,
-                        rep=pos.rep,
-                        plan=pos.plan.id,
-                        share=pos.share,
-                        credited_base=pos.credited_base,
-                        commission=pos.commission,
-                        booking_quota_period=pos.booking_quota_period,
-                        clawback_date=pos.clawback_date,
-                        past_due=pos.past_due,
-                        realized=pos.realized,
-                        payable=pos.payable,
-                        forfeited=pos.forfeited,
-                        held=pos.held,
-                    )
-                    for pos in inv.positions
-                ),
-            )
-            for inv in book.invoices.values()
+        invoices=(
+            *(
+                record if (inv := book.invoices.get(invoice_id)) is None else _invoice_record(inv)
+                for invoice_id, record in book.resumed.items()
+            ),
+            *(
+                _invoice_record(inv)
+                for invoice_id, inv in book.invoices.items()
+                if invoice_id not in book.resumed
+            ),
         ),
         attainment=tuple(
             _trusted(AttainmentRecord, rep=rep, plan=plan, quota_period=period, base=base)
@@ -325,6 +317,38 @@ def _save(book: InvoiceBook, plans: PlanBook) -> EngineState:
                 ),
             )
             for (rep, currency), ledger in book.ledgers.items()
+        ),
+    )
+
+
+def _invoice_record(inv: InvoiceState) -> InvoiceRecord:
+    return _trusted(
+        InvoiceRecord,
+        id=inv.id,
+        date=inv.date,
+        currency=inv.currency,
+        amount=inv.amount,
+        due=inv.due,
+        credited=inv.credited,
+        paid=inv.paid,
+        written_off=inv.written_off,
+        positions=tuple(
+            _trusted(
+                PositionRecord,
+                rep=pos.rep,
+                plan=pos.plan.id,
+                share=pos.share,
+                credited_base=pos.credited_base,
+                commission=pos.commission,
+                booking_quota_period=pos.booking_quota_period,
+                clawback_date=pos.clawback_date,
+                past_due=pos.past_due,
+                realized=pos.realized,
+                payable=pos.payable,
+                forfeited=pos.forfeited,
+                held=pos.held,
+            )
+            for pos in inv.positions
         ),
     )
 
@@ -366,38 +390,14 @@ def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
             raise StateError(f"plan {plan_id} was used by the saved state but is not given now")
         if now[plan_id] != digest:
             raise StateError(f"plan {plan_id} has changed since the state was saved")
-    book = InvoiceBook(through=state.through, seen=dict(state.events))
-    terms = terms_by_plan(plans)
+    book = InvoiceBook(
+        through=state.through,
+        seen=dict(state.events),
+        resumed={record.id: record for record in state.invoices},
+        terms=terms_by_plan(plans),
+    )
     for record in state.invoices:
-        positions = [
-            Position(
-                rep=pos.rep,
-                terms=terms[pos.plan],
-                share=pos.share,
-                credited_base=pos.credited_base,
-                commission=pos.commission,
-                booking_quota_period=pos.booking_quota_period,
-                clawback_date=pos.clawback_date,
-                past_due=pos.past_due,
-                realized=pos.realized,
-                payable=pos.payable,
-                forfeited=pos.forfeited,
-                held=pos.held,
-            )
-            for pos in record.positions
-        ]
-        book.invoices[record.id] = InvoiceState(
-            id=record.id,
-            date=record.date,
-            currency=record.currency,
-            amount=record.amount,
-            due=record.due,
-            positions=positions,
-            credited=record.credited,
-            paid=record.paid,
-            written_off=record.written_off,
-        )
-        for index, pos in enumerate(positions):
+        for index, pos in enumerate(record.positions):
             if pos.clawback_date is not None and not pos.past_due:
                 book.clawbacks_due.append((pos.clawback_date, record.id, index))
     heapq.heapify(book.clawbacks_due)
@@ -413,7 +413,37 @@ def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
                 for p in ledger.periods
             },
         )
-    for invoice in book.invoices.values():
-        for position in invoice.positions:
-            position.ledger = book.ledgers[(position.rep, invoice.currency)]
     return book
+
+
+def _working(record: InvoiceRecord, book: InvoiceBook) -> InvoiceState:
+    """The working state of a saved invoice, its positions posting to ``book``'s ledgers."""
+    positions = [
+        Position(
+            rep=pos.rep,
+            terms=book.terms[pos.plan],
+            share=pos.share,
+            credited_base=pos.credited_base,
+            commission=pos.commission,
+            booking_quota_period=pos.booking_quota_period,
+            clawback_date=pos.clawback_date,
+            past_due=pos.past_due,
+            realized=pos.realized,
+            payable=pos.payable,
+            forfeited=pos.forfeited,
+            held=pos.held,
+            ledger=book.ledgers[(pos.rep, record.currency)],
+        )
+        for pos in record.positions
+    ]
+    return InvoiceState(
+        id=record.id,
+        date=record.date,
+        currency=record.currency,
+        amount=record.amount,
+        due=record.due,
+        positions=positions,
+        credited=record.credited,
+        paid=record.paid,
+        written_off=record.written_off,
+    )
