@@ -113,7 +113,8 @@ def test_a_book_written_in_one_piece_still_reads_and_resumes_the_same(tmp_path: 
     [
         ("UPDATE closes SET book = json_remove(book, '$.state')", "at state: Field required"),
         (
-            "UPDATE close_parts SET items = '[[\"e001\"]]' WHERE part = 'events'",
+            "UPDATE chunks SET items = '[[\"e001\"]]'"
+            " WHERE digest IN (SELECT chunk FROM close_parts WHERE part = 'events')",
             "at 0.1: Field required",
         ),
     ],
@@ -142,3 +143,32 @@ def test_a_close_missing_a_part_is_refused(tmp_path: Path, monkeypatch: pytest.M
         connection.execute("DELETE FROM close_parts WHERE part = 'invoices' AND seq = 1")
     with pytest.raises(LedgerError, match="the close of 2026-02 is incomplete: 2 invoices of 3"):
         ledger.latest()
+
+
+def test_a_close_shares_with_the_one_before_what_did_not_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "PART_SIZE", 2)
+    bo = {"type": "invoice", "id": "b1", "date": "2026-01-07", "invoice": "B1", "rep": "bo"}
+    plans, events = book(2), [*_history().events, {**bo, "amount": "100.00"}]
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    for period in ("2026-01", "2026-02"):
+        with ledger.closing() as (previous, record):
+            record(close(plans, events, period, previous)[0])
+    with sqlite3.connect(ledger.path) as connection:
+        chunks = {
+            (period, part): chunk.split(",")
+            for period, part, chunk in connection.execute(
+                "SELECT period, part, group_concat(chunk) FROM"
+                " (SELECT * FROM close_parts ORDER BY seq) GROUP BY period, part"
+            )
+        }
+        kept = connection.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    # January: 4 events and 2 statements (ana's and bo's), whole chunks of 2 that February's
+    # close holds again; its I1 is paid in February, so the chunk holding it is new.
+    assert chunks["2026-02", "events"][:2] == chunks["2026-01", "events"]
+    assert chunks["2026-02", "statements"][0] == chunks["2026-01", "statements"][0]
+    assert chunks["2026-02", "invoices"][0] != chunks["2026-01", "invoices"][0]
+    assert kept < sum(len(listed) for listed in chunks.values())
+    latest = ledger.latest()
+    assert latest is not None and latest.statements == close(plans, events, "2026-02")[0].statements
