@@ -14,9 +14,9 @@ the stream, it times what a payroll office runs once a month, each in a fresh pr
 
 After ``close M-1`` a row times loading that closed book alone (``Ledger.latest()``, what
 the next two commands do first). Each row gives wall and CPU seconds (the command's own
-process; its forked readers and parts run beside it), the peak RSS of the command's process
-and an MD5 digest of what it printed, to compare two versions of the code. Figures go to
-stdout as a table.
+process; its forked readers and parts run beside it), the peak RSS of the command's process,
+the size of the ledger file after a close, and an MD5 digest of what the command printed, to
+compare two versions of the code. Figures go to stdout as a table.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from run import DATA, cli_command, code_measured, measure
 
@@ -68,7 +69,8 @@ def bench(size: str, processes: int) -> list[tuple[str, dict[str, float]]]:
                                *options], out)  # fmt: skip
             if figures["status"] != 0:
                 raise RuntimeError(f"{label} failed:\n{figures['stderr']}")
-            rows.append((label, {**figures, "digest": _digest(out)}))
+            size = Path(ledger).stat().st_size / 1e6 if argv[0] == "close" else None
+            rows.append((label, {**figures, "digest": _digest(out), "ledger_mb": size}))
             if label == steps[0][0]:
                 load = [sys.executable, "-c", LOAD, ledger]
                 rows.append(("load the closed book", {**measure(load, out), "digest": ""}))
@@ -83,6 +85,11 @@ LOAD = (
     "import gc, sys; gc.disable(); from commission_engine.store import Ledger; "
     "Ledger(sys.argv[1]).latest()"
 )
+
+
+def _mb(figures: dict[str, Any]) -> str:
+    size = figures.get("ledger_mb")
+    return "" if size is None else f"{size:,.0f}"
 
 
 def _digest(path: Path) -> str:
@@ -102,13 +109,14 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     print(f"code: {code_measured()}; --processes {args.processes}\n")
-    print("| events | step | wall s | CPU s | peak RSS MB | output MD5 |")
-    print("|---:|---|---:|---:|---:|---|")
+    print("| events | step | wall s | CPU s | peak RSS MB | ledger file MB | output MD5 |")
+    print("|---:|---|---:|---:|---:|---:|---|")
     for size in args.sizes.split(","):
         for label, figures in bench(size, args.processes):
             print(
                 f"| {SIZES.get(size, size):,} | {label} | {figures['wall']:.2f} | "
-                f"{figures['cpu']:.2f} | {figures['rss_mb']:,.0f} | {figures['digest']} |",
+                f"{figures['cpu']:.2f} | {figures['rss_mb']:,.0f} | {_mb(figures)} | "
+                f"{figures['digest']} |",
                 flush=True,
             )
     return 0
