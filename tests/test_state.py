@@ -6,11 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 from scenario import Stream, book
 
 from commission_engine import compute
 from commission_engine.files import read_events, read_plans
-from commission_engine.state import EngineState, InvoiceRecord, _trusted
+from commission_engine.state import AttainmentRecord, EngineState, InvoiceRecord, _trusted
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -50,3 +51,21 @@ def test_a_resumed_run_works_on_the_invoices_it_touches_and_keeps_the_others_as_
     saved = result.state()
     assert saved == batch.state()
     assert [record is january.invoices[2] for record in saved.invoices] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [("NaN", "finite number"), ("Infinity", "finite number"), ("abc", "valid decimal")],
+)
+def test_an_amount_read_back_is_still_checked(text: str, error: str) -> None:
+    record = '{"rep": "ana", "plan": "L1", "quota_period": "2026-01", "base": "%s"}'
+    with pytest.raises(ValidationError, match=error):
+        TypeAdapter(AttainmentRecord).validate_json(record % text)
+
+
+def test_amounts_read_back_share_one_decimal_per_text_and_keep_their_exponent() -> None:
+    record = '{"rep": "ana", "plan": "L1", "quota_period": "2026-01", "base": "%s"}'
+    adapter = TypeAdapter(AttainmentRecord)
+    read = [adapter.validate_json(record % text).base for text in ("0.00", "0.00", "0")]
+    assert read[0] is read[1] and read[1] is not read[2]
+    assert [str(base) for base in read] == ["0.00", "0.00", "0"]
