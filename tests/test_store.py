@@ -172,3 +172,32 @@ def test_a_close_shares_with_the_one_before_what_did_not_change(
     assert kept < sum(len(listed) for listed in chunks.values())
     latest = ledger.latest()
     assert latest is not None and latest.statements == close(plans, events, "2026-02")[0].statements
+
+
+def test_a_close_writes_only_the_chunks_that_changed_and_the_same_rows_as_written_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "PART_SIZE", 2)
+    bo = {"type": "invoice", "id": "b1", "date": "2026-01-07", "invoice": "B1", "rep": "bo"}
+    plans, events = book(2), [*_history().events, {**bo, "amount": "100.00"}]
+    written: list[bytes] = []
+    keep = store._keep
+    monkeypatch.setattr(store, "_keep", lambda c, items: written.append(items) or keep(c, items))
+    ledgers = [Ledger(tmp_path / f"{name}.sqlite") for name in ("carried", "afresh")]
+    for ledger in ledgers:
+        with ledger.closing() as (_, record):
+            record(close(plans, events, "2026-01")[0])
+    written.clear()
+    with ledgers[0].closing() as (january, record):
+        record(close(plans, events, "2026-02", january)[0])
+    # Carried over: January's 2 event chunks and its statement chunk. Written: the sizes, 2
+    # event chunks, 1 statement chunk, 2 invoice chunks (I1 paid), attainment and ledgers.
+    assert len(written) == 8
+    with ledgers[1].closing() as (january, _):
+        pass  # read, but not recorded from
+    with sqlite3.connect(ledgers[1].path) as connection:
+        connection.execute("BEGIN")
+        store._record(connection, close(plans, events, "2026-02", january)[0], {})
+    rows = "SELECT * FROM close_parts ORDER BY period, part, seq"
+    dumps = [sqlite3.connect(ledger.path).execute(rows).fetchall() for ledger in ledgers]
+    assert dumps[0] == dumps[1]

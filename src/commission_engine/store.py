@@ -26,7 +26,8 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import islice
+from itertools import chain, islice
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,8 @@ _PARTS: dict[str, TypeAdapter[Any]] = {
     "ledgers": TypeAdapter(tuple[LedgerRecord, ...]),
 }
 _IN_STATE = ("events", "invoices", "attainment", "ledgers")
+#: The chunks read for a close: list name -> (digest, its objects) of each chunk, in order.
+ChunksRead = dict[str, list[tuple[str, tuple[Any, ...]]]]
 #: The part that says how many items each list has: a close missing a row is refused.
 _SIZES = "sizes"
 _SIZES_ADAPTER: TypeAdapter[dict[str, int]] = TypeAdapter(dict[str, int])
@@ -126,13 +129,14 @@ class Ledger:
                     f"another close is running on {self.path}; try again when it has finished"
                 ) from None
             books: list[ClosedBook] = []
+            read: ChunksRead = {}
             try:
-                latest = _latest(connection, self.path)
+                latest = _latest(connection, self.path, read)
             except ValidationError as error:
                 raise LedgerError(_unreadable(self.path, error)) from None
             yield latest, books.append
             for book in books:
-                _record(connection, book)
+                _record(connection, book, read)
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
@@ -142,7 +146,8 @@ class Ledger:
             connection.close()
 
 
-def _record(connection: sqlite3.Connection, book: ClosedBook) -> None:
+def _record(connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead) -> None:
+    """Write ``book``; a chunk holding the very objects of one in ``read`` is not written again."""
     lists: dict[str, Sequence[Any]] = {
         # By period, so that a close's new statements come after the ones closed before.
         "statements": sorted(book.statements, key=_by_period),
@@ -163,10 +168,12 @@ def _record(connection: sqlite3.Connection, book: ClosedBook) -> None:
     sizes = {name: len(items) for name, items in lists.items()}
     rows = [(_SIZES, 0, _keep(connection, _SIZES_ADAPTER.dump_json(sizes)))]
     for name, items in lists.items():
-        rows.extend(
-            (name, seq, _keep(connection, _PARTS[name].dump_json(chunk)))
-            for seq, chunk in enumerate(_chunks(items))
-        )
+        before = read.get(name, [])
+        for seq, chunk in enumerate(_chunks(items)):
+            if seq < len(before) and _same(_objects(name, chunk), before[seq][1]):
+                rows.append((name, seq, before[seq][0]))  # its JSON would be that chunk's
+            else:
+                rows.append((name, seq, _keep(connection, _PARTS[name].dump_json(chunk))))
     connection.executemany(
         "INSERT INTO close_parts (period, part, seq, chunk) VALUES (?, ?, ?, ?)",
         ((book.period, *row) for row in rows),
@@ -180,6 +187,20 @@ def _keep(connection: sqlite3.Connection, items: bytes) -> str:
         "INSERT OR IGNORE INTO chunks (digest, items) VALUES (?, ?)", (digest, items.decode())
     )
     return digest
+
+
+def _objects(name: str, chunk: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The objects whose identity fixes ``chunk``'s JSON: its items, all immutable; for the
+    event digests, pairs made anew from the state's dict at every save, the strings in them.
+
+    A close carries over, as they are, the closed statements and the untouched invoice records
+    of the book it read, and the strings of its event digests.
+    """
+    return tuple(chain.from_iterable(chunk)) if name == "events" else chunk
+
+
+def _same(objects: tuple[Any, ...], kept: tuple[Any, ...]) -> bool:
+    return len(objects) == len(kept) and all(map(is_, objects, kept))
 
 
 def _by_period(statement: Statement) -> tuple[str, str, str]:
@@ -196,7 +217,10 @@ def _chunks(items: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
         yield chunk
 
 
-def _latest(connection: sqlite3.Connection, path: Path) -> ClosedBook | None:
+def _latest(
+    connection: sqlite3.Connection, path: Path, read: ChunksRead | None = None
+) -> ClosedBook | None:
+    """The latest close's book; with ``read``, what each of its chunks held goes there."""
     row = connection.execute(
         "SELECT period, book FROM closes ORDER BY period DESC LIMIT 1"
     ).fetchone()
@@ -207,15 +231,18 @@ def _latest(connection: sqlite3.Connection, path: Path) -> ClosedBook | None:
         book = ClosedBook.model_validate_json(head)
         lists: dict[str, list[Any]] = {}
         sizes: dict[str, int] | None = None
-        for name, items in connection.execute(
-            "SELECT part, items FROM close_parts JOIN chunks ON digest = chunk"
+        for name, digest, items in connection.execute(
+            "SELECT part, digest, items FROM close_parts JOIN chunks ON digest = chunk"
             " WHERE period = ? ORDER BY part, seq",
             (period,),
         ):
             if name == _SIZES:
                 sizes = _SIZES_ADAPTER.validate_json(items)
             elif name in _PARTS:
-                lists.setdefault(name, []).extend(_PARTS[name].validate_json(items))
+                chunk = _PARTS[name].validate_json(items)
+                lists.setdefault(name, []).extend(chunk)
+                if read is not None:
+                    read.setdefault(name, []).append((digest, _objects(name, chunk)))
             else:
                 raise LedgerError(f"{path}: the close of {period} has a part unknown here: {name}")
     if sizes is None and not lists:  # written in one piece, before December 2026
