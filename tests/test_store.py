@@ -97,15 +97,18 @@ def test_a_book_written_in_one_piece_still_reads_and_resumes_the_same(tmp_path: 
     legacy = {**january.model_dump(mode="json"), "events": dict(january.events)}
     legacy["state"] = whole.model_dump(mode="json")
     ledger = Ledger(tmp_path / "ledger.sqlite")
-    with sqlite3.connect(ledger.path) as connection:
-        for table in store._SCHEMA:
-            connection.execute(table)
+    with sqlite3.connect(ledger.path) as connection:  # the file as it was: one table
+        connection.execute("CREATE TABLE closes (period TEXT PRIMARY KEY, book TEXT NOT NULL)")
         connection.execute("INSERT INTO closes VALUES (?, ?)", ("2026-01", json.dumps(legacy)))
     read = ledger.latest()
     assert read is not None and read.state == whole and read.events == january.events
     now, before = (reopen_and_compute(plans, events, b) for b in (january, read))
     assert now.changes == before.changes == ()
     assert now.statements == before.statements
+    # The next close goes on top of it, in the new layout.
+    with ledger.closing() as (previous, record):
+        record(close(plans, events, "2026-02", previous)[0])
+    assert ledger.latest() == close(plans, events, "2026-02", january)[0]
 
 
 @pytest.mark.parametrize(
