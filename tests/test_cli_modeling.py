@@ -232,3 +232,10 @@ def test_aging_without_dso(cli: Cli, files: tuple[Path, Path]) -> None:
     assert quick.status == 0 and "Days sales outstanding" not in quick.out
     assert quick.out.splitlines()[:5] == cli(*args).out.splitlines()[:5]
     assert cli(*args, "--no-dso", "--format", "json").json()["dso"] == []
+
+
+def test_compare_gives_the_same_figures_in_one_process_or_several(cli: Cli) -> None:
+    one = cli("compare", PLANS, EVENTS, "--lenient", "--format", "json", "--processes", "1")
+    several = cli("compare", PLANS, EVENTS, "--lenient", "--format", "json", "--processes", "3")
+    assert one.status == several.status == 0
+    assert one.out == several.out and len(one.json()["plans"]) > 2

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 from scenario import Stream, book
 
-from commission_engine import Plan, PlanBook, PlanError, compute
-from commission_engine.modeling import compare_plans
+from commission_engine import Plan, PlanBook, PlanError, StateError, compute
+from commission_engine.modeling import Comparison, compare_plans
 
 LEVELS = [Plan(id=f"L{n}", currency="USD", level=n, rate="0.10") for n in range(5)]
 
@@ -166,3 +167,46 @@ def test_events_may_be_a_single_use_iterator() -> None:
     comparison = compare_plans(LEVELS, iter(events))
     assert all(o.result.statements for o in comparison.outcomes)
     assert comparison["L4"].payout == compare_plans([LEVELS[4]], events)["L4"].payout
+
+
+def _figures(comparison: Comparison) -> list[tuple[object, ...]]:
+    """Every figure of every outcome, and its run's statements, rejections and counts."""
+    return [
+        (
+            *(getattr(o, f.name) for f in dataclasses.fields(o) if f.name != "result"),
+            o.result.through, o.result.statements, o.result.rejected, o.result.pending,
+            o.result.duplicates,
+        )
+        for o in comparison.outcomes
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("processes", [2, 3, 8])
+def test_scenarios_computed_side_by_side_are_those_computed_one_after_another(
+    processes: int,
+) -> None:
+    events = a_quarter_of_business().events
+    one = compare_plans(LEVELS, events)
+    several = compare_plans(LEVELS, events, processes=processes)
+    assert several.through == one.through and _figures(several) == _figures(one)
+    assert several["L0"].result.state() == one["L0"].result.state()  # computed here
+    with pytest.raises(StateError, match="keeps no engine state"):
+        several["L4"].result.state()  # computed in a child
+
+
+def test_when_the_first_scenario_ends_early_the_others_end_with_it() -> None:
+    # The latest event is one the first plan cannot apply: every scenario is computed
+    # through the first one's last applied day, and the later event is pending in each.
+    events = [*a_quarter_of_business().events,
+              {"type": "invoice", "id": "e999", "date": "2026-07-01", "invoice": "I9",
+               "rep": "ana", "amount": "10.00", "currency": "EUR"}]  # fmt: skip
+    one = compare_plans(LEVELS, events)
+    several = compare_plans(LEVELS, events, processes=2)
+    assert one.through == dt.date(2026, 6, 25) and [o.result.pending for o in one.outcomes] == [
+        0,
+        1,
+        1,
+        1,
+        1,
+    ]
+    assert several.through == one.through and _figures(several) == _figures(one)

@@ -289,17 +289,7 @@ def _save(book: InvoiceBook, plans: PlanBook) -> EngineState:
         through=book.through,
         plans=plan_digests(plans),
         events=dict(book.seen),  # digests only, since save()
-        invoices=(
-            *(
-                record if (inv := book.invoices.get(invoice_id)) is None else _invoice_record(inv)
-                for invoice_id, record in book.resumed.items()
-            ),
-            *(
-                _invoice_record(inv)
-                for invoice_id, inv in book.invoices.items()
-                if invoice_id not in book.resumed
-            ),
-        ),
+        invoices=saved_invoices(book),
         attainment=tuple(
             _trusted(AttainmentRecord, rep=rep, plan=plan, quota_period=period, base=base)
             for (rep, plan, period), base in book.attainment.items()
@@ -322,6 +312,22 @@ def _save(book: InvoiceBook, plans: PlanBook) -> EngineState:
                 ),
             )
             for (rep, currency), ledger in book.ledgers.items()
+        ),
+    )
+
+
+def saved_invoices(book: InvoiceBook) -> tuple[InvoiceRecord, ...]:
+    """Every invoice of the working book as :func:`save` saves it: resumed ones in the order
+    they were saved (those not used since, as they were), then the ones booked since."""
+    return (
+        *(
+            record if (inv := book.invoices.get(invoice_id)) is None else _invoice_record(inv)
+            for invoice_id, record in book.resumed.items()
+        ),
+        *(
+            _invoice_record(inv)
+            for invoice_id, inv in book.invoices.items()
+            if invoice_id not in book.resumed
         ),
     )
 

@@ -26,6 +26,7 @@ from ..modeling.tables import (
 from .writing import (
     add_files,
     add_output,
+    add_processes,
     add_through,
     report_rejections,
     say,
@@ -51,6 +52,11 @@ def register(subparsers: Any) -> None:
     add_output(
         parser, lenient="compare even when a plan rejects events, and list them (default: stop)"
     )
+    add_processes(
+        parser,
+        "compute up to N plans at once, each in its own process (default: the cores this "
+        "process may use, here %(default)s); the figures are the same",
+    )
     parser.set_defaults(run=run)
 
 
@@ -58,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
     """Compare the plans and print the figures; returns the exit status."""
     try:
         book = read_plans(args.plan_file)
-        comparison = compare_plans(book.plans, read_events(args.event_file), through=args.through)
+        events = read_events(args.event_file, processes=args.processes)
+        comparison = compare_plans(
+            book.plans, events, through=args.through, processes=args.processes
+        )
     except CommissionEngineError as error:
         say(PROG, str(error))
         return 2

@@ -9,7 +9,8 @@ The definitions of the figures are in ``docs/modeling.md``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -113,7 +114,11 @@ class Comparison:
 
 
 def compare_plans(
-    plans: Scenarios, events: Iterable[EventInput], *, through: dt.date | None = None
+    plans: Scenarios,
+    events: Iterable[EventInput],
+    *,
+    through: dt.date | None = None,
+    processes: int = 1,
 ) -> Comparison:
     """Compute ``events`` once per scenario and sum up each run.
 
@@ -121,7 +126,12 @@ def compare_plans(
     :class:`~commission_engine.PlanBook` is run as it is. Runs are lenient: an
     event a scenario cannot apply is listed in that outcome's ``rejected``.
     Every scenario is computed through the same date: ``through``, or by default
-    the latest event date.
+    the date the first scenario's run ends on (its latest event applied).
+
+    With ``processes`` above 1, up to that many scenarios are computed at once in
+    processes forked from this one (on platforms that fork; from a process without
+    threads of its own): the same outcomes, but the runs computed in another process
+    keep no engine state (``outcome.result.state()`` raises for them).
 
     >>> from commission_engine import Plan
     >>> events = [
@@ -140,12 +150,30 @@ def compare_plans(
     given: list[BaseEvent | Rejection] = [
         parse_event(item) if isinstance(item, Mapping) else item for item in events
     ]
-    outcomes: list[PlanOutcome] = []
+    if processes > 1 and len(scenarios) > 1 and hasattr(os, "fork"):
+        from .forked import outcomes_in_parallel
+
+        outcomes = outcomes_in_parallel(scenarios, given, through, processes, _run(given))
+        return Comparison(through=outcomes[-1].result.through, outcomes=tuple(outcomes))
+    outcomes = []
     for name, book in scenarios:
-        result = compute(book, given, through=through)
-        through = result.through  # the first run fixes the date for the others
-        outcomes.append(_outcome(name, _currency(name, book), result))
+        outcome = _run(given)(name, book, through)
+        through = outcome.result.through  # the first run fixes the date for the others
+        outcomes.append(outcome)
     return Comparison(through=through, outcomes=tuple(outcomes))
+
+
+#: One scenario's run: (name, plan book, through) -> its outcome.
+ScenarioRun = Callable[[str, PlanBook, "dt.date | None"], "PlanOutcome"]
+
+
+def _run(given: Sequence[BaseEvent | Rejection]) -> ScenarioRun:
+    """One scenario's run over ``given`` and its outcome."""
+
+    def run(name: str, book: PlanBook, through: dt.date | None) -> PlanOutcome:
+        return _outcome(name, _currency(name, book), compute(book, given, through=through))
+
+    return run
 
 
 def _scenarios(plans: Scenarios) -> list[tuple[str, PlanBook]]:
@@ -179,7 +207,7 @@ def _outcome(name: str, currency: str, result: Result) -> PlanOutcome:
     nothing = zero(currency)
     periods = _periods(result.statements, nothing)
     lines = result.lines
-    invoices = result.state().invoices
+    invoices = result.invoices()
     booked = {invoice.id: invoice.date for invoice in invoices}
     collected = sum((invoice.paid for invoice in invoices), nothing)
     payout = sum((p.payout for p in periods), nothing)
