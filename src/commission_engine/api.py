@@ -57,12 +57,13 @@ class Result(BaseModel):
     def state(self) -> EngineState:
         """The engine state after this run: pass it to :func:`compute` to resume.
 
-        A run split across processes (``processes`` above 1) keeps no state.
+        A run computed with ``processes`` above 1 (split by rep, or one of the scenarios of
+        :func:`~.modeling.compare_plans` computed side by side) keeps no state.
         """
         if self._book is None:
             raise StateError(
                 "this run was split across processes, which keeps no engine state; "
-                "compute with processes=1 to save one"
+                "compute it with processes=1 to save one"
             )
         return save(self._book, self._plans)
 
@@ -75,7 +76,7 @@ class Result(BaseModel):
         if self._book is None:
             raise StateError(
                 "this run was split across processes, which keeps no engine state; "
-                "compute with processes=1 to read its invoices"
+                "compute it with processes=1 to read its invoices"
             )
         with collector_paused():  # a record or more per invoice ever booked, and no cycles
             return saved_invoices(self._book)

@@ -130,8 +130,8 @@ def compare_plans(
 
     With ``processes`` above 1, up to that many scenarios are computed at once in
     processes forked from this one (on platforms that fork; from a process without
-    threads of its own): the same outcomes, but the runs computed in another process
-    keep no engine state (``outcome.result.state()`` raises for them).
+    threads of its own): the same outcomes, but their runs keep no engine state
+    (``outcome.result.state()`` raises), which also keeps memory down.
 
     >>> from commission_engine import Plan
     >>> events = [

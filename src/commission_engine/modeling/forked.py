@@ -4,7 +4,8 @@ Each scenario is a whole run, independent of the others, so the scenarios are de
 the first few to this process (its share, rounded up), the others in turn to children,
 each of which computes its scenarios exactly as :func:`~.compare.compare_plans` does in one
 process and sends back every figure and its run's statements as plain values (``pipes``;
-the statements as :mod:`..split` writes them). A run from a child keeps no engine state.
+the statements as :mod:`..split` writes them). The runs keep no engine state, wherever
+they were computed.
 
 Every scenario is computed through one date: the caller's, or else the date the first
 scenario's run ends on, which the children cannot wait for. They compute through the latest
@@ -15,6 +16,7 @@ one process. The outcomes are the same in every case (``tests/test_modeling_comp
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -70,7 +72,7 @@ def outcomes_in_parallel(
                     sent = child.receive()
                     with collector_paused():  # a run's statements: many objects, no cycles
                         outcomes[index] = _outcome(sent, scenarios[index][1])
-        return [outcomes[index] for index in range(len(scenarios))]
+        return [_without_state(outcomes[index]) for index in range(len(scenarios))]
     finally:
         for child in children:
             child.stop()
@@ -89,6 +91,16 @@ def _work(
             reply(sent)
 
     return work
+
+
+def _without_state(outcome: PlanOutcome) -> PlanOutcome:
+    """``outcome``, its run keeping no engine state wherever it was computed (and its working
+    book freed: a run's book is about as large as its events)."""
+    if outcome.result._book is None:
+        return outcome
+    result = outcome.result.model_copy()
+    result._book = None
+    return dataclasses.replace(outcome, result=result)
 
 
 def _sent(outcome: PlanOutcome) -> tuple[Any, ...]:
