@@ -54,25 +54,29 @@ def outcomes_in_parallel(
             Child.start(_work(scenarios, indices, guess, run), "a scenario of the comparison")
             for indices in dealt
         ]
+
+    def here(name: str, book: PlanBook, through: dt.date | None) -> PlanOutcome:
+        return _without_state(run(name, book, through))  # its working book freed at once
+
     try:
-        outcomes = {0: run(*scenarios[0], through)}
+        outcomes = {0: here(*scenarios[0], through)}
         if outcomes[0].result.through != guess:
             # The first run ends before the latest event: the others run here, as in one process.
             for child in children:
                 child.stop()
             through = outcomes[0].result.through
             for index, (name, book) in enumerate(scenarios[1:], start=1):
-                outcomes[index] = run(name, book, through)
+                outcomes[index] = here(name, book, through)
                 through = outcomes[index].result.through
         else:
             for index in range(1, own):
-                outcomes[index] = run(*scenarios[index], guess)
+                outcomes[index] = here(*scenarios[index], guess)
             for indices, child in zip(dealt, children, strict=True):
                 for index in indices:
                     sent = child.receive()
                     with collector_paused():  # a run's statements: many objects, no cycles
                         outcomes[index] = _outcome(sent, scenarios[index][1])
-        return [_without_state(outcomes[index]) for index in range(len(scenarios))]
+        return [outcomes[index] for index in range(len(scenarios))]
     finally:
         for child in children:
             child.stop()
