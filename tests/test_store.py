@@ -70,6 +70,12 @@ def _history() -> Stream:
     )
 
 
+def _two_reps() -> list[dict[str, str]]:
+    """The history, and an invoice of bo's in January: two statements a month from then."""
+    bo = {"type": "invoice", "id": "b1", "date": "2026-01-07", "invoice": "B1", "rep": "bo"}
+    return [*_history().events, {**bo, "amount": "100.00"}]
+
+
 def test_a_book_kept_in_many_parts_reads_back_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -152,8 +158,7 @@ def test_a_close_shares_with_the_one_before_what_did_not_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(store, "PART_SIZE", 2)
-    bo = {"type": "invoice", "id": "b1", "date": "2026-01-07", "invoice": "B1", "rep": "bo"}
-    plans, events = book(2), [*_history().events, {**bo, "amount": "100.00"}]
+    plans, events = book(2), _two_reps()
     ledger = Ledger(tmp_path / "ledger.sqlite")
     for period in ("2026-01", "2026-02"):
         with ledger.closing() as (previous, record):
@@ -181,11 +186,15 @@ def test_a_close_writes_only_the_chunks_that_changed_and_the_same_rows_as_writte
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(store, "PART_SIZE", 2)
-    bo = {"type": "invoice", "id": "b1", "date": "2026-01-07", "invoice": "B1", "rep": "bo"}
-    plans, events = book(2), [*_history().events, {**bo, "amount": "100.00"}]
+    plans, events = book(2), _two_reps()
     written: list[bytes] = []
     keep = store._keep
-    monkeypatch.setattr(store, "_keep", lambda c, items: written.append(items) or keep(c, items))
+
+    def counted(connection: sqlite3.Connection, items: bytes) -> str:
+        written.append(items)
+        return keep(connection, items)
+
+    monkeypatch.setattr(store, "_keep", counted)
     ledgers = [Ledger(tmp_path / f"{name}.sqlite") for name in ("carried", "afresh")]
     for ledger in ledgers:
         with ledger.closing() as (_, record):
