@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scenario import Stream, book
+from test_properties import cases
 
-from commission_engine import compute, store
-from commission_engine.closing import close, reopen_and_compute
+from commission_engine import PlanBook, compute, store
+from commission_engine.closing import ClosedBook, close, reopen_and_compute
 from commission_engine.store import Ledger, LedgerError
 
 
@@ -213,3 +218,21 @@ def test_a_close_writes_only_the_chunks_that_changed_and_the_same_rows_as_writte
     rows = "SELECT * FROM close_parts ORDER BY period, part, seq"
     dumps = [sqlite3.connect(ledger.path).execute(rows).fetchall() for ledger in ledgers]
     assert dumps[0] == dumps[1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.sets(st.integers(1, 12), min_size=1, max_size=4))
+def test_closing_month_after_month_through_the_file_keeps_what_was_closed(
+    case: tuple[PlanBook, list[dict[str, Any]]], months: set[int]
+) -> None:
+    plans, events = case
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "PART_SIZE", 3)  # many chunks, some shared between closes
+        ledger = Ledger(Path(folder) / "ledger.sqlite")
+        in_memory: ClosedBook | None = None
+        for month in sorted(months):
+            period = f"2026-{month:02d}"
+            in_memory, _ = close(plans, events, period, in_memory)
+            with ledger.closing() as (previous, record):
+                record(close(plans, events, period, previous)[0])
+            assert ledger.latest() == in_memory
