@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import localcontext
 from typing import Any
 
@@ -29,7 +29,15 @@ from .ledger import LedgerLine, Statement
 from .money import EXACT
 from .plans import PlanBook
 from .split import compute_split, parts_for
-from .state import EngineState, InvoiceBook, InvoiceRecord, resume, save, saved_invoices
+from .state import (
+    EngineState,
+    InvoiceBook,
+    InvoiceRecord,
+    open_invoices,
+    resume,
+    save,
+    saved_invoices,
+)
 
 #: What :func:`compute` accepts as an event: a validated event, a raw record
 #: (parsed here, without a line number), or a rejection already made by a reader.
@@ -122,21 +130,7 @@ def compute(
             raise RejectedEventError(rejection)
         rejected.append(rejection)
 
-    accepted, duplicates = _distinct(events, book, reject)
-    if book.through is not None and through is not None and through < book.through:
-        raise StateError(
-            f"cannot compute through {through}: the state is already at {book.through}"
-        )
-
-    to_apply: list[BaseEvent] = []
-    pending = 0
-    for event in accepted:
-        if book.through is not None and event.date <= book.through:
-            reject(_late(event, book.through))
-        elif through is not None and event.date > through:
-            pending += 1
-        else:
-            to_apply.append(event)
+    to_apply, pending, duplicates = _to_apply(events, book, through, reject)
     with collector_paused():
         parts = 1 if state is not None else parts_for(len(to_apply), processes)
         if parts > 1:
@@ -159,6 +153,73 @@ def compute(
     result._book = kept_book
     result._plans = plans
     return result
+
+
+def open_invoices_at(
+    plans: PlanBook, events: Iterable[EventInput], ends: Sequence[dt.date]
+) -> tuple[list[tuple[InvoiceRecord, ...]], Result]:
+    """One lenient run through the last of ``ends`` (ascending), stopping at each end.
+
+    At each end, the invoices with an open balance (amount less credited, paid and written
+    off, not zero) as ``compute(plans, events, through=end)`` would leave them, as
+    :meth:`Result.invoices` gives them; and the result of the run through the last end,
+    which equals ``compute(plans, events, through=ends[-1])``. One fold, where computing
+    through each end in turn would resume and save a whole state at every one.
+    """
+    book = InvoiceBook()
+    rejected: list[Rejection] = []
+    to_apply, pending, duplicates = _to_apply(events, book, ends[-1], rejected.append)
+    open_at: list[tuple[InvoiceRecord, ...]] = []
+    with collector_paused():
+        _, bookings = arrange(to_apply)
+        engine = Engine(plans, book, bookings)
+        applied = 0
+        with localcontext(EXACT):
+            for end in ends:
+                first = applied
+                while applied < len(to_apply) and to_apply[applied].date <= end:
+                    applied += 1
+                batch = enumerate(to_apply[first:applied], first)
+                engine.fold(batch, lambda _, rejection: rejected.append(rejection))
+                engine.advance_to(end)  # as a run through ``end`` ends
+                book.through = end
+                open_at.append(open_invoices(book))
+            statements = engine.statements(ends[-1])
+    result = Result(
+        through=ends[-1],
+        statements=tuple(statements),
+        rejected=tuple(sorted(rejected, key=_rejection_order)),
+        pending=pending,
+        duplicates=duplicates,
+    )
+    result._book = book
+    result._plans = plans
+    return open_at, result
+
+
+def _to_apply(
+    events: Iterable[EventInput],
+    book: InvoiceBook,
+    through: dt.date | None,
+    reject: Callable[[Rejection], None],
+) -> tuple[list[BaseEvent], int, int]:
+    """The distinct events to apply through ``through``; how many wait after it (pending);
+    how many were identical re-deliveries."""
+    accepted, duplicates = _distinct(events, book, reject)
+    if book.through is not None and through is not None and through < book.through:
+        raise StateError(
+            f"cannot compute through {through}: the state is already at {book.through}"
+        )
+    to_apply: list[BaseEvent] = []
+    pending = 0
+    for event in accepted:
+        if book.through is not None and event.date <= book.through:
+            reject(_late(event, book.through))
+        elif through is not None and event.date > through:
+            pending += 1
+        else:
+            to_apply.append(event)
+    return to_apply, pending, duplicates
 
 
 def _fold(

@@ -332,6 +332,11 @@ def saved_invoices(book: InvoiceBook) -> tuple[InvoiceRecord, ...]:
     )
 
 
+def open_invoices(book: InvoiceBook) -> tuple[InvoiceRecord, ...]:
+    """The invoices of a book never resumed whose open balance is not zero, as saved."""
+    return tuple(_invoice_record(inv) for inv in book.invoices.values() if inv.open)
+
+
 def _invoice_record(inv: InvoiceState) -> InvoiceRecord:
     return _trusted(
         InvoiceRecord,

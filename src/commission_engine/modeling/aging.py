@@ -1,10 +1,10 @@
 """Receivables behind the pay, per rep, as of a date: aging, DSO and commission at risk.
 
-The invoice balances come from the engine itself: the events are computed
-through each period end (resuming the saved state from one period to the next,
-which SEMANTICS.md section 9 makes exact) and the balances are read from the
-resulting :class:`~commission_engine.EngineState`. Nothing here re-applies an
-event. The definitions are in ``docs/modeling.md``.
+The invoice balances come from the engine itself: one run through ``as_of``
+stops at each period end (:func:`~commission_engine.api.open_invoices_at`), and the
+balances are read from its invoices as a run through that day leaves them (the records
+of :class:`~commission_engine.EngineState`). Nothing here re-applies an event. The
+definitions are in ``docs/modeling.md``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
-from ..api import EventInput, compute
+from ..api import EventInput, compute, open_invoices_at
 from ..errors import Rejection
 from ..events import BaseEvent, parse_event
 from ..ledger import last_day, period_of, periods_between
 from ..money import EXACT, ONE, ZERO, round_money, zero
 from ..plans import Plan, PlanBook
-from ..state import EngineState, InvoiceRecord, PositionRecord
+from ..state import InvoiceRecord, PositionRecord
 
 if TYPE_CHECKING:
     import pandas
@@ -192,64 +192,37 @@ def age_receivables(
     (Decimal('600.00'), Decimal('30.00'), Decimal('30.00'), Decimal('60.00'))
     """
     if dso:
-        snapshots, rejected, pending = _snapshots(plans, events, as_of)
+        given = [parse_event(item) if isinstance(item, Mapping) else item for item in events]
+        days = [event.date for event in given if isinstance(event, BaseEvent)]
+        first = period_of(min(min(days), as_of)) if days else period_of(as_of)
+        ends = [min(last_day(p), as_of) for p in periods_between(first, period_of(as_of))]
+        open_at, result = open_invoices_at(plans, given, ends)
+        snapshots = [(period_of(end), end, open_) for end, open_ in zip(ends, open_at, strict=True)]
     else:
         result = compute(plans, events, through=as_of)
-        snapshots = [(period_of(as_of), as_of, result.state())]
-        rejected, pending = result.rejected, result.pending
-    final = snapshots[-1][2] if snapshots else EngineState()
+        snapshots = []
+    invoices = result.invoices()
     terms = {plan.id: plan for plan in plans.plans}
-    items = tuple(_open_items(final, terms, as_of))
+    items = tuple(_open_items(invoices, terms, as_of))
     periods = (
-        sorted(_dso(snapshots, final, terms), key=lambda d: (d.rep, d.currency)) if dso else []
+        sorted(_dso(snapshots, invoices, terms), key=lambda d: (d.rep, d.currency)) if dso else []
     )
     return Aging(
         as_of=as_of,
-        reps=_rep_rows(final, items),
+        reps=_rep_rows(invoices, items),
         items=items,
         dso=tuple(periods),
-        rejected=rejected,
-        pending=pending,
+        rejected=result.rejected,
+        pending=result.pending,
     )
 
 
 # Balances at each period end -----------------------------------------------------------
 
-Snapshot = tuple[str, dt.date, EngineState]
+#: A period, its last day (or ``as_of``), and the invoices then open.
+Snapshot = tuple[str, dt.date, tuple[InvoiceRecord, ...]]
 #: Plan id -> plan, for reading the plan behind a saved position.
 Terms = Mapping[str, Plan]
-
-
-def _snapshots(
-    plans: PlanBook, events: Iterable[EventInput], as_of: dt.date
-) -> tuple[list[Snapshot], tuple[Rejection, ...], int]:
-    """The engine state at the end of every period through ``as_of`` (the last on it)."""
-    batches: dict[str, list[BaseEvent | Rejection]] = {}
-    batch_of_id: dict[str, str] = {}
-    unreadable: list[Rejection] = []
-    for item in events:
-        event = parse_event(item) if isinstance(item, Mapping) else item
-        if isinstance(event, Rejection):
-            unreadable.append(event)
-            continue
-        # An id used again goes with its first use, so that compute() treats it exactly as
-        # one run over the whole file would (ignored if identical, rejected if not).
-        period = batch_of_id.setdefault(event.id, period_of(min(event.date, as_of)))
-        batches.setdefault(period, []).append(event)
-    rejected: list[Rejection] = []
-    pending = 0
-    snapshots: list[Snapshot] = []
-    state: EngineState | None = None
-    first = min(batches, default=period_of(as_of))
-    batches.setdefault(first, [])[:0] = unreadable
-    for period in periods_between(first, period_of(as_of)):
-        end = min(last_day(period), as_of)
-        result = compute(plans, batches.get(period, []), through=end, state=state)
-        rejected.extend(result.rejected)
-        pending += result.pending
-        state = result.state()
-        snapshots.append((period, end, state))
-    return snapshots, tuple(rejected), pending
 
 
 def _parts(
@@ -278,8 +251,10 @@ def _open(invoice: InvoiceRecord) -> Decimal:
 # Aging and commission at risk ----------------------------------------------------------
 
 
-def _open_items(state: EngineState, terms: Terms, as_of: dt.date) -> Iterator[OpenItem]:
-    for invoice in state.invoices:
+def _open_items(
+    invoices: Sequence[InvoiceRecord], terms: Terms, as_of: dt.date
+) -> Iterator[OpenItem]:
+    for invoice in invoices:
         balance = _open(invoice)
         if balance <= ZERO:
             continue
@@ -322,9 +297,9 @@ def _clawback_exposure(invoice: InvoiceRecord, position: PositionRecord, terms: 
     return position.payable - if_due + nothing
 
 
-def _rep_rows(state: EngineState, items: Sequence[OpenItem]) -> tuple[RepAging, ...]:
+def _rep_rows(invoices: Sequence[InvoiceRecord], items: Sequence[OpenItem]) -> tuple[RepAging, ...]:
     held: dict[tuple[str, str], Decimal] = {}
-    for invoice in state.invoices:
+    for invoice in invoices:
         for position in invoice.positions:
             key = (position.rep, invoice.currency)
             held[key] = held.get(key, zero(invoice.currency)) + position.held
@@ -357,18 +332,20 @@ def _rep_rows(state: EngineState, items: Sequence[OpenItem]) -> tuple[RepAging, 
 # Days sales outstanding ----------------------------------------------------------------
 
 
-def _dso(snapshots: Sequence[Snapshot], final: EngineState, terms: Terms) -> Iterator[PeriodDso]:
+def _dso(
+    snapshots: Sequence[Snapshot], final: Sequence[InvoiceRecord], terms: Terms
+) -> Iterator[PeriodDso]:
     sales: dict[tuple[str, str, str], Decimal] = {}
     first: dict[tuple[str, str], str] = {}
-    for invoice in final.invoices:
+    for invoice in final:
         period = period_of(invoice.date)
         for position, part in _parts(invoice, invoice.amount, terms):
             key = (position.rep, invoice.currency)
             sales[(*key, period)] = sales.get((*key, period), ZERO) + part
             first[key] = min(first.get(key, period), period)
-    for period, end, state in snapshots:
+    for period, end, open_invoices in snapshots:
         receivables: dict[tuple[str, str], Decimal] = {}
-        for invoice in state.invoices:
+        for invoice in open_invoices:
             balance = _open(invoice)
             if not balance:
                 continue  # most invoices of a long history are closed: nothing to share

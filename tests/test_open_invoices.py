@@ -1,0 +1,35 @@
+"""One run that stops at several days gives, at each, the invoices a run through it leaves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from test_properties import PROPERTY, cases
+
+from commission_engine import PlanBook, compute
+from commission_engine.api import open_invoices_at
+
+
+@PROPERTY
+@given(cases(), st.sets(st.dates(dt.date(2025, 12, 1), dt.date(2027, 1, 31)), min_size=1))
+def test_stopping_at_each_day_is_a_run_through_each_day(
+    case: tuple[PlanBook, list[dict[str, Any]]], days: set[dt.date]
+) -> None:
+    plans, events = case
+    ends = sorted(days)
+    open_at, result = open_invoices_at(plans, events, ends)
+    for end, invoices in zip(ends, open_at, strict=True):
+        through_end = compute(plans, events, through=end)
+        still_open = tuple(
+            i for i in through_end.invoices() if i.amount - i.credited - i.paid - i.written_off
+        )
+        assert invoices == still_open, end
+    direct = compute(plans, events, through=ends[-1])
+    assert result.statements == direct.statements
+    assert (result.rejected, result.pending, result.duplicates, result.through) == (
+        direct.rejected, direct.pending, direct.duplicates, direct.through,
+    )  # fmt: skip
+    assert result.state() == direct.state()
