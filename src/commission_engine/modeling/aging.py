@@ -175,9 +175,9 @@ def age_receivables(
     in :func:`~commission_engine.compute`. Events dated after ``as_of`` are
     counted in ``pending``; rejected events are listed in ``rejected``.
 
-    DSO needs the balances at every period end, so the events are computed
-    period by period (several times the cost of one run on a long history);
-    with ``dso=False`` they are computed in one run and ``Aging.dso`` is empty.
+    DSO needs the balances at every period end: one run stops at each to read the
+    invoices then open (more than a run that does not stop, which takes no copy of
+    them); with ``dso=False`` the run does not stop and ``Aging.dso`` is empty.
 
     >>> from commission_engine import Plan, PlanBook
     >>> plans = PlanBook(plans=[Plan(id="L2", currency="USD", level=2, rate="0.10")])
