@@ -303,9 +303,12 @@ def _rep_rows(invoices: Sequence[InvoiceRecord], items: Sequence[OpenItem]) -> t
         for position in invoice.positions:
             key = (position.rep, invoice.currency)
             held[key] = held.get(key, zero(invoice.currency)) + position.held
+    by_rep: dict[tuple[str, str], list[OpenItem]] = {}
+    for item in items:
+        by_rep.setdefault((item.rep, item.currency), []).append(item)
     rows = []
     for rep, currency in sorted(held):
-        mine = [item for item in items if (item.rep, item.currency) == (rep, currency)]
+        mine = by_rep.get((rep, currency), [])
         nothing = zero(currency)
 
         def in_bucket(
