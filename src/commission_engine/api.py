@@ -33,7 +33,7 @@ from .state import (
     EngineState,
     InvoiceBook,
     InvoiceRecord,
-    open_invoices,
+    OpenInvoices,
     resume,
     save,
     saved_invoices,
@@ -168,8 +168,10 @@ def open_invoices_at(
     """
     book = InvoiceBook()
     rejected: list[Rejection] = []
-    to_apply, pending, duplicates = _to_apply(events, book, ends[-1], rejected.append)
+    reject = rejected.append
+    to_apply, pending, duplicates = _to_apply(events, book, ends[-1], reject)
     open_at: list[tuple[InvoiceRecord, ...]] = []
+    still_open = OpenInvoices(book)
     with collector_paused():
         _, bookings = arrange(to_apply)
         engine = Engine(plans, book, bookings)
@@ -179,11 +181,11 @@ def open_invoices_at(
                 first = applied
                 while applied < len(to_apply) and to_apply[applied].date <= end:
                     applied += 1
-                batch = enumerate(to_apply[first:applied], first)
-                engine.fold(batch, lambda _, rejection: rejected.append(rejection))
+                batch = to_apply[first:applied]
+                engine.fold(enumerate(batch, first), lambda _, rejected_: reject(rejected_))
                 engine.advance_to(end)  # as a run through ``end`` ends
                 book.through = end
-                open_at.append(open_invoices(book))
+                open_at.append(still_open.after(batch))
             statements = engine.statements(ends[-1])
     result = Result(
         through=ends[-1],

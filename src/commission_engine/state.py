@@ -12,9 +12,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -332,9 +333,37 @@ def saved_invoices(book: InvoiceBook) -> tuple[InvoiceRecord, ...]:
     )
 
 
-def open_invoices(book: InvoiceBook) -> tuple[InvoiceRecord, ...]:
-    """The invoices of a book never resumed whose open balance is not zero, as saved."""
-    return tuple(_invoice_record(inv) for inv in book.invoices.values() if inv.open)
+class OpenInvoices:
+    """The invoices of a book (never resumed) whose open balance is not zero, from one stop
+    of a run to the next.
+
+    Only an event that names an invoice moves its balance (a clawback moves what its reps
+    are paid, not what the customer owes), so at each stop only the invoices open at the
+    last one and those the events since named are looked at, not every invoice booked.
+    """
+
+    def __init__(self, book: InvoiceBook) -> None:
+        self.book = book
+        self.rank: dict[str, int] = {}  # invoice id -> its place in the book (booking order)
+        self.open: list[str] = []
+
+    def after(self, events: Iterable[BaseEvent]) -> tuple[InvoiceRecord, ...]:
+        """Once ``events`` (all applied since the last stop) are: the open invoices, saved."""
+        invoices, rank = self.book.invoices, self.rank
+        booked = list(islice(reversed(invoices), len(invoices) - len(rank)))
+        for invoice_id in reversed(booked):
+            rank[invoice_id] = len(rank)
+        # (Every event but an adjustment names its invoice.)
+        named: set[str] = {getattr(event, "invoice", "") for event in events}
+        self.open = sorted(
+            (
+                invoice_id
+                for invoice_id in named.union(self.open)
+                if (invoice := invoices.get(invoice_id)) is not None and invoice.open
+            ),
+            key=rank.__getitem__,
+        )
+        return tuple(_invoice_record(invoices[invoice_id]) for invoice_id in self.open)
 
 
 def _invoice_record(inv: InvoiceState) -> InvoiceRecord:
