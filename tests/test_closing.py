@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scenario import Stream, book
 from test_properties import PROPERTY, cases
 
-from commission_engine import compute
+from commission_engine import StateError, compute, split
 from commission_engine.closing import ClosedBook, ClosingError, close, reopen_and_compute
 
 
@@ -185,3 +185,20 @@ def test_a_closed_book_holds_each_line_once() -> None:
     assert january.events == january.state.events and len(january.events) == 2
     later = stream.pay("2026-02-10", "I1", "600.00").events
     assert reopen_and_compute(plans, later, january).statements == compute(plans, later).statements
+
+
+def test_a_recompute_behind_closed_periods_may_be_split_with_the_same_statements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(split, "MIN_EVENTS_PER_PART", 1)
+    plans = book(1, clawback={"after_days_past_due": 30})
+    stream = Stream().invoice("2026-01-05", "I1", "1000.00", due="2026-01-31")
+    stream.invoice("2026-01-08", "B1", "300.00", rep="bo").pay("2026-02-10", "B1", "300.00")
+    january, _ = close(plans, stream.events, "2026-01")
+    late = stream.credit("2026-01-20", "I1", "100.00").invoice("2026-03-01", "I2", "50.00")
+    one = reopen_and_compute(plans, late.events, january)
+    split_run = reopen_and_compute(plans, late.events, january, processes=2)
+    assert [c.change for c in one.changes] == ["late"]
+    assert split_run.statements == one.statements and split_run.changes == one.changes
+    with pytest.raises(StateError):
+        split_run.result.state()  # split: no engine state, as compute(processes=2) keeps none

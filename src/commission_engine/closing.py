@@ -98,10 +98,17 @@ def reopen_and_compute(
     *,
     through: dt.date | None = None,
     strict: bool = False,
+    processes: int = 1,
 ) -> ClosedRun:
-    """Compute the periods after ``closed`` from ``events`` (the whole history, as now known)."""
+    """Compute the periods after ``closed`` from ``events`` (the whole history, as now known).
+
+    ``processes`` is for a run over every event (with nothing closed yet, or events behind
+    the closed periods that moved), which it may split by rep as :func:`~.api.compute` does:
+    the same statements, but then ``run.result`` keeps no engine state. A run resumed from
+    the closed book's state stays in one process.
+    """
     if closed is None:
-        result = compute(plans, events, through=through, strict=strict)
+        result = compute(plans, events, through=through, strict=strict, processes=processes)
         return ClosedRun(closed=(), open=result.statements, changes=(), result=result)
     closed_end = last_day(closed.period)
     parsed = _parsed(events)
@@ -109,7 +116,7 @@ def reopen_and_compute(
     if changes or (through is not None and through <= closed_end):
         # Something behind a closed period moved, or only closed periods are asked for (the
         # saved state is past them): recompute from all events, as a batch.
-        result = compute(plans, parsed, through=through, strict=strict)
+        result = compute(plans, parsed, through=through, strict=strict, processes=processes)
     else:
         known = closed.events.keys() | set(still_rejected)
         new = [e for e in parsed if isinstance(e, Rejection) or e.id not in known]

@@ -113,7 +113,12 @@ def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
             return result, None
         closed = Ledger(args.ledger).latest()
         run = reopen_and_compute(
-            plans, events, closed, through=args.through, strict=not args.lenient
+            plans,
+            events,
+            closed,
+            through=args.through,
+            strict=not args.lenient,
+            processes=args.processes,
         )
     finally:
         if terminal:
