@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scenario import book
 from test_properties import PROPERTY, cases
 
-from commission_engine import PlanBook, compute
+from commission_engine import CommissionEngineError, PlanBook, compute
 from commission_engine.api import open_invoices_at
 
 
@@ -33,3 +35,9 @@ def test_stopping_at_each_day_is_a_run_through_each_day(
         direct.rejected, direct.pending, direct.duplicates, direct.through,
     )  # fmt: skip
     assert result.state() == direct.state()
+
+
+@pytest.mark.parametrize("ends", [[], [dt.date(2026, 2, 1), dt.date(2026, 1, 1)]])
+def test_the_days_to_stop_at_are_given_in_order(ends: list[dt.date]) -> None:
+    with pytest.raises(CommissionEngineError, match="in ascending order"):
+        open_invoices_at(book(0), [], ends)

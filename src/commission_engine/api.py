@@ -17,13 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import localcontext
+from itertools import pairwise
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from .collector import collector_paused
 from .engine import Engine, arrange
-from .errors import RejectedEventError, Rejection, StateError
+from .errors import CommissionEngineError, RejectedEventError, Rejection, StateError
 from .events import BaseEvent, parse_event
 from .ledger import LedgerLine, Statement
 from .money import EXACT
@@ -166,6 +167,8 @@ def open_invoices_at(
     which equals ``compute(plans, events, through=ends[-1])``. One fold, where computing
     through each end in turn would resume and save a whole state at every one.
     """
+    if not ends or any(later <= earlier for earlier, later in pairwise(ends)):
+        raise CommissionEngineError(f"give the days to stop at in ascending order, got {ends}")
     book = InvoiceBook()
     rejected: list[Rejection] = []
     reject = rejected.append
