@@ -144,16 +144,7 @@ def compute(
             through, statements = _fold(plans, book, to_apply, bookings, through, reject)
             kept_book = book
 
-    result = Result(
-        through=through,
-        statements=tuple(statements),
-        rejected=tuple(sorted(rejected, key=_rejection_order)),
-        pending=pending,
-        duplicates=duplicates,
-    )
-    result._book = kept_book
-    result._plans = plans
-    return result
+    return _result(plans, kept_book, through, statements, rejected, pending, duplicates)
 
 
 def open_invoices_at(
@@ -190,8 +181,22 @@ def open_invoices_at(
                 book.through = end
                 open_at.append(still_open.after(batch))
             statements = engine.statements(ends[-1])
+    return open_at, _result(plans, book, ends[-1], statements, rejected, pending, duplicates)
+
+
+def _result(
+    plans: PlanBook,
+    book: InvoiceBook | None,
+    through: dt.date | None,
+    statements: Iterable[Statement],
+    rejected: Iterable[Rejection],
+    pending: int,
+    duplicates: int,
+) -> Result:
+    """A run's result, rejections in file order; ``book`` is its working book, or ``None``
+    for a run computed elsewhere, which keeps no engine state."""
     result = Result(
-        through=ends[-1],
+        through=through,
         statements=tuple(statements),
         rejected=tuple(sorted(rejected, key=_rejection_order)),
         pending=pending,
@@ -199,7 +204,7 @@ def open_invoices_at(
     )
     result._book = book
     result._plans = plans
-    return open_at, result
+    return result
 
 
 def _to_apply(

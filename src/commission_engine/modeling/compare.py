@@ -150,14 +150,15 @@ def compare_plans(
     given: list[BaseEvent | Rejection] = [
         parse_event(item) if isinstance(item, Mapping) else item for item in events
     ]
+    run = _run(given)
     if processes > 1 and len(scenarios) > 1 and hasattr(os, "fork"):
         from .forked import outcomes_in_parallel
 
-        outcomes = outcomes_in_parallel(scenarios, given, through, processes, _run(given))
+        outcomes = outcomes_in_parallel(scenarios, given, through, processes, run)
         return Comparison(through=outcomes[-1].result.through, outcomes=tuple(outcomes))
     outcomes = []
     for name, book in scenarios:
-        outcome = _run(given)(name, book, through)
+        outcome = run(name, book, through)
         through = outcome.result.through  # the first run fixes the date for the others
         outcomes.append(outcome)
     return Comparison(through=through, outcomes=tuple(outcomes))

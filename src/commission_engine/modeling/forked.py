@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..api import Result
+from ..api import _result
 from ..collector import collector_paused
 from ..errors import Rejection
 from ..events import BaseEvent
@@ -132,18 +132,18 @@ def _outcome(sent: tuple[Any, ...], book: PlanBook) -> PlanOutcome:
     name, currency, *money = sent[:10]
     period, cost_share, weighted_days, periods, through, statements, rejected = sent[10:17]
     pending, duplicates = sent[17:]
-    result = Result(
-        through=None if through is None else dt.date.fromordinal(through),
-        statements=tuple(_statement(*values) for values in statements),
-        rejected=tuple(
+    result = _result(
+        book,
+        None,
+        None if through is None else dt.date.fromordinal(through),
+        (_statement(*values) for values in statements),
+        (
             Rejection(event=event, line=line, field=field, reason=reason)
             for event, line, field, reason in rejected
         ),
-        pending=pending,
-        duplicates=duplicates,
+        pending,
+        duplicates,
     )
-    result._book = None
-    result._plans = book
     return PlanOutcome(
         name=name,
         currency=currency,
