@@ -144,6 +144,27 @@ def test_parts_follow_reps_and_split_invoices_go_to_both() -> None:
     assert applied[1 - ana] == [1, 2, 3] + ([4] if ana == 1 else [])
 
 
+def test_an_invoice_id_booked_twice_is_applied_wherever_either_booking_has_a_rep() -> None:
+    records = [
+        {"type": "invoice", "id": "a", "date": "2026-01-01", "invoice": "A", "rep": "ana",
+         "amount": "10"},
+        {"type": "invoice", "id": "b", "date": "2026-01-01", "invoice": "B", "rep": "bo",
+         "amount": "10"},
+        # A booked again by bo, and S booked split, then again by ana alone.
+        {"type": "invoice", "id": "a2", "date": "2026-01-02", "invoice": "A", "rep": "bo",
+         "amount": "10"},
+        {"type": "invoice", "id": "s", "date": "2026-01-01", "invoice": "S",
+         "splits": "ana=0.5;bo=0.5", "amount": "10"},
+        {"type": "invoice", "id": "s2", "date": "2026-01-02", "invoice": "S", "rep": "ana",
+         "amount": "10"},
+    ]  # fmt: skip
+    invoices = [parse_event(record) for record in records]
+    partition = split_module.Partition(invoices, [1.0, 1.0])  # type: ignore[arg-type]
+    ana, bo = 1 << partition.owner_of("ana"), 1 << partition.owner_of("bo")
+    assert ana != bo
+    assert partition.parts_of == {"A": ana | bo, "B": bo, "S": ana | bo}
+
+
 def _payouts(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
     from commission_engine.cli import main
 

@@ -90,13 +90,18 @@ class Partition:
             for invoice in invoices
             if (single := invoice.rep) is not None
         }
-        if split or len(self.parts_of) < len(invoices):
-            # Split invoices, or an id booked twice (the second booking is rejected): the
-            # invoice is applied wherever any of its reps is.
+        if len(self.parts_of) + len(split) < len(invoices):
+            # An id booked twice (the second booking is rejected): the invoice is applied
+            # wherever any rep of either booking is.
             self.parts_of = {}
             for invoice in invoices:
-                mask = sum({bit[rep] for rep, _ in invoice.shares()})
-                self.parts_of[invoice.invoice] = self.parts_of.get(invoice.invoice, 0) | mask
+                if invoice.rep is not None:
+                    self._add(invoice.invoice, bit[invoice.rep])
+        for invoice in split:  # applied wherever any of its reps is
+            self._add(invoice.invoice, sum({bit[rep] for rep, _ in invoice.shares()}))
+
+    def _add(self, invoice: str, mask: int) -> None:
+        self.parts_of[invoice] = self.parts_of.get(invoice, 0) | mask
 
     def owner_of(self, rep: str) -> int:
         """The part that keeps ``rep``'s statements."""
