@@ -59,11 +59,23 @@ def _date_from_text(value: str) -> dt.date:
     text = value.strip()
     if len(text) == 10 and text[4] == "-" == text[7]:  # the shape first: it is cheap
         try:
-            return dt.date.fromisoformat(text)
+            return shared_day(dt.date.fromisoformat(text))
         except ValueError:
             if _ISO_DATE.fullmatch(text):
                 raise ValueError(f"'{value}' is not a calendar date") from None
     raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
+
+
+#: One date object per day for every event read (emptied when it holds more than this).
+_DAYS: dict[dt.date, dt.date] = {}
+_MAX_DAYS = 4096
+
+
+def shared_day(day: dt.date) -> dt.date:
+    """The one date object kept for ``day`` (dates are immutable: sharing changes nothing)."""
+    if len(_DAYS) > _MAX_DAYS:
+        _DAYS.clear()
+    return _DAYS.setdefault(day, day)
 
 
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]

@@ -31,6 +31,7 @@ from ..events import (
     parse_event,
 )
 from .errors import FileError
+from .fast_json import plain_event
 
 Read = Iterator[Event | Rejection]
 
@@ -114,29 +115,33 @@ def _json_lines(stream: BinaryIO, path: Path, first: int = 1) -> Read:
     """The records of ``stream``, whose first line is line ``first`` of the file."""
     with stream:
         for number, raw in enumerate(stream, first):
-            try:
-                text = raw.decode()
-                record = _DECODER.decode(text.lstrip("\ufeff") if number == 1 else text)
-            except _WrittenTwice as twice:
-                yield _unreadable(raw, number, twice.key, f"'{twice.key}' is written twice")
-                continue
-            except UnicodeDecodeError as error:
-                yield _unreadable(raw, number, None, f"not UTF-8 text: {error.reason}")
-                continue
-            except json.JSONDecodeError as error:
-                if not raw.strip():
-                    continue  # a blank line: skipped, but counted
-                cut_off = error.pos >= len(error.doc.rstrip())
-                at = "end of line" if cut_off else f"column {error.colno}"
-                reason = f"not valid JSON: {error.msg} (at {at})"
-                yield _unreadable(raw, number, None, reason)
-                continue
-            if not isinstance(record, dict):
-                yield _unreadable(raw, number, None, "not a JSON object ({...})")
-            elif None in record.values():
-                yield parse_event({k: v for k, v in record.items() if v is not None}, number)
-            else:
-                yield parse_event(record, number)
+            # Most lines are plainly valid and read fast; the others, the usual way.
+            read = plain_event(raw, number) or json_line(raw, number)
+            if read is not None:
+                yield read
+
+
+def json_line(raw: bytes, number: int) -> Event | Rejection | None:
+    """Line ``number`` of a JSON Lines file read the usual way (:mod:`json`, then
+    :func:`~..events.parse_event`): its event, why it was rejected, or ``None`` if blank."""
+    try:
+        text = raw.decode()
+        record = _DECODER.decode(text.lstrip("\ufeff") if number == 1 else text)
+    except _WrittenTwice as twice:
+        return _unreadable(raw, number, twice.key, f"'{twice.key}' is written twice")
+    except UnicodeDecodeError as error:
+        return _unreadable(raw, number, None, f"not UTF-8 text: {error.reason}")
+    except json.JSONDecodeError as error:
+        if not raw.strip():
+            return None  # a blank line: skipped, but counted
+        cut_off = error.pos >= len(error.doc.rstrip())
+        at = "end of line" if cut_off else f"column {error.colno}"
+        return _unreadable(raw, number, None, f"not valid JSON: {error.msg} (at {at})")
+    if not isinstance(record, dict):
+        return _unreadable(raw, number, None, "not a JSON object ({...})")
+    if None in record.values():
+        return parse_event({k: v for k, v in record.items() if v is not None}, number)
+    return parse_event(record, number)
 
 
 def _unreadable(raw: bytes, line: int, field: str | None, reason: str) -> Rejection:

@@ -32,6 +32,7 @@ from ..events import (
     PaymentReversal,
     Split,
     WriteOff,
+    shared_day,
 )
 from ..pipes import Child
 from .errors import FileError
@@ -241,8 +242,11 @@ def _splits(pairs: tuple[tuple[str, str], ...]) -> tuple[Split, ...]:
     return tuple(Split.model_construct(rep=rep, share=Decimal(share)) for rep, share in pairs)
 
 
-#: A day from its number, one date object per day (as the validator shares them).
-_day = lru_cache(maxsize=4096)(dt.date.fromordinal)
+@lru_cache(maxsize=4096)
+def _day(number: int) -> dt.date:
+    """A day from its number: the date object every event read names it by."""
+    return shared_day(dt.date.fromordinal(number))
+
 
 #: How a field's plain value becomes the event's again, for the fields that are not as sent.
 _FROM_PLAIN: dict[str, Callable[[Any], Any]] = {
