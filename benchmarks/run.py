@@ -8,6 +8,9 @@ measures, every figure in a fresh child process so that peak memory is that step
 - ``parse``: merely reading and parsing the file, streamed (``json.loads`` per line with
   ``parse_float=Decimal``; ``csv.DictReader`` for CSV): the floor any reader pays;
 - ``validate``: the same records, kept in a list, turned into events by ``parse_event``;
+- ``read``: the library's own streaming reader, in one process (``read_events``, JSONL
+  only), which the command uses: a plainly valid line goes straight to its event (msgspec),
+  others through ``json`` and ``parse_event``;
 - ``engine``: ``compute(plans, events, processes=N)`` on the list of already-validated events,
   read with the library's streaming reader (JSONL only: the events, and so the engine's work,
   are the same for CSV); its memory is the peak while compute runs (and its forked part's);
@@ -415,10 +418,10 @@ def report(rows: list[dict[str, Any]], host: dict[str, Any]) -> str:
         "RSS engine: the peak while compute runs, of the process holding the validated events "
         "(+ the largest part it forked); RSS CLI: the command's largest process.",
         "",
-        "| events | reps | format | file MB | parse | validate | engine | CLI end to end "
+        "| events | reps | format | file MB | parse | validate | read | engine | CLI end to end "
         "| CLI CPU | CLI events/s | engine events/s | engine / parse | CLI / parse "
         "| RSS engine MB | RSS CLI MB |",
-        "|" + "---:|" * 15,
+        "|" + "---:|" * 16,
     ]
     for row in rows:
         engine = row["engine"]
@@ -427,7 +430,8 @@ def report(rows: list[dict[str, Any]], host: dict[str, Any]) -> str:
             cli = figures["cli"]["wall"] if figures["cli"] else None
             lines.append(
                 f"| {row['events']:,} | {row['reps']:,} | {fmt} | {figures['file_mb']:.1f} "
-                f"| {parse:.2f} | {figures['validate']['validate']:.2f} | {engine['engine']:.2f} "
+                f"| {parse:.2f} | {figures['validate']['validate']:.2f} "
+                f"| {_s(engine.get('read')) if fmt == 'jsonl' else '-'} | {engine['engine']:.2f} "
                 f"| {_s(cli)} | {_s(figures['cli']['cpu'] if figures['cli'] else None)} "
                 f"| {_rate(row['events'], cli)} "
                 f"| {_rate(row['events'], engine['engine'])} "
