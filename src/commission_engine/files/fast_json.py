@@ -3,8 +3,9 @@
 The usual path decodes a line with :mod:`json` (numbers as Decimals) and validates the
 record with pydantic (:func:`~..events.parse_event`): about 5 microseconds a line, most of
 reading a large file. msgspec decodes a line straight into typed values, numbers exactly as
-written, in about a tenth of that. :func:`plain_event` takes that way only where the outcome
-is certain to be the event the usual path gives:
+written, in about a tenth of that; with the checks below and the event built, a line costs
+about 2 microseconds. :func:`plain_event` takes that way only where the outcome is certain
+to be the event the usual path gives:
 
 - the types are right (msgspec: strings, ``YYYY-MM-DD`` dates, numbers or numeric strings,
   no unknown field, no field named ``line``);
@@ -161,8 +162,9 @@ def plain_event(raw: bytes, line: int) -> Event | None:
     values = list(msgspec.structs.astuple(record))
     # In a valid JSON object each key is followed by one colon, and other colons can only be
     # inside strings; so as many colons as fields given (and the type) mean no key was
-    # written twice. (A field given as its default or as null, or a colon in a text, only
-    # sends the line the usual way.)
+    # written twice. A field not given holds its default object itself (msgspec does not
+    # copy immutable defaults), so it is not counted. (A field given as null, or a colon
+    # inside a text, only sends the line the usual way.)
     if raw.count(b":") != 1 + sum(map(is_not, values, defaults)):
         return None
     if not holds(record):
