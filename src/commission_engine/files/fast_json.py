@@ -34,6 +34,7 @@ from ..events import (
     Adjustment,
     BaseEvent,
     CreditNote,
+    Event,
     Invoice,
     Payment,
     PaymentReversal,
@@ -41,8 +42,6 @@ from ..events import (
     shared_day,
 )
 from ..money import ZERO
-
-Event = Invoice | CreditNote | Payment | PaymentReversal | WriteOff | Adjustment
 
 _Name = Annotated[str, msgspec.Meta(min_length=1)]
 _REQUIRED = object()  # a field with no default: always given
