@@ -12,6 +12,7 @@ import json
 import random
 from collections import defaultdict
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -122,9 +123,8 @@ def test_no_commission_is_created_or_lost(case: tuple[PlanBook, list[dict[str, A
         for position in invoice.positions:
             if plan.earn_on == "invoice":
                 # payable + held + forfeited == commission on net sales, rounded.
-                total = round_money(
-                    position.commission * net / invoice.amount, plan.currency, plan.rounding
-                )
+                exact = Fraction(position.commission) * Fraction(net) / Fraction(invoice.amount)
+                total = round_money(exact, plan.currency, plan.rounding)
                 assert position.payable + position.held + position.forfeited == total
 
 

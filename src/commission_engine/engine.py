@@ -27,7 +27,7 @@ from .events import (
     WriteOff,
 )
 from .ledger import LedgerLine, LineKind, PeriodTotals, Statement, net_periods, period_of
-from .money import ZERO, is_whole_minor_units, show
+from .money import ZERO, Exact, exact_product, exact_ratio, exact_sum, is_whole_minor_units, show
 from .plans import Plan, PlanBook
 from .rating import quota_period_of
 from .state import InvoiceBook, InvoiceState, Position, RepLedger, terms_by_plan
@@ -185,12 +185,12 @@ class Engine:
         credited = share * base
         quota_period = quota_period_of(event.date, plan.quota_period)
         terms = self.terms[plan.id]
-        commission = ZERO
+        commission: Exact = ZERO
         if not terms.earns_on_collection:
             key = (rep, plan.id, quota_period)
             attained = self.book.attainment.get(key, ZERO)
             commission = terms.commission(attained, credited)
-            self.book.attainment[key] = attained + credited
+            self.book.attainment[key] = exact_sum(attained, credited)
         days = plan.clawback.after_days_past_due
         at_stake = days is not None and terms.advance > ZERO and not terms.earns_on_collection
         return Position(
@@ -215,8 +215,9 @@ class Engine:
         for position in invoice.positions:
             if position.plan.earn_on == "invoice" and position.plan.tiers:
                 key = (position.rep, position.plan.id, position.booking_quota_period)
-                lowered = position.credited_base * event.amount / invoice.amount
-                self.book.attainment[key] = self.book.attainment.get(key, ZERO) - lowered
+                lowered = exact_ratio(position.credited_base * event.amount, invoice.amount)
+                attained = self.book.attainment.get(key, ZERO)
+                self.book.attainment[key] = exact_sum(attained, -lowered)
         self._post_all(invoice, event, "credit_note")
         return None
 
@@ -242,11 +243,18 @@ class Engine:
             terms = position.terms
             if terms.earns_on_collection:
                 plan = terms.plan
-                credit = position.credited_base * event.amount / invoice.amount
+                credit_times_amount = position.credited_base * event.amount  # s*B*p, exact
+                credit = exact_ratio(credit_times_amount, invoice.amount)
                 key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
                 attained = self.book.attainment.get(key, ZERO)
-                position.realized += terms.commission(attained, credit)
-                self.book.attainment[key] = attained + credit
+                earned: Exact
+                if plan.rate is not None:  # rate*s*B*p: no quotient at all
+                    earned = plan.rate * credit_times_amount
+                else:
+                    commission = terms.commission(attained, credit)
+                    earned = exact_product(commission, invoice.amount)
+                position.realized_times_amount = exact_sum(position.realized_times_amount, earned)
+                self.book.attainment[key] = exact_sum(attained, credit)
                 kind: LineKind = "collection"
             elif (position.past_due and open_ > ZERO and terms.advance > ZERO) or (
                 recovered > ZERO and position.commission and terms.write_off_share
@@ -266,16 +274,20 @@ class Engine:
                 event, "payment reversal", event.amount, invoice, "amount paid", invoice.paid
             )
         self._begin(invoice, event.date)
+        paid, left = invoice.paid, invoice.paid - event.amount
         for position in invoice.positions:
             plan = position.plan
             if plan.earn_on == "collection":
-                # At the invoice's average realized rate; attainment of the reversal's period.
-                position.realized -= position.realized * event.amount / invoice.paid
+                # At the invoice's average realized rate: what is left of the realized
+                # commission is its share left/paid (exact: flat plans stay decimal).
+                realized = position.realized_times_amount
+                position.realized_times_amount = exact_ratio(exact_product(realized, left), paid)
+                # The credited base taken off the attainment of the reversal's period.
                 key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
-                lowered = position.credited_base * event.amount / invoice.amount
+                lowered = exact_ratio(position.credited_base * event.amount, invoice.amount)
                 attained = self.book.attainment.get(key, ZERO)
-                self.book.attainment[key] = max(ZERO, attained - lowered)
-        invoice.paid -= event.amount
+                self.book.attainment[key] = max(ZERO, exact_sum(attained, -lowered))
+        invoice.paid = left
         self._post_all(invoice, event, "payment_reversal")
         return None
 
@@ -371,7 +383,7 @@ class Engine:
         terms = position.terms
         round_ = terms.round
         if terms.earns_on_collection:
-            payable = round_(position.realized)
+            payable = round_.ratio(position.realized_times_amount, invoice.amount)
             forfeited = held = ZERO
         else:
             # Each target is recomputed (a division and a rounding) only when its own
@@ -386,13 +398,15 @@ class Engine:
             # (`is None or`: comparing a Decimal with None is ten times slower.)
             if position.at_net is None or net != position.at_net:
                 position.at_net = net
-                total = round_(commission * net / amount)
+                total = round_.times_ratio(commission, net, amount)
             else:
                 total = position.payable + position.forfeited + position.held
             forfeited = position.forfeited
             if position.at_written_off is None or written_off != position.at_written_off:
                 position.at_written_off = written_off
-                forfeited = round_(commission * terms.write_off_share * written_off / amount)
+                forfeited = round_.times_ratio(
+                    commission, terms.write_off_share * written_off, amount
+                )
             on_advance = net
             if terms.claws_back_write_off:
                 on_advance -= written_off
@@ -402,7 +416,7 @@ class Engine:
             payable = position.payable
             if position.at_base is None or base != position.at_base:
                 position.at_base = base
-                payable = round_(commission * base / amount)
+                payable = round_.times_ratio(commission, base, amount)
             held = total - payable - forfeited
         line_amount = payable - position.payable
         held_change = held - position.held

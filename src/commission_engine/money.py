@@ -8,10 +8,19 @@ only rounding of an amount to a currency's minor unit in the library.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from functools import cache, lru_cache, partial
-from typing import Literal
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_05UP,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+)
+from fractions import Fraction
+from functools import cache, lru_cache
+from typing import Literal, TypeAlias
 
 from .currencies import minor_units
 
@@ -20,10 +29,19 @@ RoundingMode = Literal["half_up", "half_even"]
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
-#: Arithmetic on exact commission targets uses this many significant digits,
-#: so that ``C * x / A`` keeps far more precision than any minor unit needs
-#: and a true half-cent is never mistaken for its neighbour.
-EXACT = Context(prec=60)
+#: The context the fold computes in. Sums and products of amounts, shares and rates are
+#: exact in it (200 digits is far beyond any product of validated inputs); a quotient is
+#: never taken with ``/`` in it but through :func:`exact_ratio` (a Fraction where it does
+#: not terminate) or :meth:`Rounding.ratio` (rounded once, exactly).
+EXACT = Context(prec=200, rounding=ROUND_05UP)
+
+#: An exact unrounded amount: a Decimal where it terminates, else a Fraction.
+Exact: TypeAlias = Decimal | Fraction
+
+#: A quotient on its way to a rounding is taken to 60 significant digits, rounded towards
+#: zero except where the last digit would be 0 or 5 (``ROUND_05UP``): rounding that once
+#: more to fewer digits gives the exact quotient's own rounding.
+_QUOTIENT = Context(prec=60, rounding=ROUND_05UP, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 
@@ -100,8 +118,11 @@ def shared_decimal(value: object) -> object:
     return value
 
 
-def round_money(value: Decimal, currency: str, mode: RoundingMode = "half_up") -> Decimal:
+def round_money(value: Exact, currency: str, mode: RoundingMode = "half_up") -> Decimal:
     """Round ``value`` to the minor unit of ``currency``: the library's only rounding.
+
+    ``value`` is exact (a Decimal, or a Fraction where a quotient does not terminate) and
+    is rounded once, in ``mode``.
 
     >>> round_money(Decimal("16.665"), "USD")
     Decimal('16.67')
@@ -109,23 +130,130 @@ def round_money(value: Decimal, currency: str, mode: RoundingMode = "half_up") -
     Decimal('16.66')
     >>> round_money(Decimal("1234.5"), "JPY")
     Decimal('1235')
+    >>> round_money(Fraction(2, 3), "USD")
+    Decimal('0.67')
     """
-    return value.quantize(quantum(currency), rounding=_MODES[mode])
+    return rounder(currency, mode)(value)
 
 
-@cache
-def rounder(currency: str, mode: RoundingMode = "half_up") -> Callable[[Decimal], Decimal]:
+class Rounding:
     """:func:`round_money` fixed to one currency and mode, for the engine's per-event path.
+
+    Calling it rounds an exact value; :meth:`ratio` rounds the exact quotient of two
+    exact values without ever rounding the quotient first.
 
     >>> rounder("USD", "half_even")(Decimal("0.125"))
     Decimal('0.12')
+    >>> rounder("USD").ratio(Decimal("708.435") * 3, Decimal(3))
+    Decimal('708.44')
     """
-    return partial(Decimal.quantize, exp=quantum(currency), rounding=_MODES[mode])
+
+    __slots__ = ("_context", "_exponent", "_mode", "_quantum")
+
+    def __init__(self, currency: str, mode: RoundingMode) -> None:
+        self._quantum = quantum(currency)
+        self._exponent = -minor_units(currency)
+        self._mode = mode
+        # A context's own quantize costs a tenth of Decimal.quantize with keywords. A
+        # result beyond 100 digits is refused (InvalidOperation), not built digit by digit.
+        self._context = Context(prec=100, rounding=_MODES[mode], Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+    def __call__(self, value: Exact) -> Decimal:
+        if isinstance(value, Fraction):
+            return self._fraction(value)
+        return self._context.quantize(value, self._quantum)
+
+    def ratio(self, numerator: Exact, denominator: Decimal) -> Decimal:
+        """``numerator / denominator`` rounded once, exactly as the exact quotient would be.
+
+        The quotient is first taken to 60 digits rounding ``05UP`` (towards zero unless the
+        last digit is 0 or 5): a digit is kept that says "above" where the exact quotient
+        is above a half, so rounding that to the minor unit is the exact quotient's rounding
+        (the classic guard against double rounding). Beyond 50 digits above the minor unit,
+        or for a Fraction, it divides as fractions.
+        """
+        if isinstance(numerator, Fraction):
+            return self._fraction(numerator / Fraction(denominator))
+        quotient = _QUOTIENT.divide(numerator, denominator)
+        if quotient.adjusted() > 50:  # not enough digits left below the minor unit
+            return self._fraction(Fraction(numerator) / Fraction(denominator))
+        return self._context.quantize(quotient, self._quantum)
+
+    def times_ratio(self, factor: Exact, times: Decimal, denominator: Decimal) -> Decimal:
+        """``factor * times / denominator`` rounded once: :meth:`ratio` for ``u * x``."""
+        if isinstance(factor, Fraction):
+            return self._fraction(factor * Fraction(times) / Fraction(denominator))
+        return self.ratio(factor * times, denominator)
+
+    def _fraction(self, value: Fraction) -> Decimal:
+        scaled = value / Fraction(self._quantum)
+        whole, rest = divmod(scaled.numerator, scaled.denominator)  # whole = floor
+        twice, denominator = 2 * rest, scaled.denominator
+        if twice > denominator:
+            whole += 1
+        elif twice == denominator:
+            if self._mode == "half_even":
+                whole += whole % 2  # to the even neighbour
+            elif whole >= 0:
+                whole += 1  # half away from zero; below zero the floor already is
+        return Decimal(whole).scaleb(self._exponent, context=EXACT)
+
+
+@cache
+def rounder(currency: str, mode: RoundingMode = "half_up") -> Rounding:
+    """The :class:`Rounding` of ``currency`` in ``mode`` (one per pair)."""
+    return Rounding(currency, mode)
+
+
+def exact_ratio(numerator: Exact, denominator: Exact) -> Exact:
+    """``numerator / denominator`` exactly: a Decimal where it terminates, else a Fraction.
+
+    >>> exact_ratio(Decimal("1"), Decimal("8"))
+    Decimal('0.125')
+    >>> exact_ratio(Decimal("1"), Decimal("3"))
+    Fraction(1, 3)
+    """
+    if type(numerator) is Decimal and type(denominator) is Decimal:
+        quotient = _QUOTIENT.divide(numerator, denominator)
+        if EXACT.multiply(quotient, denominator) == numerator:
+            return quotient
+    return Fraction(numerator) / Fraction(denominator)
+
+
+def exact_sum(first: Exact, second: Exact) -> Exact:
+    """``first + second`` exactly, whichever kinds they are."""
+    if type(first) is Decimal and type(second) is Decimal:
+        return EXACT.add(first, second)
+    return Fraction(first) + Fraction(second)
+
+
+def exact_product(first: Exact, second: Exact) -> Exact:
+    """``first * second`` exactly, whichever kinds they are."""
+    if type(first) is Decimal and type(second) is Decimal:
+        return EXACT.multiply(first, second)
+    return Fraction(first) * Fraction(second)
+
+
+def read_exact(value: object) -> object:
+    """An exact value from its text: a Fraction from ``n/d``, a Decimal as
+    :func:`shared_decimal` reads one; anything else is returned as given.
+
+    >>> read_exact("1/3")
+    Fraction(1, 3)
+    >>> read_exact("0.50")
+    Decimal('0.50')
+    """
+    if type(value) is str and "/" in value:
+        try:
+            return Fraction(value)
+        except ValueError:
+            return value
+    return shared_decimal(value)
 
 
 def is_whole_minor_units(value: Decimal, currency: str) -> bool:
     """True when ``value`` needs no digits beyond the currency's minor unit."""
-    return value == value.quantize(quantum(currency), rounding=ROUND_HALF_EVEN)
+    return value == rounder(currency, "half_even")(value)
 
 
 def show(value: Decimal, currency: str) -> str:

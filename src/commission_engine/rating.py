@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 
-from .money import ZERO
+from .money import ZERO, Exact, exact_product
 from .plans import Plan, QuotaPeriod
 
 
@@ -37,7 +38,7 @@ def bands_of(plan: Plan) -> Bands:
     return tuple(zip(starts, ends, (tier.rate for tier in plan.tiers), strict=True))
 
 
-def commission_on(plan: Plan, attained: Decimal, credit: Decimal) -> Decimal:
+def commission_on(plan: Plan, attained: Exact, credit: Exact) -> Exact:
     """Commission, unrounded, on ``credit`` of base added to ``attained`` so far.
 
     Flat plans ignore attainment. Tiered plans rate each slice of the credit at
@@ -50,12 +51,23 @@ def commission_on(plan: Plan, attained: Decimal, credit: Decimal) -> Decimal:
     Decimal('6400.00')
     """
     if plan.rate is not None:
-        return plan.rate * credit
+        return exact_product(plan.rate, credit)
     return commission_in_bands(bands_of(plan), attained, credit)
 
 
-def commission_in_bands(bands: Bands, attained: Decimal, credit: Decimal) -> Decimal:
-    """:func:`commission_on` for a tiered plan whose bands are already computed."""
+def commission_in_bands(bands: Bands, attained: Exact, credit: Exact) -> Exact:
+    """:func:`commission_on` for a tiered plan whose bands are already computed.
+
+    Exact: Decimals where attainment and credit are, else Fractions throughout.
+
+    >>> bands = ((Decimal(0), Decimal(100), Decimal("0.1")), (Decimal(100), None, Decimal("0.2")))
+    >>> commission_in_bands(bands, Decimal(90), Decimal(20))
+    Decimal('3.0')
+    >>> commission_in_bands(bands, Fraction(280, 3), Fraction(40, 3))  # 2/3 + 4/3
+    Fraction(2, 1)
+    """
+    if type(attained) is not Decimal or type(credit) is not Decimal:
+        return _commission_in_fractions(bands, Fraction(attained), Fraction(credit))
     start, end = attained, attained + credit
     total = ZERO
     for low, high, rate in bands:
@@ -63,4 +75,15 @@ def commission_in_bands(bands: Bands, attained: Decimal, credit: Decimal) -> Dec
         overlap_high = end if high is None else min(end, high)
         if overlap_high > overlap_low:
             total += (overlap_high - overlap_low) * rate
+    return total
+
+
+def _commission_in_fractions(bands: Bands, attained: Fraction, credit: Fraction) -> Fraction:
+    start, end = attained, attained + credit
+    total = Fraction(0)
+    for low, high, rate in bands:
+        overlap_low = max(start, Fraction(low))
+        overlap_high = end if high is None else min(end, Fraction(high))
+        if overlap_high > overlap_low:
+            total += (overlap_high - overlap_low) * Fraction(rate)
     return total

@@ -15,21 +15,29 @@ import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from .collector import collector_paused
 from .errors import StateError
 from .events import BaseEvent
 from .ledger import LedgerLine, PeriodTotals, StoredDecimal
-from .money import ONE, ZERO, rounder
+from .money import ONE, ZERO, Exact, Rounding, exact_product, exact_ratio, read_exact, rounder
 from .plans import Plan, PlanBook
 from .rating import bands_of, commission_in_bands
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+#: An exact amount saved as text: a Decimal's own, or ``numerator/denominator``.
+StoredExact = Annotated[
+    Decimal | Fraction,
+    BeforeValidator(read_exact),
+    PlainSerializer(str, return_type=str, when_used="json"),
+]
 
 
 @dataclass(slots=True)
@@ -68,13 +76,13 @@ class Terms:
         )
         self.earns_on_collection = plan.earn_on == "collection"
         self.bands = bands_of(plan)
-        self.round: Callable[[Decimal], Decimal] = rounder(plan.currency, plan.rounding)
+        self.round: Rounding = rounder(plan.currency, plan.rounding)
 
-    def commission(self, attained: Decimal, credit: Decimal) -> Decimal:
-        """Commission, unrounded, on ``credit`` added to ``attained`` (flat or tiered)."""
+    def commission(self, attained: Exact, credit: Exact) -> Exact:
+        """Commission, unrounded and exact, on ``credit`` added to ``attained``."""
         rate = self.plan.rate
         if rate is not None:
-            return rate * credit
+            return exact_product(rate, credit)
         return commission_in_bands(self.bands, attained, credit)
 
 
@@ -91,11 +99,13 @@ class Position:
     terms: Terms
     share: Decimal
     credited_base: Decimal  # s * B
-    commission: Decimal  # C, exact; earn_on invoice only
+    commission: Exact  # C, exact; earn_on invoice only
     booking_quota_period: str  # where a credit note lowers attainment
     clawback_date: dt.date | None  # due + N days, when advanced commission is at stake
     past_due: bool = False
-    realized: Decimal = ZERO  # commission earned on cash, exact (earn_on collection)
+    # Commission earned on cash (earn_on collection) times the invoice amount A, exact:
+    # each payment adds rate*s*B*p, a product, where the commission itself is a quotient.
+    realized_times_amount: Exact = ZERO
     payable: Decimal = ZERO  # rounded targets as last posted
     forfeited: Decimal = ZERO
     held: Decimal = ZERO
@@ -136,7 +146,7 @@ class InvoiceBook:
 
     through: dt.date | None = None
     invoices: dict[str, InvoiceState] = field(default_factory=dict)
-    attainment: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
+    attainment: dict[tuple[str, str, str], Exact] = field(default_factory=dict)
     # Event id -> the event applied this run, or the digest of one applied earlier.
     seen: dict[str, BaseEvent | str] = field(default_factory=dict)
     ledgers: dict[tuple[str, str], RepLedger] = field(default_factory=dict)
@@ -171,11 +181,11 @@ class PositionRecord:
     plan: str
     share: StoredDecimal
     credited_base: StoredDecimal
-    commission: StoredDecimal
+    commission: StoredExact
     booking_quota_period: str
     clawback_date: dt.date | None
     past_due: bool
-    realized: StoredDecimal
+    realized: StoredExact  # exact: a Decimal, or "numerator/denominator"
     payable: StoredDecimal
     forfeited: StoredDecimal
     held: StoredDecimal
@@ -215,7 +225,7 @@ class AttainmentRecord:
     rep: str
     plan: str
     quota_period: str
-    base: StoredDecimal
+    base: StoredExact
 
 
 class EngineState(BaseModel):
@@ -388,7 +398,7 @@ def _invoice_record(inv: InvoiceState) -> InvoiceRecord:
                 booking_quota_period=pos.booking_quota_period,
                 clawback_date=pos.clawback_date,
                 past_due=pos.past_due,
-                realized=pos.realized,
+                realized=exact_ratio(pos.realized_times_amount, inv.amount) if inv.amount else ZERO,
                 payable=pos.payable,
                 forfeited=pos.forfeited,
                 held=pos.held,
@@ -473,7 +483,7 @@ def _working(record: InvoiceRecord, book: InvoiceBook) -> InvoiceState:
             booking_quota_period=pos.booking_quota_period,
             clawback_date=pos.clawback_date,
             past_due=pos.past_due,
-            realized=pos.realized,
+            realized_times_amount=exact_product(pos.realized, record.amount),
             payable=pos.payable,
             forfeited=pos.forfeited,
             held=pos.held,

@@ -19,7 +19,7 @@ from ..api import EventInput, compute, open_invoices_at
 from ..errors import Rejection
 from ..events import BaseEvent, parse_event
 from ..ledger import last_day, period_of, periods_between
-from ..money import EXACT, ONE, ZERO, round_money, zero
+from ..money import EXACT, ONE, ZERO, round_money, rounder, zero
 from ..plans import Plan, PlanBook
 from ..state import InvoiceRecord, PositionRecord
 
@@ -290,10 +290,10 @@ def _clawback_exposure(invoice: InvoiceRecord, position: PositionRecord, terms: 
         net = invoice.amount - invoice.credited
         on_advance = net - (invoice.written_off if plan.clawback.on_write_off else ZERO)
         on_advance -= _open(invoice)  # d = 1
-        target = position.commission * (
-            plan.advance * on_advance + (ONE - plan.advance) * invoice.paid
+        base = plan.advance * on_advance + (ONE - plan.advance) * invoice.paid
+        if_due = rounder(invoice.currency, plan.rounding).times_ratio(
+            position.commission, base, invoice.amount
         )
-        if_due = round_money(target / invoice.amount, invoice.currency, plan.rounding)
     return position.payable - if_due + nothing
 
 
