@@ -29,7 +29,7 @@ from .events import (
 from .ledger import LedgerLine, LineKind, PeriodTotals, Statement, net_periods, period_of
 from .money import ZERO, Exact, exact_product, exact_ratio, exact_sum, is_whole_minor_units, show
 from .plans import Plan, PlanBook
-from .rating import quota_period_of
+from .rating import commission_times_amount, quota_period_of
 from .state import InvoiceBook, InvoiceState, Position, RepLedger, terms_by_plan
 
 
@@ -186,7 +186,11 @@ class Engine:
         quota_period = quota_period_of(event.date, plan.quota_period)
         terms = self.terms[plan.id]
         commission: Exact = ZERO
-        if not terms.earns_on_collection:
+        if terms.earns_on_collection:
+            pass
+        elif plan.rate is not None:
+            commission = plan.rate * credited
+        else:
             key = (rep, plan.id, quota_period)
             attained = self.book.attainment.get(key, ZERO)
             commission = terms.commission(attained, credited)
@@ -244,17 +248,18 @@ class Engine:
             if terms.earns_on_collection:
                 plan = terms.plan
                 credit_times_amount = position.credited_base * event.amount  # s*B*p, exact
-                credit = exact_ratio(credit_times_amount, invoice.amount)
-                key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
-                attained = self.book.attainment.get(key, ZERO)
                 earned: Exact
                 if plan.rate is not None:  # rate*s*B*p: no quotient at all
                     earned = plan.rate * credit_times_amount
                 else:
-                    commission = terms.commission(attained, credit)
-                    earned = exact_product(commission, invoice.amount)
+                    key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
+                    attained = self.book.attainment.get(key, ZERO)
+                    earned = commission_times_amount(
+                        terms.bands, attained, credit_times_amount, invoice.amount
+                    )
+                    credit = exact_ratio(credit_times_amount, invoice.amount)
+                    self.book.attainment[key] = exact_sum(attained, credit)
                 position.realized_times_amount = exact_sum(position.realized_times_amount, earned)
-                self.book.attainment[key] = exact_sum(attained, credit)
                 kind: LineKind = "collection"
             elif (position.past_due and open_ > ZERO and terms.advance > ZERO) or (
                 recovered > ZERO and position.commission and terms.write_off_share
@@ -282,11 +287,11 @@ class Engine:
                 # commission is its share left/paid (exact: flat plans stay decimal).
                 realized = position.realized_times_amount
                 position.realized_times_amount = exact_ratio(exact_product(realized, left), paid)
-                # The credited base taken off the attainment of the reversal's period.
-                key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
-                lowered = exact_ratio(position.credited_base * event.amount, invoice.amount)
-                attained = self.book.attainment.get(key, ZERO)
-                self.book.attainment[key] = max(ZERO, exact_sum(attained, -lowered))
+                if plan.tiers:  # the credited base taken off the reversal period's attainment
+                    key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
+                    lowered = exact_ratio(position.credited_base * event.amount, invoice.amount)
+                    attained = self.book.attainment.get(key, ZERO)
+                    self.book.attainment[key] = max(ZERO, exact_sum(attained, -lowered))
         invoice.paid = left
         self._post_all(invoice, event, "payment_reversal")
         return None
@@ -395,18 +400,19 @@ class Engine:
             net = amount - invoice.credited
             written_off = invoice.written_off
             paid = invoice.paid
+            # u*x rounded: (C*x)/A, a product and one quotient rounded once.
+            times_ratio = round_.times_ratio
             # (`is None or`: comparing a Decimal with None is ten times slower.)
             if position.at_net is None or net != position.at_net:
                 position.at_net = net
-                total = round_.times_ratio(commission, net, amount)
+                total = times_ratio(commission, net, amount)
             else:
                 total = position.payable + position.forfeited + position.held
             forfeited = position.forfeited
             if position.at_written_off is None or written_off != position.at_written_off:
                 position.at_written_off = written_off
-                forfeited = round_.times_ratio(
-                    commission, terms.write_off_share * written_off, amount
-                )
+                lost = terms.write_off_share * written_off
+                forfeited = times_ratio(commission, lost, amount)
             on_advance = net
             if terms.claws_back_write_off:
                 on_advance -= written_off
@@ -416,7 +422,7 @@ class Engine:
             payable = position.payable
             if position.at_base is None or base != position.at_base:
                 position.at_base = base
-                payable = round_.times_ratio(commission, base, amount)
+                payable = times_ratio(commission, base, amount)
             held = total - payable - forfeited
         line_amount = payable - position.payable
         held_change = held - position.held

@@ -17,10 +17,11 @@ from decimal import (
     Context,
     Decimal,
     InvalidOperation,
+    Overflow,
 )
 from fractions import Fraction
 from functools import cache, lru_cache
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, cast
 
 from .currencies import minor_units
 
@@ -41,7 +42,9 @@ Exact: TypeAlias = Decimal | Fraction
 #: A quotient on its way to a rounding is taken to 60 significant digits, rounded towards
 #: zero except where the last digit would be 0 or 5 (``ROUND_05UP``): rounding that once
 #: more to fewer digits gives the exact quotient's own rounding.
-_QUOTIENT = Context(prec=60, rounding=ROUND_05UP, Emax=MAX_EMAX, Emin=MIN_EMIN)
+#: For telling whether a value is whole minor units (any rounding mode would do).
+_WHOLE = Context(prec=100, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_QUOTIENT = Context(prec=60, rounding=ROUND_05UP, Emax=50, Emin=MIN_EMIN, traps=[Overflow])
 
 _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 
@@ -159,9 +162,10 @@ class Rounding:
         self._context = Context(prec=100, rounding=_MODES[mode], Emax=MAX_EMAX, Emin=MIN_EMIN)
 
     def __call__(self, value: Exact) -> Decimal:
-        if isinstance(value, Fraction):
+        # (``type() is``, not isinstance: Fraction's ABC makes isinstance five times slower.)
+        if type(value) is Fraction:
             return self._fraction(value)
-        return self._context.quantize(value, self._quantum)
+        return self._context.quantize(cast(Decimal, value), self._quantum)
 
     def ratio(self, numerator: Exact, denominator: Decimal) -> Decimal:
         """``numerator / denominator`` rounded once, exactly as the exact quotient would be.
@@ -169,21 +173,29 @@ class Rounding:
         The quotient is first taken to 60 digits rounding ``05UP`` (towards zero unless the
         last digit is 0 or 5): a digit is kept that says "above" where the exact quotient
         is above a half, so rounding that to the minor unit is the exact quotient's rounding
-        (the classic guard against double rounding). Beyond 50 digits above the minor unit,
-        or for a Fraction, it divides as fractions.
+        (the classic guard against double rounding). A quotient of more than 50 digits above
+        the minor unit (it would leave too few below it), or a Fraction, is divided as
+        fractions.
         """
-        if isinstance(numerator, Fraction):
+        if type(numerator) is Fraction:
             return self._fraction(numerator / Fraction(denominator))
-        quotient = _QUOTIENT.divide(numerator, denominator)
-        if quotient.adjusted() > 50:  # not enough digits left below the minor unit
-            return self._fraction(Fraction(numerator) / Fraction(denominator))
+        try:
+            quotient = _QUOTIENT.divide(cast(Decimal, numerator), denominator)
+        except Overflow:  # (the check costs nothing when there is none: _QUOTIENT's Emax)
+            return self._fraction(Fraction(cast(Decimal, numerator)) / Fraction(denominator))
         return self._context.quantize(quotient, self._quantum)
 
     def times_ratio(self, factor: Exact, times: Decimal, denominator: Decimal) -> Decimal:
-        """``factor * times / denominator`` rounded once: :meth:`ratio` for ``u * x``."""
-        if isinstance(factor, Fraction):
+        """``factor * times / denominator`` rounded once: :meth:`ratio` for ``u * x``
+        (written out again: it is the engine's per-event rounding)."""
+        if type(factor) is Fraction:
             return self._fraction(factor * Fraction(times) / Fraction(denominator))
-        return self.ratio(factor * times, denominator)
+        numerator = cast(Decimal, factor) * times
+        try:
+            quotient = _QUOTIENT.divide(numerator, denominator)
+        except Overflow:
+            return self._fraction(Fraction(numerator) / Fraction(denominator))
+        return self._context.quantize(quotient, self._quantum)
 
     def _fraction(self, value: Fraction) -> Decimal:
         scaled = value / Fraction(self._quantum)
@@ -214,24 +226,58 @@ def exact_ratio(numerator: Exact, denominator: Exact) -> Exact:
     Fraction(1, 3)
     """
     if type(numerator) is Decimal and type(denominator) is Decimal:
+        if not numerator:
+            return ZERO
         quotient = _QUOTIENT.divide(numerator, denominator)
         if EXACT.multiply(quotient, denominator) == numerator:
             return quotient
-    return Fraction(numerator) / Fraction(denominator)
+    return canonical(exact_product(numerator, Fraction(1) / Fraction(denominator)))
+
+
+def canonical(value: Exact) -> Exact:
+    """``value`` written one way only: a Decimal where it terminates, else a Fraction.
+
+    What a saved state keeps, so that equal values are saved as equal text.
+
+    >>> canonical(Fraction(7, 2000))
+    Decimal('0.0035')
+    >>> canonical(Fraction(1, 3))
+    Fraction(1, 3)
+    """
+    if type(value) is Decimal:
+        return value
+    fraction = cast(Fraction, value)
+    denominator = fraction.denominator
+    twos = (denominator & -denominator).bit_length() - 1
+    rest, fives = denominator >> twos, 0
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    if rest != 1:
+        return fraction
+    digits = max(twos, fives)
+    return Decimal(fraction.numerator * (10**digits // denominator)).scaleb(-digits, EXACT)
 
 
 def exact_sum(first: Exact, second: Exact) -> Exact:
     """``first + second`` exactly, whichever kinds they are."""
-    if type(first) is Decimal and type(second) is Decimal:
-        return EXACT.add(first, second)
-    return Fraction(first) + Fraction(second)
+    if type(first) is Decimal:
+        if type(second) is Decimal:
+            return EXACT.add(first, second)
+        return Fraction(first) + cast(Fraction, second)
+    if type(second) is Decimal:
+        return cast(Fraction, first) + Fraction(second)
+    return cast(Fraction, first) + cast(Fraction, second)
 
 
 def exact_product(first: Exact, second: Exact) -> Exact:
     """``first * second`` exactly, whichever kinds they are."""
-    if type(first) is Decimal and type(second) is Decimal:
-        return EXACT.multiply(first, second)
-    return Fraction(first) * Fraction(second)
+    if type(first) is Decimal:
+        if type(second) is Decimal:
+            return EXACT.multiply(first, second)
+        return Fraction(first) * cast(Fraction, second)
+    if type(second) is Decimal:
+        return cast(Fraction, first) * Fraction(second)
+    return cast(Fraction, first) * cast(Fraction, second)
 
 
 def read_exact(value: object) -> object:
@@ -253,7 +299,7 @@ def read_exact(value: object) -> object:
 
 def is_whole_minor_units(value: Decimal, currency: str) -> bool:
     """True when ``value`` needs no digits beyond the currency's minor unit."""
-    return value == rounder(currency, "half_even")(value)
+    return value == _WHOLE.quantize(value, quantum(currency))
 
 
 def show(value: Decimal, currency: str) -> str:

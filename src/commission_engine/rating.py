@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 
-from .money import ZERO, Exact, exact_product
+from .money import ZERO, Exact, exact_product, exact_sum
 from .plans import Plan, QuotaPeriod
 
 
@@ -87,3 +87,28 @@ def _commission_in_fractions(bands: Bands, attained: Fraction, credit: Fraction)
         if overlap_high > overlap_low:
             total += (overlap_high - overlap_low) * Fraction(rate)
     return total
+
+
+def commission_times_amount(
+    bands: Bands, attained: Exact, credit_times_amount: Decimal, amount: Decimal
+) -> Exact:
+    """``A`` times the commission on a payment's credit ``s*B*p/A`` (``credit_times_amount``
+    is ``s*B*p``) added to ``attained``: exact, and a Decimal product where the credit falls
+    inside one tier, which is decided without dividing (``s*B*p <= (high - attained) * A``).
+
+    >>> bands = ((Decimal(0), Decimal(100), Decimal("0.1")), (Decimal(100), None, Decimal("0.2")))
+    >>> commission_times_amount(bands, Decimal(0), Decimal(10), Decimal(3))  # inside a tier
+    Decimal('1.0')
+    >>> commission_times_amount(bands, Fraction(280, 3), Decimal(40), Decimal(3))  # across
+    Fraction(6, 1)
+    """
+    for low, high, rate in bands:
+        if attained < low:
+            break  # below this tier (below the first: rate zero): not inside one tier
+        if high is None or attained < high:
+            room = None if high is None else exact_sum(high, -attained)
+            if room is None or credit_times_amount <= exact_product(room, amount):
+                return rate * credit_times_amount
+            break
+    credit = Fraction(credit_times_amount) / Fraction(amount)
+    return exact_product(commission_in_bands(bands, attained, credit), amount)

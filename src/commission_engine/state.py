@@ -26,7 +26,17 @@ from .collector import collector_paused
 from .errors import StateError
 from .events import BaseEvent
 from .ledger import LedgerLine, PeriodTotals, StoredDecimal
-from .money import ONE, ZERO, Exact, Rounding, exact_product, exact_ratio, read_exact, rounder
+from .money import (
+    ONE,
+    ZERO,
+    Exact,
+    Rounding,
+    canonical,
+    exact_product,
+    exact_ratio,
+    read_exact,
+    rounder,
+)
 from .plans import Plan, PlanBook
 from .rating import bands_of, commission_in_bands
 
@@ -302,7 +312,9 @@ def _save(book: InvoiceBook, plans: PlanBook) -> EngineState:
         events=dict(book.seen),  # digests only, since save()
         invoices=saved_invoices(book),
         attainment=tuple(
-            _trusted(AttainmentRecord, rep=rep, plan=plan, quota_period=period, base=base)
+            _trusted(
+                AttainmentRecord, rep=rep, plan=plan, quota_period=period, base=canonical(base)
+            )
             for (rep, plan, period), base in book.attainment.items()
         ),
         ledgers=tuple(
@@ -394,11 +406,11 @@ def _invoice_record(inv: InvoiceState) -> InvoiceRecord:
                 plan=pos.plan.id,
                 share=pos.share,
                 credited_base=pos.credited_base,
-                commission=pos.commission,
+                commission=canonical(pos.commission),
                 booking_quota_period=pos.booking_quota_period,
                 clawback_date=pos.clawback_date,
                 past_due=pos.past_due,
-                realized=exact_ratio(pos.realized_times_amount, inv.amount) if inv.amount else ZERO,
+                realized=exact_ratio(pos.realized_times_amount, inv.amount),
                 payable=pos.payable,
                 forfeited=pos.forfeited,
                 held=pos.held,
