@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from scenario import Stream, book, line_amounts, run
 
 from commission_engine import Plan, PlanBook, compute
-from commission_engine.money import round_money
+from commission_engine.domain.money import round_money
 
 # Golden cases ---------------------------------------------------------------------------
 

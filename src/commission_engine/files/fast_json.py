@@ -30,7 +30,7 @@ from typing import Annotated, Any, cast
 
 import msgspec
 
-from ..events import (
+from ..domain.events import (
     Adjustment,
     BaseEvent,
     CreditNote,
@@ -41,7 +41,7 @@ from ..events import (
     WriteOff,
     shared_day,
 )
-from ..money import ZERO
+from ..domain.money import ZERO
 
 _Name = Annotated[str, msgspec.Meta(min_length=1)]
 _REQUIRED = object()  # a field with no default: always given

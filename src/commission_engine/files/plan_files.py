@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ..plans import PlanBook
+from ..domain.plans import PlanBook
 from .errors import FileError, PlanFileError, Problem
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from ..api import Result, compute
-from ..closing import ClosedRun, reopen_and_compute
-from ..errors import CommissionEngineError, RejectedEventError
+from ..books.closing import ClosedRun, reopen_and_compute
+from ..books.store import Ledger
+from ..domain.errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
-from ..render import statements_of, write_csv, write_json, write_table
-from ..store import Ledger
-from .writing import add_files, add_output, add_processes, add_through
+from ..report.render import statements_of, write_csv, write_json, write_table
+from .options import add_files, add_output, add_processes, add_through
 
 PROG = "commission-engine payouts"
 #: On a terminal, how often reading a long event file says how far it got.

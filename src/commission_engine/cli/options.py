@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ..currencies import is_locale
-from ..errors import Rejection
-from ..split import cores
+from ..domain.currencies import is_locale
+from ..domain.errors import Rejection
+from ..parallel.by_rep import cores
 
 
 def add_files(parser: argparse.ArgumentParser) -> None:

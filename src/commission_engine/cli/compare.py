@@ -13,8 +13,8 @@ import csv
 import json
 from typing import Any, TextIO
 
-from ..currencies import format_money
-from ..errors import CommissionEngineError
+from ..domain.currencies import format_money
+from ..domain.errors import CommissionEngineError
 from ..files import read_events, read_plans
 from ..modeling.compare import Comparison, compare_plans
 from ..modeling.tables import (
@@ -23,7 +23,7 @@ from ..modeling.tables import (
     comparison_rows,
     outcome_document,
 )
-from .writing import (
+from .options import (
     add_files,
     add_output,
     add_processes,

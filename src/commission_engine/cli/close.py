@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..api import Result
-from ..closing import close
-from ..errors import CommissionEngineError, RejectedEventError
+from ..books.closing import close
+from ..books.store import Ledger, LedgerError
+from ..domain.errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
-from ..render import write_csv, write_json, write_table
-from ..store import Ledger, LedgerError
+from ..report.render import write_csv, write_json, write_table
+from .options import add_files, add_output, add_processes, say, write_safely
 from .payouts import report_changes
-from .writing import add_files, add_output, add_processes, say, write_safely
 
 PROG = "commission-engine close"
 BUSY = 3
