@@ -142,7 +142,7 @@ def test_a_failing_part_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(item: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(split_module, "_encode", broken)  # only children encode
+    monkeypatch.setattr(split_module, "event_values", broken)  # only children encode
     with pytest.raises(CommissionEngineError, match=r"(?s)reading a part.*failed.*disk on fire"):
         list(read_events(EXAMPLES / "events.jsonl", processes=2))
 

@@ -15,34 +15,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import localcontext
-from itertools import pairwise
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from .domain.engine import Engine, arrange
-from .domain.errors import CommissionEngineError, RejectedEventError, Rejection, StateError
-from .domain.events import BaseEvent, parse_event
-from .domain.money import EXACT
+from .domain.engine import arrange
+from .domain.errors import RejectedEventError, Rejection, StateError
 from .domain.plans import PlanBook
-from .domain.state import (
-    EngineState,
-    InvoiceBook,
-    InvoiceRecord,
-    OpenInvoices,
-    resume,
-    save,
-    saved_invoices,
-)
+from .domain.run import EventInput, fold, fold_stopping_at, prepare, rejection_order
+from .domain.state import EngineState, InvoiceBook, InvoiceRecord, resume, save, saved_invoices
 from .domain.statements import LedgerLine, Statement
-from .parallel.by_rep import compute_split, parts_for
+from .parallel.by_rep import compute_by_rep, parts_for
 from .parallel.collector import collector_paused
 
-#: What :func:`compute` accepts as an event: a validated event, a raw record
-#: (parsed here, without a line number), or a rejection already made by a reader.
-EventInput = BaseEvent | Rejection | Mapping[str, Any]
+__all__ = ["EventInput", "Result", "compute", "open_invoices_at"]
 
 
 class Result(BaseModel):
@@ -63,6 +49,38 @@ class Result(BaseModel):
         """Every line of every statement, in statement order."""
         return tuple(line for statement in self.statements for line in statement.lines)
 
+    @classmethod
+    def of(
+        cls,
+        plans: PlanBook,
+        book: InvoiceBook | None,
+        through: dt.date | None,
+        statements: Iterable[Statement],
+        rejected: Iterable[Rejection],
+        pending: int,
+        duplicates: int,
+    ) -> Result:
+        """A run's result, rejections in file order; ``book`` is its working book, or
+        ``None`` for a run computed across processes, which keeps no engine state."""
+        result = cls(
+            through=through,
+            statements=tuple(statements),
+            rejected=tuple(sorted(rejected, key=rejection_order)),
+            pending=pending,
+            duplicates=duplicates,
+        )
+        result._book = book
+        result._plans = plans
+        return result
+
+    def without_state(self) -> Result:
+        """This result, keeping no engine state (its working book freed)."""
+        if self._book is None:
+            return self
+        result = self.model_copy()
+        result._book = None
+        return result
+
     def state(self) -> EngineState:
         """The engine state after this run: pass it to :func:`compute` to resume.
 
@@ -74,7 +92,8 @@ class Result(BaseModel):
                 "this run was split across processes, which keeps no engine state; "
                 "compute it with processes=1 to save one"
             )
-        return save(self._book, self._plans)
+        with collector_paused():  # a record or more per invoice ever booked, and no cycles
+            return save(self._book, self._plans)
 
     def invoices(self) -> tuple[InvoiceRecord, ...]:
         """Every invoice after this run, as :meth:`state` would hold them, and nothing else.
@@ -131,20 +150,21 @@ def compute(
             raise RejectedEventError(rejection)
         rejected.append(rejection)
 
-    to_apply, pending, duplicates = _to_apply(events, book, through, reject)
+    to_apply, pending, duplicates = prepare(events, book, through, reject)
     with collector_paused():
         parts = 1 if state is not None else parts_for(len(to_apply), processes)
         if parts > 1:
-            through, statements, rejections = compute_split(plans, to_apply, through, strict, parts)
+            through, statements, rejections = compute_by_rep(
+                plans, to_apply, through, strict, parts
+            )
             for rejection in rejections:
                 reject(rejection)
             kept_book = None
         else:
             _, bookings = arrange(to_apply)
-            through, statements = _fold(plans, book, to_apply, bookings, through, reject)
+            through, statements = fold(plans, book, to_apply, bookings, through, reject)
             kept_book = book
-
-    return _result(plans, kept_book, through, statements, rejected, pending, duplicates)
+    return Result.of(plans, kept_book, through, statements, rejected, pending, duplicates)
 
 
 def open_invoices_at(
@@ -158,159 +178,11 @@ def open_invoices_at(
     which equals ``compute(plans, events, through=ends[-1])``. One fold, where computing
     through each end in turn would resume and save a whole state at every one.
     """
-    if not ends or any(later <= earlier for earlier, later in pairwise(ends)):
-        raise CommissionEngineError(f"give the days to stop at in ascending order, got {ends}")
     book = InvoiceBook()
     rejected: list[Rejection] = []
-    reject = rejected.append
-    to_apply, pending, duplicates = _to_apply(events, book, ends[-1], reject)
-    open_at: list[tuple[InvoiceRecord, ...]] = []
-    still_open = OpenInvoices(book)
+    to_apply, pending, duplicates = prepare(
+        events, book, ends[-1] if ends else None, rejected.append
+    )
     with collector_paused():
-        _, bookings = arrange(to_apply)
-        engine = Engine(plans, book, bookings)
-        applied = 0
-        with localcontext(EXACT):
-            for end in ends:
-                first = applied
-                while applied < len(to_apply) and to_apply[applied].date <= end:
-                    applied += 1
-                batch = to_apply[first:applied]
-                engine.fold(enumerate(batch, first), lambda _, rejected_: reject(rejected_))
-                engine.advance_to(end)  # as a run through ``end`` ends
-                book.through = end
-                open_at.append(still_open.after(batch))
-            statements = engine.statements(ends[-1])
-    return open_at, _result(plans, book, ends[-1], statements, rejected, pending, duplicates)
-
-
-def _result(
-    plans: PlanBook,
-    book: InvoiceBook | None,
-    through: dt.date | None,
-    statements: Iterable[Statement],
-    rejected: Iterable[Rejection],
-    pending: int,
-    duplicates: int,
-) -> Result:
-    """A run's result, rejections in file order; ``book`` is its working book, or ``None``
-    for a run computed elsewhere, which keeps no engine state."""
-    result = Result(
-        through=through,
-        statements=tuple(statements),
-        rejected=tuple(sorted(rejected, key=_rejection_order)),
-        pending=pending,
-        duplicates=duplicates,
-    )
-    result._book = book
-    result._plans = plans
-    return result
-
-
-def _to_apply(
-    events: Iterable[EventInput],
-    book: InvoiceBook,
-    through: dt.date | None,
-    reject: Callable[[Rejection], None],
-) -> tuple[list[BaseEvent], int, int]:
-    """The distinct events to apply through ``through``; how many wait after it (pending);
-    how many were identical re-deliveries."""
-    accepted, duplicates = _distinct(events, book, reject)
-    if book.through is not None and through is not None and through < book.through:
-        raise StateError(
-            f"cannot compute through {through}: the state is already at {book.through}"
-        )
-    to_apply: list[BaseEvent] = []
-    pending = 0
-    for event in accepted:
-        if book.through is not None and event.date <= book.through:
-            reject(_late(event, book.through))
-        elif through is not None and event.date > through:
-            pending += 1
-        else:
-            to_apply.append(event)
-    return to_apply, pending, duplicates
-
-
-def _fold(
-    plans: PlanBook,
-    book: InvoiceBook,
-    to_apply: list[BaseEvent],
-    bookings: dict[str, dt.date],
-    through: dt.date | None,
-    reject: Callable[[Rejection], None],
-) -> tuple[dt.date | None, list[Statement]]:
-    """Apply the sorted events to ``book`` in this process; the end date and statements."""
-    engine = Engine(plans, book, bookings)
-    with localcontext(EXACT):
-        last_applied = engine.fold(enumerate(to_apply), lambda _, rejection: reject(rejection))
-        if through is None:
-            through = book.through if last_applied is None else last_applied
-        if through is None:
-            return None, []
-        engine.advance_to(through)
-        book.through = through
-        return through, engine.statements(through)
-
-
-def _distinct(
-    events: Iterable[EventInput], book: InvoiceBook, reject: Any
-) -> tuple[list[BaseEvent], int]:
-    """Events with ids not seen before; identical re-deliveries dropped, conflicts rejected."""
-    first: dict[str, BaseEvent] = {}
-    seen = book.seen
-    accepted: list[BaseEvent] = []
-    duplicates = 0
-    for item in events:
-        # The concrete class first: isinstance against the Mapping ABC is slow.
-        if isinstance(item, BaseEvent):
-            event = item
-        elif isinstance(item, Rejection):
-            reject(item)
-            continue
-        else:
-            parsed = parse_event(item)
-            if isinstance(parsed, Rejection):
-                reject(parsed)
-                continue
-            event = parsed
-        earlier: BaseEvent | str | None = first.get(event.id)
-        if earlier is None and seen:  # a resumed run: ids applied before count too
-            earlier = seen.get(event.id)
-        if earlier is None:
-            first[event.id] = event
-            accepted.append(event)
-            continue
-        earlier_digest = earlier if isinstance(earlier, str) else earlier.digest()
-        if earlier_digest == event.digest():
-            duplicates += 1
-            continue
-        where = (
-            f" on line {earlier.line}"
-            if isinstance(earlier, BaseEvent) and earlier.line is not None
-            else ""
-        )
-        reject(
-            Rejection(
-                event=event.id,
-                line=event.line,
-                field="id",
-                reason=f"event id {event.id} was already used{where} for different content; "
-                "give the correction a new id",
-            )
-        )
-    return accepted, duplicates
-
-
-def _late(event: BaseEvent, computed_through: dt.date) -> Rejection:
-    return Rejection(
-        event=event.id,
-        line=event.line,
-        field="date",
-        reason=f"dated {event.date}, on or before {computed_through}, the date the saved "
-        "state was already computed through",
-    )
-
-
-def _rejection_order(rejection: Rejection) -> tuple[bool, int, str]:
-    return (rejection.line is None, rejection.line or 0, rejection.event or "")
+        open_at, statements = fold_stopping_at(plans, book, to_apply, ends, rejected.append)
+    return open_at, Result.of(plans, book, ends[-1], statements, rejected, pending, duplicates)

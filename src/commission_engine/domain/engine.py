@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Callable, Collection, Iterable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from .errors import Rejection
 from .events import (
@@ -26,7 +26,16 @@ from .events import (
     PaymentReversal,
     WriteOff,
 )
-from .money import ZERO, Exact, exact_product, exact_ratio, exact_sum, is_whole_minor_units, show
+from .money import (
+    EXACT,
+    ZERO,
+    Exact,
+    exact_product,
+    exact_ratio,
+    exact_sum,
+    is_whole_minor_units,
+    show,
+)
 from .plans import Plan, PlanBook
 from .rating import commission_times_amount, quota_period_of
 from .state import InvoiceBook, InvoiceState, Position, RepLedger, terms_by_plan
@@ -71,6 +80,10 @@ class Engine:
 
     def advance_to(self, day: dt.date) -> None:
         """Fire every past-due clawback dated on or before ``day``."""
+        with localcontext(EXACT):
+            self._advance_to(day)
+
+    def _advance_to(self, day: dt.date) -> None:
         due = self.book.clawbacks_due
         while due and due[0][0] <= day:
             when, invoice_id, index = heapq.heappop(due)
@@ -97,30 +110,32 @@ class Engine:
         """
         seen = self.book.seen
         last_applied = day = None
-        for number, event in events:
-            if event.date != day:
-                day = event.date
-                self.advance_to(day - dt.timedelta(days=1))
-            rejection = self.apply(event)
-            if rejection is None:
-                seen[event.id] = event
-                last_applied = day
-            else:
-                reject(number, rejection)
+        with localcontext(EXACT):  # sums and products never round (money.EXACT)
+            for number, event in events:
+                if event.date != day:
+                    day = event.date
+                    self._advance_to(day - dt.timedelta(days=1))
+                rejection = self.apply(event)
+                if rejection is None:
+                    seen[event.id] = event
+                    last_applied = day
+                else:
+                    reject(number, rejection)
         return last_applied
 
     def statements(self, through: dt.date, reps: Collection[str] | None = None) -> list[Statement]:
         """Every rep's statements through ``through`` (or only those of ``reps``), sorted."""
         recovery_terms = self.plans.schedule().recovery_terms
         statements: list[Statement] = []
-        for (rep, currency), ledger in self.book.ledgers.items():
-            if reps is None or rep in reps:
-                statements.extend(
-                    net_periods(
-                        rep, currency, ledger.periods, ledger.first_period, through,
-                        recovery_terms,
-                    )
-                )  # fmt: skip
+        with localcontext(EXACT):
+            for (rep, currency), ledger in self.book.ledgers.items():
+                if reps is None or rep in reps:
+                    statements.extend(
+                        net_periods(
+                            rep, currency, ledger.periods, ledger.first_period, through,
+                            recovery_terms,
+                        )
+                    )  # fmt: skip
         statements.sort(key=lambda s: (s.rep, s.period, s.currency))
         return statements
 

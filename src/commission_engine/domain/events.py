@@ -14,11 +14,11 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -313,7 +313,17 @@ class Adjustment(BaseEvent):
         return value
 
 
-for _kind in (Invoice, CreditNote, Payment, PaymentReversal, WriteOff, Adjustment):
+#: The event classes, in the order of a day (SEMANTICS.md section 7).
+EVENT_CLASSES: tuple[type[BaseEvent], ...] = (
+    Invoice,
+    CreditNote,
+    Payment,
+    PaymentReversal,
+    WriteOff,
+    Adjustment,
+)
+
+for _kind in EVENT_CLASSES:
     # What an event says, in a fixed order: every field but where it came from.
     _kind.FIELDS = tuple(
         f.name for f in dataclasses.fields(_kind) if f.name not in ("line", "known_digest")
@@ -387,3 +397,39 @@ def _rejection(error: ValidationError, event: str | None, line: int | None) -> R
     else:
         reason = f"{first['msg'].lower()} (got {first.get('input')!r})"
     return Rejection(event=event, line=line, field=field, reason=reason)
+
+
+_E = TypeVar("_E", bound=BaseEvent)
+
+
+def event_builder(kind: type[_E], names: Sequence[str]) -> Callable[[Sequence[Any]], _E]:
+    """How to make trusted events of ``kind`` from the values of ``names``, in that order.
+
+    The one way to make an event without validating it, for values that already were a
+    valid event (sent from another process: :mod:`..parallel.wire`) or that were checked
+    against every rule of this module (:mod:`..files.fast_json`). Each slot is set directly
+    (the event is frozen); a field not named takes its default.
+    """
+    fields = {field.name: field for field in dataclasses.fields(kind)}
+    setters = tuple(getattr(kind, name).__set__ for name in names)
+    defaults = tuple(
+        (getattr(kind, name).__set__, field.default)
+        for name, field in fields.items()
+        if name not in names
+    )
+    if any(value is dataclasses.MISSING for _, value in defaults):
+        missing = [
+            n for n, f in fields.items() if n not in names and f.default is dataclasses.MISSING
+        ]
+        raise TypeError(f"{kind.__name__} needs values for {missing}")
+    new = object.__new__
+
+    def build(values: Sequence[Any]) -> _E:
+        event: _E = new(kind)
+        for put, value in zip(setters, values, strict=True):
+            put(event, value)
+        for put, value in defaults:
+            put(event, value)
+        return event
+
+    return build

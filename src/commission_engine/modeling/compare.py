@@ -152,7 +152,7 @@ def compare_plans(
     ]
     run = _run(given)
     if processes > 1 and len(scenarios) > 1 and hasattr(os, "fork"):
-        from ..parallel.scenarios import outcomes_in_parallel
+        from .side_by_side import outcomes_in_parallel
 
         outcomes = outcomes_in_parallel(scenarios, given, through, processes, run)
         return Comparison(through=outcomes[-1].result.through, outcomes=tuple(outcomes))

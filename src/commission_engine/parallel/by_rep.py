@@ -23,17 +23,16 @@ import os
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal, localcontext
 from typing import Any
 
 from ..domain.engine import Engine, arrange
 from ..domain.errors import RejectedEventError, Rejection
 from ..domain.events import Adjustment, BaseEvent, Invoice
-from ..domain.money import EXACT
 from ..domain.plans import PlanBook
 from ..domain.state import InvoiceBook
-from ..domain.statements import LedgerLine, Statement
+from ..domain.statements import Statement
 from .pipes import Child
+from .wire import rejection_from, rejection_values, statement_from, statement_values
 
 #: Below this many events per part, a child process costs more than it saves.
 MIN_EVENTS_PER_PART = 10_000
@@ -150,18 +149,17 @@ class _Part:
 
         mine = self.partition.events_of(self.part, self.events)
         # Strict: the first rejection stops this part; the caller decides what to say.
-        with localcontext(EXACT), contextlib.suppress(RejectedEventError):
+        with contextlib.suppress(RejectedEventError):
             self.last_applied = self.engine.fold(mine, reject)
 
     def statements(self, through: dt.date) -> list[Statement]:
         owner_of, part = self.partition.owner_of, self.part
         reps = {rep for rep, _ in self.engine.book.ledgers if owner_of(rep) == part}
-        with localcontext(EXACT):
-            self.engine.advance_to(through)
-            return self.engine.statements(through, reps)
+        self.engine.advance_to(through)
+        return self.engine.statements(through, reps)
 
 
-def compute_split(
+def compute_by_rep(
     plans: PlanBook,
     events: list[BaseEvent],
     through: dt.date | None,
@@ -213,10 +211,7 @@ class _Child:
         self.guess = None if guess is None else dt.date.fromordinal(guess)
         return (
             None if last is None else dt.date.fromordinal(last),
-            [
-                (number, Rejection(event=event, line=line, field=field, reason=reason))
-                for number, event, line, field, reason in rejected
-            ],
+            [(number, rejection_from(values)) for number, *values in rejected],
         )
 
     def statements(self, through: dt.date) -> list[Statement]:
@@ -234,7 +229,7 @@ class _Child:
     def _chunks(self) -> list[Statement]:
         statements: list[Statement] = []
         while chunk := self.child.receive():
-            statements.extend(_statement(*values) for values in chunk)
+            statements.extend(statement_from(values) for values in chunk)
         return statements
 
     def stop(self) -> None:
@@ -255,64 +250,15 @@ def _serve(
     part.fold()
     guess = through or part.last_applied
     stopped = part.strict and part.rejected  # the run raises; no statements needed
-    rejected = [(number, r.event, r.line, r.field, r.reason) for number, r in part.rejected]
+    rejected = [(number, *rejection_values(r)) for number, r in part.rejected]
     reply((_ordinal(part.last_applied), rejected, _ordinal(guess)))
     while guess is not None and not stopped:
         statements = part.statements(guess)
         for start in range(0, len(statements), CHUNK):
-            reply([_values(s) for s in statements[start : start + CHUNK]])
+            reply([statement_values(s) for s in statements[start : start + CHUNK]])
         reply([])
         guess = dt.date.fromordinal(order())
 
 
 def _ordinal(day: dt.date | None) -> int | None:
     return None if day is None else day.toordinal()
-
-
-def _values(s: Statement) -> tuple[Any, ...]:
-    """A statement as plain values (strings, integers) that ``marshal`` writes."""
-    return (
-        s.rep,
-        s.period,
-        s.currency,
-        str(s.gross),
-        str(s.recovered),
-        str(s.payout),
-        str(s.debt_balance),
-        str(s.held_balance),
-        [
-            (line.date.toordinal(), line.kind, str(line.amount), line.event, line.invoice,
-             line.detail)
-            for line in s.lines
-        ],
-    )  # fmt: skip
-
-
-def _statement(
-    rep: str,
-    period: str,
-    currency: str,
-    gross: str,
-    recovered: str,
-    payout: str,
-    debt_balance: str,
-    held_balance: str,
-    lines: list[tuple[int, str, str, str | None, str | None, str | None]],
-) -> Statement:
-    """The statement :func:`_values` wrote (``str`` and back keeps a Decimal's every digit)."""
-    day = dt.date.fromordinal
-    return Statement(
-        rep=rep,
-        period=period,
-        currency=currency,
-        gross=Decimal(gross),
-        recovered=Decimal(recovered),
-        payout=Decimal(payout),
-        debt_balance=Decimal(debt_balance),
-        held_balance=Decimal(held_balance),
-        lines=tuple(
-            LedgerLine._make((rep, currency, day(date), kind, Decimal(amount), event, invoice,
-                              detail))
-            for date, kind, amount, event, invoice, detail in lines
-        ),
-    )  # fmt: skip

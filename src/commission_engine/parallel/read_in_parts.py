@@ -11,32 +11,18 @@ three fifths of the time.
 from __future__ import annotations
 
 import csv
-import dataclasses
-import datetime as dt
 import io
 import os
 import weakref
 from collections.abc import Callable
-from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 from ..domain.errors import Rejection
-from ..domain.events import (
-    Adjustment,
-    BaseEvent,
-    CreditNote,
-    Invoice,
-    Payment,
-    PaymentReversal,
-    Split,
-    WriteOff,
-    shared_day,
-)
 from ..files.errors import FileError
 from ..files.event_files import Read, _csv_header, _csv_rows, _json_lines, _text_lines
 from .pipes import Child
+from .wire import event_from, event_values
 
 #: Below this many bytes a part (about 35,000 JSON lines), a process costs more than it saves.
 MIN_BYTES_PER_PART = 4_000_000
@@ -49,10 +35,6 @@ BACKGROUND_OWN_SHARE = 0.3
 #: Events or rejections a child sends in one message.
 BATCH = 2_000
 
-_KINDS = (Invoice, CreditNote, Payment, PaymentReversal, WriteOff, Adjustment)
-_FIELDS = tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in _KINDS)
-_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
-_REJECTED = -1
 
 ReadPart = Callable[[IO[bytes], int], Read]
 
@@ -186,7 +168,7 @@ class _Child:
                 raise FileError(value)
             if not value:
                 return
-            yield from map(_decode, value)
+            yield from map(event_from, value)
 
     def stop(self) -> None:
         self.child.stop()
@@ -201,76 +183,12 @@ def _serve(
     pipe holds only 64 KB, so sending as it goes would stall the child until the parent came.
     """
     try:
-        encoded = [_encode(item) for item in _reading(read_part, io.BytesIO(chunk), first, digests)]
+        encoded = [
+            event_values(item) for item in _reading(read_part, io.BytesIO(chunk), first, digests)
+        ]
     except FileError as error:  # an unreadable CSV row: the parent raises it in its place
         reply(("file", str(error)))
         return
     for start in range(0, len(encoded), BATCH):
         reply(("read", encoded[start : start + BATCH]))
     reply(("read", []))
-
-
-def _encode(item: BaseEvent | Rejection) -> tuple[int, Any]:
-    """An event as plain values: amounts as strings, dates as day numbers, splits as pairs."""
-    if isinstance(item, Rejection):
-        return (_REJECTED, (item.event, item.line, item.field, item.reason))
-    index = _INDEX[type(item)]
-    values = []
-    for name in _FIELDS[index]:
-        value = getattr(item, name)
-        kind = type(value)
-        if kind is Decimal:
-            value = str(value)  # str and back keeps every digit and the exponent
-        elif kind is dt.date:
-            value = value.toordinal()
-        elif kind is tuple:
-            value = tuple((split.rep, str(split.share)) for split in value)
-        values.append(value)
-    return (index, tuple(values))
-
-
-def _decode(encoded: tuple[int, Any]) -> BaseEvent | Rejection:
-    """The event :func:`_encode` wrote, rebuilt without validating it again."""
-    index, values = encoded
-    if index == _REJECTED:
-        event, line, field, reason = values
-        return Rejection(event=event, line=line, field=field, reason=reason)
-    return _DECODERS[index](values)
-
-
-def _splits(pairs: tuple[tuple[str, str], ...]) -> tuple[Split, ...]:
-    return tuple(Split.model_construct(rep=rep, share=Decimal(share)) for rep, share in pairs)
-
-
-@lru_cache(maxsize=4096)
-def _day(number: int) -> dt.date:
-    """A day from its number: the date object every event read names it by."""
-    return shared_day(dt.date.fromordinal(number))
-
-
-#: How a field's plain value becomes the event's again, for the fields that are not as sent.
-_FROM_PLAIN: dict[str, Callable[[Any], Any]] = {
-    "amount": Decimal,
-    "tax": Decimal,
-    "cost": Decimal,
-    "date": _day,
-    "due": _day,
-    "splits": _splits,
-}
-
-
-def _decoder(kind: type[BaseEvent], names: tuple[str, ...]) -> Callable[[Any], BaseEvent]:
-    """Rebuild a ``kind`` from its values: each slot set directly (the event is frozen)."""
-    steps = tuple((getattr(kind, name).__set__, _FROM_PLAIN.get(name)) for name in names)
-    new = object.__new__
-
-    def decode(values: tuple[Any, ...]) -> BaseEvent:
-        item = new(kind)
-        for (put, from_plain), value in zip(steps, values, strict=True):
-            put(item, value if from_plain is None or value is None else from_plain(value))
-        return item
-
-    return decode
-
-
-_DECODERS = [_decoder(kind, names) for kind, names in zip(_KINDS, _FIELDS, strict=True)]

@@ -22,14 +22,14 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..api import _result
+from ..api import Result
 from ..domain.errors import Rejection
 from ..domain.events import BaseEvent
 from ..domain.plans import PlanBook
-from ..modeling.compare import PeriodFigures, PlanOutcome, ScenarioRun
-from .by_rep import _statement, _values
-from .collector import collector_paused
-from .pipes import Child
+from ..parallel.collector import collector_paused
+from ..parallel.pipes import Child
+from ..parallel.wire import rejection_from, rejection_values, statement_from, statement_values
+from .compare import PeriodFigures, PlanOutcome, ScenarioRun
 
 _MONEY = ("payout", "gross", "clawed_back", "reinstated", "peak_debt", "final_debt", "held",
           "collected")  # fmt: skip
@@ -100,11 +100,7 @@ def _work(
 def _without_state(outcome: PlanOutcome) -> PlanOutcome:
     """``outcome``, its run keeping no engine state wherever it was computed (and its working
     book freed: a run's book is about as large as its events)."""
-    if outcome.result._book is None:
-        return outcome
-    result = outcome.result.model_copy()
-    result._book = None
-    return dataclasses.replace(outcome, result=result)
+    return dataclasses.replace(outcome, result=outcome.result.without_state())
 
 
 def _sent(outcome: PlanOutcome) -> tuple[Any, ...]:
@@ -120,8 +116,8 @@ def _sent(outcome: PlanOutcome) -> tuple[Any, ...]:
         [(p.period, str(p.gross), str(p.payout), str(p.cumulative_payout), str(p.clawed_back),
           str(p.held), str(p.debt)) for p in outcome.periods],
         None if result.through is None else result.through.toordinal(),
-        [_values(statement) for statement in result.statements],
-        [(r.event, r.line, r.field, r.reason) for r in result.rejected],
+        [statement_values(statement) for statement in result.statements],
+        [rejection_values(r) for r in result.rejected],
         result.pending,
         result.duplicates,
     )  # fmt: skip
@@ -132,15 +128,12 @@ def _outcome(sent: tuple[Any, ...], book: PlanBook) -> PlanOutcome:
     name, currency, *money = sent[:10]
     period, cost_share, weighted_days, periods, through, statements, rejected = sent[10:17]
     pending, duplicates = sent[17:]
-    result = _result(
+    result = Result.of(
         book,
         None,
         None if through is None else dt.date.fromordinal(through),
-        (_statement(*values) for values in statements),
-        (
-            Rejection(event=event, line=line, field=field, reason=reason)
-            for event, line, field, reason in rejected
-        ),
+        (statement_from(values) for values in statements),
+        (rejection_from(values) for values in rejected),
         pending,
         duplicates,
     )

@@ -1,0 +1,161 @@
+"""The run in one process: which events to apply, the fold over them, the statements.
+
+:func:`prepare` sorts out the events given (re-deliveries, conflicting ids, events already
+behind a resumed state, events after the end date); :func:`fold` applies the rest to a
+working state in the spec's order and nets the statements. :func:`~..api.compute` does the
+same across processes (``parallel.by_rep``), part by part, with these same steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import pairwise
+from typing import Any
+
+from .engine import Engine, arrange
+from .errors import CommissionEngineError, Rejection, StateError
+from .events import BaseEvent, parse_event
+from .plans import PlanBook
+from .state import InvoiceBook, InvoiceRecord, OpenInvoices
+from .statements import Statement
+
+#: What a run accepts as an event: a validated event, a raw record (parsed here, without a
+#: line number), or a rejection already made by a reader.
+EventInput = BaseEvent | Rejection | Mapping[str, Any]
+
+
+def prepare(
+    events: Iterable[EventInput],
+    book: InvoiceBook,
+    through: dt.date | None,
+    reject: Callable[[Rejection], None],
+) -> tuple[list[BaseEvent], int, int]:
+    """The distinct events to apply through ``through``; how many wait after it (pending);
+    how many were identical re-deliveries."""
+    accepted, duplicates = _distinct(events, book, reject)
+    if book.through is not None and through is not None and through < book.through:
+        raise StateError(
+            f"cannot compute through {through}: the state is already at {book.through}"
+        )
+    to_apply: list[BaseEvent] = []
+    pending = 0
+    for event in accepted:
+        if book.through is not None and event.date <= book.through:
+            reject(_late(event, book.through))
+        elif through is not None and event.date > through:
+            pending += 1
+        else:
+            to_apply.append(event)
+    return to_apply, pending, duplicates
+
+
+def fold(
+    plans: PlanBook,
+    book: InvoiceBook,
+    to_apply: list[BaseEvent],
+    bookings: dict[str, dt.date],
+    through: dt.date | None,
+    reject: Callable[[Rejection], None],
+) -> tuple[dt.date | None, list[Statement]]:
+    """Apply the sorted events to ``book`` in this process; the end date and statements."""
+    engine = Engine(plans, book, bookings)
+    last_applied = engine.fold(enumerate(to_apply), lambda _, rejection: reject(rejection))
+    if through is None:
+        through = book.through if last_applied is None else last_applied
+    if through is None:
+        return None, []
+    engine.advance_to(through)
+    book.through = through
+    return through, engine.statements(through)
+
+
+def fold_stopping_at(
+    plans: PlanBook,
+    book: InvoiceBook,
+    to_apply: list[BaseEvent],
+    ends: Sequence[dt.date],
+    reject: Callable[[Rejection], None],
+) -> tuple[list[tuple[InvoiceRecord, ...]], list[Statement]]:
+    """:func:`fold` through the last of ``ends`` (ascending), stopping at each end: the
+    invoices open at each (as :meth:`~..api.Result.invoices` gives them) and the statements."""
+    if not ends or any(later <= earlier for earlier, later in pairwise(ends)):
+        raise CommissionEngineError(f"give the days to stop at in ascending order, got {ends}")
+    open_at: list[tuple[InvoiceRecord, ...]] = []
+    still_open = OpenInvoices(book)
+    _, bookings = arrange(to_apply)
+    engine = Engine(plans, book, bookings)
+    applied = 0
+    for end in ends:
+        first = applied
+        while applied < len(to_apply) and to_apply[applied].date <= end:
+            applied += 1
+        batch = to_apply[first:applied]
+        engine.fold(enumerate(batch, first), lambda _, rejected: reject(rejected))
+        engine.advance_to(end)  # as a run through ``end`` ends
+        book.through = end
+        open_at.append(still_open.after(batch))
+    return open_at, engine.statements(ends[-1])
+
+
+def _distinct(
+    events: Iterable[EventInput], book: InvoiceBook, reject: Any
+) -> tuple[list[BaseEvent], int]:
+    """Events with ids not seen before; identical re-deliveries dropped, conflicts rejected."""
+    first: dict[str, BaseEvent] = {}
+    seen = book.seen
+    accepted: list[BaseEvent] = []
+    duplicates = 0
+    for item in events:
+        # The concrete class first: isinstance against the Mapping ABC is slow.
+        if isinstance(item, BaseEvent):
+            event = item
+        elif isinstance(item, Rejection):
+            reject(item)
+            continue
+        else:
+            parsed = parse_event(item)
+            if isinstance(parsed, Rejection):
+                reject(parsed)
+                continue
+            event = parsed
+        earlier: BaseEvent | str | None = first.get(event.id)
+        if earlier is None and seen:  # a resumed run: ids applied before count too
+            earlier = seen.get(event.id)
+        if earlier is None:
+            first[event.id] = event
+            accepted.append(event)
+            continue
+        earlier_digest = earlier if isinstance(earlier, str) else earlier.digest()
+        if earlier_digest == event.digest():
+            duplicates += 1
+            continue
+        where = (
+            f" on line {earlier.line}"
+            if isinstance(earlier, BaseEvent) and earlier.line is not None
+            else ""
+        )
+        reject(
+            Rejection(
+                event=event.id,
+                line=event.line,
+                field="id",
+                reason=f"event id {event.id} was already used{where} for different content; "
+                "give the correction a new id",
+            )
+        )
+    return accepted, duplicates
+
+
+def _late(event: BaseEvent, computed_through: dt.date) -> Rejection:
+    return Rejection(
+        event=event.id,
+        line=event.line,
+        field="date",
+        reason=f"dated {event.date}, on or before {computed_through}, the date the saved "
+        "state was already computed through",
+    )
+
+
+def rejection_order(rejection: Rejection) -> tuple[bool, int, str]:
+    return (rejection.line is None, rejection.line or 0, rejection.event or "")

@@ -1,0 +1,152 @@
+"""The one wire format between processes: statements, events and rejections as plain values.
+
+A child process sends what it made through a pipe with :mod:`marshal`, which writes strings,
+integers, tuples and lists, a tenth of what pickling Decimals and dates costs. Each value is
+written as such plain values here and rebuilt on the other side without validating it again:
+``str`` of a Decimal and back keeps its every digit and exponent, a date travels as its day
+number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from ..domain.errors import Rejection
+from ..domain.events import EVENT_CLASSES, BaseEvent, Split, event_builder, shared_day
+from ..domain.statements import LedgerLine, Statement
+
+# Statements ----------------------------------------------------------------------------
+
+
+def statement_values(s: Statement) -> tuple[Any, ...]:
+    """A statement as plain values."""
+    return (
+        s.rep,
+        s.period,
+        s.currency,
+        str(s.gross),
+        str(s.recovered),
+        str(s.payout),
+        str(s.debt_balance),
+        str(s.held_balance),
+        [
+            (line.date.toordinal(), line.kind, str(line.amount), line.event, line.invoice,
+             line.detail)
+            for line in s.lines
+        ],
+    )  # fmt: skip
+
+
+def statement_from(values: tuple[Any, ...] | list[Any]) -> Statement:
+    """The statement :func:`statement_values` wrote."""
+    rep, period, currency, gross, recovered, payout, debt, held, lines = values
+    day = dt.date.fromordinal
+    return Statement(
+        rep=rep,
+        period=period,
+        currency=currency,
+        gross=Decimal(gross),
+        recovered=Decimal(recovered),
+        payout=Decimal(payout),
+        debt_balance=Decimal(debt),
+        held_balance=Decimal(held),
+        lines=tuple(
+            # _make: a line per posting, and the NamedTuple constructor costs twice as much.
+            LedgerLine._make((rep, currency, day(date), kind, Decimal(amount), event, invoice,
+                              detail))
+            for date, kind, amount, event, invoice, detail in lines
+        ),
+    )  # fmt: skip
+
+
+# Rejections ----------------------------------------------------------------------------
+
+
+def rejection_values(r: Rejection) -> tuple[Any, ...]:
+    """A rejection as plain values."""
+    return (r.event, r.line, r.field, r.reason)
+
+
+def rejection_from(values: tuple[Any, ...] | list[Any]) -> Rejection:
+    """The rejection :func:`rejection_values` wrote."""
+    event, line, field, reason = values
+    return Rejection(event=event, line=line, field=field, reason=reason)
+
+
+# Events --------------------------------------------------------------------------------
+
+_FIELDS = tuple(tuple(f.name for f in dataclasses.fields(kind)) for kind in EVENT_CLASSES)
+_INDEX = {kind: index for index, kind in enumerate(EVENT_CLASSES)}
+_REJECTED = -1
+
+
+def event_values(item: BaseEvent | Rejection) -> tuple[int, Any]:
+    """An event (or a reader's rejection) as plain values: amounts as strings, dates as day
+    numbers, splits as pairs."""
+    if isinstance(item, Rejection):
+        return (_REJECTED, rejection_values(item))
+    index = _INDEX[type(item)]
+    values = []
+    for name in _FIELDS[index]:
+        value = getattr(item, name)
+        kind = type(value)
+        if kind is Decimal:
+            value = str(value)
+        elif kind is dt.date:
+            value = value.toordinal()
+        elif kind is tuple:
+            value = tuple((split.rep, str(split.share)) for split in value)
+        values.append(value)
+    return (index, tuple(values))
+
+
+def event_from(encoded: tuple[int, Any]) -> BaseEvent | Rejection:
+    """The event (or rejection) :func:`event_values` wrote."""
+    index, values = encoded
+    if index == _REJECTED:
+        return rejection_from(values)
+    return _DECODERS[index](values)
+
+
+def _splits(pairs: tuple[tuple[str, str], ...]) -> tuple[Split, ...]:
+    return tuple(Split.model_construct(rep=rep, share=Decimal(share)) for rep, share in pairs)
+
+
+@lru_cache(maxsize=4096)
+def _day(number: int) -> dt.date:
+    """A day from its number: the date object every event read names it by."""
+    return shared_day(dt.date.fromordinal(number))
+
+
+#: How a field's plain value becomes the event's again, for the fields that are not as sent.
+_FROM_PLAIN: dict[str, Callable[[Any], Any]] = {
+    "amount": Decimal,
+    "tax": Decimal,
+    "cost": Decimal,
+    "date": _day,
+    "due": _day,
+    "splits": _splits,
+}
+
+
+def _decoder(kind: type[BaseEvent], names: tuple[str, ...]) -> Callable[[Any], BaseEvent]:
+    build = event_builder(kind, names)
+    steps = tuple(_FROM_PLAIN.get(name) for name in names)
+
+    def decode(values: tuple[Any, ...]) -> BaseEvent:
+        return build(
+            [
+                value if from_plain is None or value is None else from_plain(value)
+                for from_plain, value in zip(steps, values, strict=True)
+            ]
+        )
+
+    return decode
+
+
+_DECODERS = [_decoder(kind, names) for kind, names in zip(EVENT_CLASSES, _FIELDS, strict=True)]
