@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 from .collector import collector_paused
 from .engine import Engine, arrange
 from .errors import CommissionEngineError, RejectedEventError, Rejection, StateError
-from .events import BaseEvent, parse_event
+from .events import FIRST_DAY, LAST_DAY, BaseEvent, parse_event
 from .ledger import LedgerLine, Statement
 from .money import EXACT
 from .plans import PlanBook
@@ -215,6 +215,10 @@ def _to_apply(
 ) -> tuple[list[BaseEvent], int, int]:
     """The distinct events to apply through ``through``; how many wait after it (pending);
     how many were identical re-deliveries."""
+    if through is not None and not FIRST_DAY <= through <= LAST_DAY:
+        raise CommissionEngineError(
+            f"cannot compute through {through}: dates go from {FIRST_DAY} to {LAST_DAY}"
+        )
     accepted, duplicates = _distinct(events, book, reject)
     if book.through is not None and through is not None and through < book.through:
         raise StateError(

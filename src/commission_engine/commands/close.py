@@ -16,7 +16,9 @@ from typing import Any, TextIO
 from ..api import Result
 from ..closing import close
 from ..errors import CommissionEngineError, RejectedEventError
+from ..events import FIRST_DAY, LAST_DAY
 from ..files import read_events, read_plans
+from ..money import shown
 from ..render import write_csv, write_json, write_table
 from ..store import Ledger, LedgerError
 from .payouts import report_changes
@@ -101,6 +103,10 @@ def _say(message: str) -> None:
 
 
 def _period(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a month in the form YYYY-MM")
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a month in the form YYYY-MM")
+    if not FIRST_DAY.year <= int(text[:4]) <= LAST_DAY.year:
+        raise argparse.ArgumentTypeError(
+            f"{text} is out of range: months go from {FIRST_DAY:%Y-%m} to {LAST_DAY:%Y-%m}"
+        )
     return text

@@ -13,6 +13,8 @@ from typing import TextIO
 
 from ..currencies import is_locale
 from ..errors import Rejection
+from ..events import in_range
+from ..money import shown
 from ..split import cores
 
 
@@ -83,12 +85,16 @@ def write_safely(prog: str, write: Callable[[TextIO], None]) -> int:
 
 def iso_date(text: str) -> dt.date:
     """An argparse type: a date written YYYY-MM-DD."""
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         try:
-            return dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a calendar date") from None
-    raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD")
+        try:
+            return in_range(day)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    raise argparse.ArgumentTypeError(f"{shown(text)} is not a date in the form YYYY-MM-DD")
 
 
 def locale_name(name: str) -> str:

@@ -137,6 +137,11 @@ def json_line(raw: bytes, number: int) -> Event | Rejection | None:
         cut_off = error.pos >= len(error.doc.rstrip())
         at = "end of line" if cut_off else f"column {error.colno}"
         return _unreadable(raw, number, None, f"not valid JSON: {error.msg} (at {at})")
+    except RecursionError:
+        return _unreadable(raw, number, None, "not an event: its values are nested too deeply")
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        reason = "a number of thousands of digits is out of range (below 10^15 in size)"
+        return _unreadable(raw, number, None, reason)
     if not isinstance(record, dict):
         return _unreadable(raw, number, None, "not a JSON object ({...})")
     if None in record.values():

@@ -285,10 +285,23 @@ def _problem(detail: ErrorDetails, lines: Mapping[Loc, int]) -> Problem:
         reason = f"{_shown(detail['input'])} is not allowed here: expected {expected}"
     elif kind in ("value_error", "assertion_error") and "ctx" in detail:
         reason = str(detail["ctx"]["error"])
+    elif kind in _BOUNDS and "ctx" in detail:
+        bound, words = _BOUNDS[kind]
+        limit = detail["ctx"][bound]
+        reason = f"{_shown(detail['input'])} is out of range: it must be {words} {limit}"
     else:
         message = detail["msg"].replace("Input should be", "expected")
         reason = f"{_shown(detail['input'])} is not allowed: {message}"
     return Problem(_line(loc, lines), _path(loc), reason)
+
+
+#: pydantic's range errors: the key of the bound in their context, and how it reads.
+_BOUNDS = {
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "below"),
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "above"),
+}
 
 
 def _line(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
