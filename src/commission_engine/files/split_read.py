@@ -96,8 +96,8 @@ def read_split(
 
         def read_csv(stream: IO[bytes], first: int) -> Read:
             seen: set[int] = set()
-            rows = csv.reader(_text_lines(stream, seen, first))  # type: ignore[arg-type]
-            return _csv_rows(stream, path, rows, header, seen, first - 1)  # type: ignore[arg-type]
+            lines = _text_lines(stream, seen, first)  # type: ignore[arg-type]
+            return _csv_rows(stream, path, lines, header, seen, first - 1)  # type: ignore[arg-type]
 
         return _read(data, _cuts(data, start, 2, weights), read_csv, digests)
 
