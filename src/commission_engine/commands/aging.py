@@ -27,6 +27,7 @@ from .writing import (
     iso_date,
     report_rejections,
     say,
+    with_events,
     write_safely,
 )
 
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         plans = read_plans(args.plans)
         events = read_events(args.event_file, processes=cores())  # in parts, on every core
+        events = with_events(events, args.event_file)
         aging = age_receivables(plans, events, args.as_of, dso=args.dso)
     except CommissionEngineError as error:
         say(PROG, str(error))

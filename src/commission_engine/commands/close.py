@@ -22,7 +22,7 @@ from ..money import shown
 from ..render import write_csv, write_json, write_table
 from ..store import Ledger, LedgerError
 from .payouts import report_changes
-from .writing import add_files, add_output, add_processes, say, write_safely
+from .writing import add_files, add_output, add_processes, say, with_events, write_safely
 
 PROG = "commission-engine close"
 BUSY = 3
@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             background=args.ledger.exists(),
             digests=True,
         )
+        events = with_events(events, args.event_file)
         with Ledger(args.ledger).closing() as (previous, record):
             book, closing_run = close(plans, events, args.period, previous, strict=not args.lenient)
             record(book)

@@ -30,6 +30,7 @@ from .writing import (
     add_through,
     report_rejections,
     say,
+    with_events,
     write_safely,
 )
 
@@ -64,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
     """Compare the plans and print the figures; returns the exit status."""
     try:
         book = read_plans(args.plan_file)
-        events = read_events(args.event_file, processes=args.processes)
+        events = with_events(
+            read_events(args.event_file, processes=args.processes), args.event_file
+        )
         comparison = compare_plans(
             book.plans, events, through=args.through, processes=args.processes
         )

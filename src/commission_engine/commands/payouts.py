@@ -21,7 +21,7 @@ from ..errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
 from ..render import statements_of, write_csv, write_json, write_table
 from ..store import Ledger
-from .writing import add_files, add_output, add_processes, add_through
+from .writing import add_files, add_output, add_processes, add_through, with_events
 
 PROG = "commission-engine payouts"
 #: On a terminal, how often reading a long event file says how far it got.
@@ -98,6 +98,7 @@ def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
         background=ledger and args.ledger.exists(),
         digests=ledger,
     )
+    events = with_events(events, args.event_file)
     terminal = sys.stderr.isatty()
     try:
         if terminal:

@@ -7,15 +7,19 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from ..currencies import is_locale
 from ..errors import Rejection
 from ..events import in_range
+from ..files import FileError
 from ..money import shown
 from ..split import cores
+
+T = TypeVar("T")
 
 
 def add_files(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +54,21 @@ def add_output(parser: argparse.ArgumentParser, *, lenient: str) -> None:
         default="en_US",
         type=locale_name,
         help="how the table writes money, e.g. de_DE (default: en_US)",
+    )
+
+
+def with_events(events: Iterable[T], path: Path) -> Iterator[T]:
+    """``events``, read from ``path``; a :class:`FileError` if the file holds none at all.
+
+    An empty event file is far more often a broken export than a quiet month, so it is
+    bad input (exit status 2), not "no statements". The first event is read now.
+    """
+    iterator = iter(events)
+    for first in iterator:
+        return chain((first,), iterator)
+    raise FileError(
+        f"{path} holds no events (it is empty, or holds only blank lines or a CSV header); "
+        "nothing was computed"
     )
 
 

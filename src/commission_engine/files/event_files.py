@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -47,9 +48,14 @@ _REQUIRED_COLUMNS = ("type", "id", "date")
 
 
 def read_events(
-    path: Path, processes: int = 1, *, background: bool = False, digests: bool = False
+    path: str | os.PathLike[str],
+    processes: int = 1,
+    *,
+    background: bool = False,
+    digests: bool = False,
 ) -> Read:
-    """Stream the events of the JSON Lines (``.jsonl``, ``.ndjson``) or CSV file at ``path``.
+    """Stream the events of the JSON Lines (``.jsonl``, ``.ndjson``) or CSV file at ``path``
+    (a ``str`` or any path-like).
 
     The file is opened (and a CSV header checked) now, so a missing file or a
     bad header raises :class:`FileError` at once; lines are read as the result
@@ -65,6 +71,7 @@ def read_events(
     that read it (:meth:`~..events.BaseEvent.digest`, which the event remembers), for a caller
     that compares events with a closed book.
     """
+    path = Path(path)
     if processes > 1:
         from .split_read import read_split  # a file large enough, on a platform that forks
 

@@ -11,6 +11,7 @@ and, for YAML, its line.
 from __future__ import annotations
 
 import json
+import os
 import re
 import typing
 from collections import Counter
@@ -32,12 +33,13 @@ PLAN_SUFFIXES = (".yaml", ".yml", ".json")
 Loc = tuple[str | int, ...]
 
 
-def read_plans(path: Path) -> PlanBook:
-    """Read and validate the plan file at ``path``.
+def read_plans(path: str | os.PathLike[str]) -> PlanBook:
+    """Read and validate the plan file at ``path`` (a ``str`` or any path-like).
 
     Raises :class:`PlanFileError` listing every problem (key, place, what is
     allowed), or :class:`FileError` when the file cannot be read at all.
     """
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in PLAN_SUFFIXES:
         raise FileError(
