@@ -1,9 +1,10 @@
 """``commission-engine close PLAN_FILE EVENT_FILE --period YYYY-MM --ledger FILE``.
 
 Closes every open period through ``--period`` in the ledger (an SQLite file, created on
-first use) and prints the statements it closed. Exit status: 0 closed; 1 an event was
-rejected in strict mode (nothing closed); 2 a bad plan file, an unreadable file, bad
-usage, or a period already closed; 3 another close is running on the same ledger.
+first use) and prints the statements it closed. Exit status: 0 closed (even if the statements
+could not then be written); 1 an event was rejected in strict mode (nothing closed); 2 a bad
+plan file, an unreadable file, bad usage, or a period already closed; 3 another close is
+running on the same ledger.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..money import shown
 from ..render import write_csv, write_json, write_table
 from ..store import Ledger, LedgerError
 from .payouts import report_changes
-from .writing import add_files, add_output, add_processes, say, with_events, write_safely
+from .writing import add_files, add_output, add_processes, deliver, rendered, say, with_events
 
 PROG = "commission-engine close"
 BUSY = 3
@@ -67,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
         events = with_events(events, args.event_file)
         with Ledger(args.ledger).closing() as (previous, record):
             book, closing_run = close(plans, events, args.period, previous, strict=not args.lenient)
+            # Whatever can fail fails before the commit: the output is rendered first.
+            newly_closed = tuple(s for s in closing_run.open if s.period <= args.period)
+            shown = closing_run.result.model_copy(update={"statements": newly_closed})
+            output = rendered(lambda out: _write(shown, args, out))
             record(book)
     except RejectedEventError as error:
         _say(
@@ -84,10 +89,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "csv":
         for rejection in closing_run.result.rejected:
             _say(f"{args.event_file}: {rejection.message}")
-    newly_closed = tuple(s for s in closing_run.open if s.period <= args.period)
-    shown = closing_run.result.model_copy(update={"statements": newly_closed})
     _say(f"closed through {args.period} in {args.ledger}")
-    return write_safely(PROG, lambda out: _write(shown, args, out))
+    if deliver(PROG, output) != 0:  # the months are closed all the same: the status says so
+        _say(f"the statements closed can be shown with: payouts --ledger {args.ledger}")
+    return 0
 
 
 def _write(result: Result, args: argparse.Namespace, out: TextIO) -> None:

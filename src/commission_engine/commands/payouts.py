@@ -9,7 +9,6 @@ stderr; stdout carries only the statements.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,14 @@ from ..errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
 from ..render import statements_of, write_csv, write_json, write_table
 from ..store import Ledger
-from .writing import add_files, add_output, add_processes, add_through, with_events
+from .writing import (
+    add_files,
+    add_output,
+    add_processes,
+    add_through,
+    with_events,
+    write_safely,
+)
 
 PROG = "commission-engine payouts"
 #: On a terminal, how often reading a long event file says how far it got.
@@ -146,22 +152,15 @@ def report_changes(run: ClosedRun, event_file: Path) -> None:
 
 
 def _write(result: Result, args: argparse.Namespace, closed_through: str | None = None) -> int:
-    try:
+    def write(out: TextIO) -> None:
         if args.format == "json":
-            write_json(result, sys.stdout, args.rep, closed_through)
+            write_json(result, out, args.rep, closed_through)
         elif args.format == "csv":
-            write_csv(result, sys.stdout, args.rep, closed_through)
+            write_csv(result, out, args.rep, closed_through)
         else:
-            write_table(result, sys.stdout, args.locale, args.rep, closed_through)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 2
-    except OSError as error:
-        _say(f"cannot write the statements: {error.strerror or error}")
-        return 2
-    return 0
+            write_table(result, out, args.locale, args.rep, closed_through)
+
+    return write_safely(PROG, write)
 
 
 def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:

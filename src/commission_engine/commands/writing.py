@@ -6,11 +6,13 @@ import argparse
 import datetime as dt
 import os
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import IO, TextIO, TypeVar, cast
 
 from ..currencies import is_locale
 from ..errors import Rejection
@@ -87,19 +89,47 @@ def report_rejections(
             say(prog, f"{event_file}{under}: {rejection.message}")
 
 
-def write_safely(prog: str, write: Callable[[TextIO], None]) -> int:
-    """Run ``write`` on stdout; the exit status (2 when stdout cannot be written)."""
+#: Output up to this size is rendered in memory before any of it is written; beyond it, into
+#: an anonymous temporary file.
+SPOOL_IN_MEMORY = 32 << 20
+
+
+def rendered(write: Callable[[TextIO], None]) -> IO[str]:
+    """The text ``write`` writes, held (in memory, or in a temporary file when large) for
+    :func:`deliver`: a run that fails while its output is rendered writes nothing at all."""
+    spool: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - deliver closes it
+        max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
+    )
     try:
-        write(sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 2
-    except OSError as error:
-        say(prog, f"cannot write the output: {error.strerror or error}")
-        return 2
+        write(cast(TextIO, spool))
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def deliver(prog: str, output: IO[str]) -> int:
+    """Copy :func:`rendered` output to stdout; the exit status (2 when stdout cannot be
+    written)."""
+    with output:
+        try:
+            output.seek(0)
+            shutil.copyfileobj(output, sys.stdout, 1 << 20)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 2
+        except OSError as error:
+            say(prog, f"cannot write the output: {error.strerror or error}")
+            return 2
     return 0
+
+
+def write_safely(prog: str, write: Callable[[TextIO], None]) -> int:
+    """Render with ``write``, then copy it all to stdout; the exit status (2 when stdout cannot
+    be written). Nothing reaches stdout unless the whole output was rendered."""
+    return deliver(prog, rendered(write))
 
 
 def iso_date(text: str) -> dt.date:
