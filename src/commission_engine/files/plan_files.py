@@ -106,10 +106,26 @@ def _load_json(path: Path, text: str) -> tuple[Any, dict[Loc, int]]:
     except json.JSONDecodeError as error:
         problem = Problem(error.lineno, "", f"not valid JSON: {error.msg} (column {error.colno})")
         raise PlanFileError(path, [problem]) from None
+    except RecursionError:
+        raise PlanFileError(path, [_too_deep(None, "")]) from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        reason = "a number of thousands of digits is out of range (below 10^15 in size)"
+        raise PlanFileError(path, [Problem(None, "", reason)]) from None
+    if _depth(data) > MAX_DEPTH:
+        raise PlanFileError(path, [_too_deep(None, "")])
     twice = list(_written_twice(data, ()))
     if twice:
         raise PlanFileError(path, twice)
     return data, {}
+
+
+def _depth(data: Any) -> int:
+    """How deep ``data`` nests (read by :mod:`json`, so within the interpreter's limit)."""
+    if isinstance(data, dict):
+        return 1 + max(map(_depth, data.values()), default=0)
+    if isinstance(data, list):
+        return 1 + max(map(_depth, data), default=0)
+    return 0
 
 
 def _written_twice(data: Any, loc: Loc) -> typing.Iterator[Problem]:
@@ -184,7 +200,9 @@ def _read_yaml(path: Path, text: str, kind: type[_Loader]) -> tuple[Any, dict[Lo
     lines: dict[Loc, int] = {}
     try:
         node = loader.get_single_node()
-        data = None if node is None else _build(loader, node, (), lines, set())
+        data = None if node is None else _build(loader, node, (), lines, set(), _Expanded())
+    except RecursionError:
+        raise PlanFileError(path, [_too_deep(None, "")]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = None if mark is None else mark.line + 1
@@ -203,12 +221,51 @@ class _Malformed(Exception):
         self.problem = problem
 
 
+#: How deep a plan file may nest (a plan book needs 4 levels: plans, a plan, tiers, a tier).
+MAX_DEPTH = 32
+#: How many values aliases (``*name``, ``<<: *name``) may repeat in all: shared terms take a
+#: few each, and a file of aliases of aliases (a "billion laughs") is refused at this point
+#: instead of being expanded without bound.
+MAX_REPEATED = 100_000
+
+
+class _Expanded:
+    """The nodes :func:`_build` built, and how many values aliases repeated."""
+
+    __slots__ = ("built", "repeated")
+
+    def __init__(self) -> None:
+        self.built: set[int] = set()
+        self.repeated = 0
+
+
+def _too_deep(line: int | None, key: str) -> Problem:
+    return Problem(line, key, f"nested more than {MAX_DEPTH} levels deep; a plan file is flat")
+
+
 def _build(
-    loader: _Loader, node: yaml.Node, loc: Loc, lines: dict[Loc, int], open_: set[int]
+    loader: _Loader,
+    node: yaml.Node,
+    loc: Loc,
+    lines: dict[Loc, int],
+    open_: set[int],
+    expanded: _Expanded,
 ) -> Any:
     """Construct ``node`` as plain dicts, lists and scalars, noting the line of every place."""
     line = node.start_mark.line + 1
     lines.setdefault(loc, line)
+    if id(node) in expanded.built:  # again, through an alias
+        expanded.repeated += 1
+        if expanded.repeated > MAX_REPEATED:
+            reason = (
+                f"aliases repeat more than {MAX_REPEATED:,} values in all; a plan file may "
+                "share terms through aliases, not expand without bound"
+            )
+            raise _Malformed(Problem(line, _path(loc), reason))
+    else:
+        expanded.built.add(id(node))
+    if len(loc) > MAX_DEPTH:
+        raise _Malformed(_too_deep(line, _path(loc)))
     if isinstance(node, yaml.ScalarNode):
         return loader.construct_object(node)
     if id(node) in open_:
@@ -217,7 +274,10 @@ def _build(
         raise _Malformed(Problem(line, _path(loc), f"unsupported tag {node.tag}"))
     open_.add(id(node))
     if isinstance(node, yaml.SequenceNode):
-        items = [_build(loader, item, (*loc, i), lines, open_) for i, item in enumerate(node.value)]
+        items = [
+            _build(loader, item, (*loc, i), lines, open_, expanded)
+            for i, item in enumerate(node.value)
+        ]
         open_.discard(id(node))
         return items
     assert isinstance(node, yaml.MappingNode)
@@ -238,7 +298,7 @@ def _build(
         if index >= inherited:
             explicit.add(key)
         lines[(*loc, key)] = key_line
-        mapping[key] = _build(loader, value_node, (*loc, key), lines, open_)
+        mapping[key] = _build(loader, value_node, (*loc, key), lines, open_, expanded)
     open_.discard(id(node))
     return mapping
 
