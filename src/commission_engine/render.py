@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -140,14 +141,58 @@ def _statement_json(statement: Statement, closed: bool | None) -> str:
 # CSV -------------------------------------------------------------------------------------
 
 
+#: What a spreadsheet takes a cell starting with for a formula (OWASP, "CSV injection").
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+#: A plain number: money as written here (``-3.00``), never a formula.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """``cell`` for a CSV file a spreadsheet will open: a text starting with ``= + - @``, a tab
+    or a carriage return gets a ``'`` in front, so that it is shown as text, not run as a
+    formula. A plain number (``-3.00``) is left as it is: it is a number, not a formula.
+
+    >>> spreadsheet_safe("=cmd|' /C calc'!A0"), spreadsheet_safe("-2+3"), spreadsheet_safe("-3.00")
+    ("'=cmd|' /C calc'!A0", "'-2+3", '-3.00')
+    """
+    if (
+        type(cell) is str
+        and cell
+        and cell[0] in _FORMULA_STARTS
+        and not _PLAIN_NUMBER.fullmatch(cell)
+    ):
+        return "'" + cell
+    return cell
+
+
+class _SafeWriter:
+    """A :func:`csv.writer` that passes every cell through :func:`spreadsheet_safe`."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(out: TextIO) -> _SafeWriter:
+    """The CSV writer of every command: ``\\n`` line ends, cells made :func:`spreadsheet_safe`."""
+    return _SafeWriter(out)
+
+
 def write_csv(
     result: Result, out: TextIO, rep: str | None = None, closed_through: str | None = None
 ) -> None:
     """Write one row per statement under a header row (no lines, no rejections).
 
     With ``closed_through``, a last column ``closed`` says ``true`` for paid statements.
+    Text cells are made :func:`spreadsheet_safe`.
     """
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     marked = closed_through is not None
     writer.writerow((*CSV_COLUMNS, "closed") if marked else CSV_COLUMNS)
     for s in statements_of(result, rep):

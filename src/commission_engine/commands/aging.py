@@ -11,7 +11,6 @@ file or usage.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,6 +20,7 @@ from ..errors import CommissionEngineError
 from ..files import read_events, read_plans
 from ..modeling.aging import Aging, age_receivables
 from ..modeling.tables import aging_document, aging_rows, aligned, dso_rows
+from ..render import csv_writer
 from ..split import cores
 from .writing import (
     add_output,
@@ -97,7 +97,7 @@ def _write(aging: Aging, args: argparse.Namespace, out: TextIO) -> None:
         json.dump(aging_document(aging), out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
-        csv.writer(out, lineterminator="\n").writerows(aging_rows(aging))
+        csv_writer(out).writerows(aging_rows(aging))
     else:
         _write_table(aging, args.locale, out)
 

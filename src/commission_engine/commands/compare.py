@@ -9,7 +9,6 @@ status as for ``payouts``: 0 when every plan applied every event (or with
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from typing import Any, TextIO
 
@@ -23,6 +22,7 @@ from ..modeling.tables import (
     comparison_rows,
     outcome_document,
 )
+from ..render import csv_writer
 from .writing import (
     add_files,
     add_output,
@@ -97,7 +97,7 @@ def _write(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> Non
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
-        csv.writer(out, lineterminator="\n").writerows(comparison_csv_rows(comparison))
+        csv_writer(out).writerows(comparison_csv_rows(comparison))
     else:
         _write_table(comparison, args.locale, out)
 
