@@ -36,7 +36,7 @@ def assert_safe(text: str) -> None:
     for cell in found:
         if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
             assert cell.lstrip("-").replace(".", "", 1).isdigit(), cell  # a plain number
-    assert "'=cmd|' /C calc'!A0" in found and "'-2+3" in found and "'\tx" in found
+    assert "'=cmd|' /C calc'!A0" in found and "'-2+3" in found and "'\\x09x" in found
     assert "-5" in found  # a rep named -5 is a number to a spreadsheet, not a formula
 
 

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from .api import Result
 from .currencies import format_money
+from .errors import printable
 from .ledger import LedgerLine, Statement
 from .money import ZERO, show
 
@@ -151,18 +152,17 @@ def spreadsheet_safe(cell: object) -> object:
     """``cell`` for a CSV file a spreadsheet will open: a text starting with ``= + - @``, a tab
     or a carriage return gets a ``'`` in front, so that it is shown as text, not run as a
     formula. A plain number (``-3.00``) is left as it is: it is a number, not a formula.
+    Control characters are then written as escapes (:func:`~.errors.printable`), as in every
+    text the commands write.
 
     >>> spreadsheet_safe("=cmd|' /C calc'!A0"), spreadsheet_safe("-2+3"), spreadsheet_safe("-3.00")
     ("'=cmd|' /C calc'!A0", "'-2+3", '-3.00')
     """
-    if (
-        type(cell) is str
-        and cell
-        and cell[0] in _FORMULA_STARTS
-        and not _PLAIN_NUMBER.fullmatch(cell)
-    ):
-        return "'" + cell
-    return cell
+    if type(cell) is not str or not cell:
+        return cell
+    if cell[0] in _FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(cell):
+        cell = "'" + cell
+    return printable(cell)
 
 
 class _SafeWriter:
@@ -225,6 +225,7 @@ def write_table(
     """
     statements = statements_of(result, rep)
     through = "(no events)" if result.through is None else f"through {result.through}"
+    rep = None if rep is None else printable(rep)
     out.write(f"Commission statements {through}" + (f", rep {rep}" if rep else "") + "\n")
     if closed_through is not None:
         out.write(f"Periods through {closed_through} are closed: shown as paid.\n")
@@ -263,9 +264,9 @@ def _write_statements(
 ) -> None:
     rows = [
         (
-            s.rep,
+            printable(s.rep),
             s.period,
-            s.currency,
+            printable(s.currency),
             *(format_money(getattr(s, m), s.currency, locale) for m in MONEY),
             *(() if closed_through is None else ("closed" if s.period <= closed_through else "",)),
         )
@@ -297,10 +298,10 @@ def _line_row(line: LedgerLine, locale: str) -> tuple[str, ...]:
     return (
         line.date.isoformat(),
         line.kind,
-        line.invoice or "-",
-        line.event or "-",
+        printable(line.invoice or "-"),
+        printable(line.event or "-"),
         format_money(line.amount, line.currency, locale),
-        line.detail or "",
+        printable(line.detail or ""),
     )
 
 

@@ -13,7 +13,7 @@ import json
 from typing import Any, TextIO
 
 from ..currencies import format_money
-from ..errors import CommissionEngineError
+from ..errors import CommissionEngineError, printable
 from ..files import read_events, read_plans
 from ..modeling.compare import Comparison, compare_plans
 from ..modeling.tables import (
@@ -109,5 +109,7 @@ def _write_table(comparison: Comparison, locale: str, out: TextIO) -> None:
     out.writelines(line + "\n" for line in aligned(rows))
     for outcome in comparison.outcomes:
         if outcome.rejected:
-            out.write(f"\n{outcome.name}: rejected, not applied ({len(outcome.rejected)}):\n")
+            out.write(
+                f"\n{printable(outcome.name)}: rejected, not applied ({len(outcome.rejected)}):\n"
+            )
             out.writelines(f"  {rejection.message}\n" for rejection in outcome.rejected)

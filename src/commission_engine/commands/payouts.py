@@ -16,7 +16,7 @@ from typing import Any, TextIO, TypeVar
 
 from ..api import Result, compute
 from ..closing import ClosedRun, reopen_and_compute
-from ..errors import CommissionEngineError, RejectedEventError
+from ..errors import CommissionEngineError, RejectedEventError, printable
 from ..files import read_events, read_plans
 from ..render import statements_of, write_csv, write_json, write_table
 from ..store import Ledger
@@ -25,6 +25,7 @@ from .writing import (
     add_output,
     add_processes,
     add_through,
+    say,
     with_events,
     write_safely,
 )
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         _say(str(error))
         return 2
     if args.rep is not None and not statements_of(result, args.rep):
-        reps = sorted({statement.rep for statement in result.statements})
+        reps = sorted({printable(statement.rep) for statement in result.statements})
         _say(f"no statements for rep {args.rep}; reps with statements: {', '.join(reps) or 'none'}")
     if args.format == "csv":
         for rejection in result.rejected:
@@ -146,7 +147,7 @@ def report_changes(run: ClosedRun, event_file: Path) -> None:
     for change in run.changes:
         where = f"line {change.line}: " if change.line is not None else ""
         _say(
-            f"{event_file}: {where}event {change.event} {what[change.change]}; "
+            f"{event_file}: {where}event {printable(change.event)} {what[change.change]}; "
             "its effect is rolled forward into the first open period"
         )
 
@@ -176,4 +177,4 @@ def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:
 
 
 def _say(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    say(PROG, message)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, TextIO, TypeVar, cast
 
 from ..currencies import is_locale
-from ..errors import Rejection
+from ..errors import Rejection, printable
 from ..events import in_range
 from ..files import FileError
 from ..money import shown
@@ -75,8 +75,8 @@ def with_events(events: Iterable[T], path: Path) -> Iterator[T]:
 
 
 def say(prog: str, message: str) -> None:
-    """A message for the person at the terminal, on stderr."""
-    print(f"{prog}: {message}", file=sys.stderr)
+    """A message for the person at the terminal, on stderr (control characters escaped)."""
+    print(printable(f"{prog}: {message}", lines=True), file=sys.stderr)
 
 
 def report_rejections(
