@@ -21,7 +21,7 @@ from ..events import FIRST_DAY, LAST_DAY
 from ..files import read_events, read_plans
 from ..money import shown
 from ..render import write_csv, write_json, write_table
-from ..store import Ledger, LedgerError
+from ..store import Ledger, LedgerBusyError, LedgerError
 from .payouts import report_changes
 from .writing import add_files, add_output, add_processes, deliver, rendered, say, with_events
 
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except LedgerError as error:
         _say(str(error))
-        return BUSY if "another close is running" in str(error) else 2
+        return BUSY if isinstance(error, LedgerBusyError) else 2
     except CommissionEngineError as error:  # a bad file, or a period already closed
         _say(str(error))
         return 2

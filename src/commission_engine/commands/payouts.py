@@ -19,7 +19,7 @@ from ..closing import ClosedRun, reopen_and_compute
 from ..errors import CommissionEngineError, RejectedEventError, printable
 from ..files import read_events, read_plans
 from ..render import statements_of, write_csv, write_json, write_table
-from ..store import Ledger
+from ..store import Ledger, LedgerError
 from .writing import (
     add_files,
     add_output,
@@ -97,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
 def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
     """The result to show, and the last closed period when a ledger is given."""
     plans = read_plans(args.plan_file)
+    if args.ledger is not None and not args.ledger.exists():  # a typo must not mean "none closed"
+        raise LedgerError(
+            f"there is no ledger {args.ledger}: only close creates one; is the path right?"
+        )
     # With a closed book to load, the file is read (and its events digested) meanwhile.
     ledger = args.ledger is not None
     events = read_events(
