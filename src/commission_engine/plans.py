@@ -92,6 +92,14 @@ class Tier(BaseModel):
     rate: Rate
 
 
+def _is_preset(level: object) -> bool:
+    # Whatever a file says the level is (a list, say), this only asks; the field validates it.
+    try:
+        return level in PRESETS and not isinstance(level, bool)
+    except TypeError:  # unhashable
+        return False
+
+
 class Plan(BaseModel):
     """A commission plan. Build it with keywords; a level fills in what is not given.
 
@@ -123,7 +131,7 @@ class Plan(BaseModel):
     @classmethod
     def _apply_level_preset(cls, data: Any) -> Any:
         # The level is a preset: fill every term the plan does not set itself.
-        if not isinstance(data, dict) or data.get("level") not in PRESETS:
+        if not isinstance(data, dict) or not _is_preset(data.get("level")):
             return data
         earn_on, advance, on_write_off, days = PRESETS[data["level"]]
         filled = dict(data)

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from ..errors import printable
 from ..plans import PlanBook
 from .errors import FileError, PlanFileError, Problem
 
@@ -196,7 +197,11 @@ def _load_yaml(path: Path, text: str) -> tuple[Any, dict[Loc, int]]:
 
 
 def _read_yaml(path: Path, text: str, kind: type[_Loader]) -> tuple[Any, dict[Loc, int]]:
-    loader = kind(text)
+    try:
+        loader = kind(text)
+    except yaml.YAMLError as error:  # a character YAML does not allow (a control character)
+        problem = Problem(None, "", f"not valid YAML: {printable(str(error))}")
+        raise PlanFileError(path, [problem]) from None
     lines: dict[Loc, int] = {}
     try:
         node = loader.get_single_node()
