@@ -81,9 +81,7 @@ def to_decimal(value: object) -> Decimal:
     if result.is_nan():
         raise ValueError(f"{shown(value)} is not a finite number")
     if not -LIMIT < result < LIMIT:
-        raise ValueError(
-            f"{shown(value)} is out of range: numbers must be below 10^15 in size"
-        )
+        raise ValueError(f"{shown(value)} is out of range: numbers must be below 10^15 in size")
     return result
 
 
