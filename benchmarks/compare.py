@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from commission_engine import Plan
-from commission_engine.events import Adjustment, BaseEvent, Invoice
+from commission_engine.domain.events import Adjustment, BaseEvent, Invoice
 from commission_engine.files import read_events
 from commission_engine.modeling import compare_plans
 

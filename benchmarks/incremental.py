@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from commission_engine import compute
-from commission_engine.closing import close, reopen_and_compute
-from commission_engine.events import BaseEvent
+from commission_engine.books.closing import close, reopen_and_compute
+from commission_engine.domain.events import BaseEvent
+from commission_engine.domain.statements import last_day, period_of
 from commission_engine.files import read_events, read_plans
-from commission_engine.ledger import last_day, period_of
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -82,7 +82,7 @@ def bench(size: str, processes: int) -> list[tuple[str, dict[str, float]]]:
 
 #: Loading the latest closed book, as the commands do (the collector off, as in the CLI).
 LOAD = (
-    "import gc, sys; gc.disable(); from commission_engine.store import Ledger; "
+    "import gc, sys; gc.disable(); from commission_engine.books.store import Ledger; "
     "Ledger(sys.argv[1]).latest()"
 )
 

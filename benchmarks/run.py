@@ -203,7 +203,7 @@ def child_pipeline(fmt: str, folder: Path, engine: bool, processes: int = 1) -> 
 
 
 def _engine_rows(statements: Iterable[Any]) -> Iterator[tuple[str, ...]]:
-    from commission_engine.money import show
+    from commission_engine.domain.money import show
 
     for s in statements:
         money = (s.gross, s.recovered, s.payout, s.debt_balance, s.held_balance)

@@ -6,8 +6,8 @@ import sys
 import time
 
 from commission_engine import Plan, PlanBook
-from commission_engine.closing import close
-from commission_engine.store import Ledger
+from commission_engine.books.closing import close
+from commission_engine.books.store import Ledger
 
 
 def events(invoices: int) -> list[dict[str, str]]:

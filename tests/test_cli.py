@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from commission_engine.cli import main
-from commission_engine.commands import payouts
+from commission_engine.cli import main, payouts
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -96,6 +96,6 @@ def test_a_rejected_event_closes_nothing(files: Path, capsys: pytest.CaptureFixt
     )
     assert (status, out) == (1, "")
     assert "line 4: event e9, field invoice: unknown invoice I9" in err
-    from commission_engine.store import Ledger
+    from commission_engine.books.store import Ledger
 
     assert Ledger(ledger).latest() is None

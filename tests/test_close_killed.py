@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from close_worker import PLANS, events
 
-from commission_engine.closing import close
-from commission_engine.store import Ledger
+from commission_engine.books.closing import close
+from commission_engine.books.store import Ledger
 
 WORKER = Path(__file__).with_name("close_worker.py")
 

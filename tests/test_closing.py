@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from scenario import Stream, book
 from test_properties import PROPERTY, cases
 
-from commission_engine import StateError, compute, split
-from commission_engine.closing import ClosedBook, ClosingError, close, reopen_and_compute
+from commission_engine import StateError, compute
+from commission_engine.books.closing import ClosedBook, ClosingError, close, reopen_and_compute
+from commission_engine.parallel import by_rep as split
 
 
 def rows(statements: Any, rep: str = "ana") -> list[tuple[str, str, str, str, str]]:

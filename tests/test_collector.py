@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from commission_engine import RejectedEventError, compute
-from commission_engine.closing import close
-from commission_engine.collector import collector_paused
+from commission_engine.books.closing import close
+from commission_engine.books.store import Ledger
 from commission_engine.files import read_events, read_plans
-from commission_engine.store import Ledger
+from commission_engine.parallel.collector import collector_paused
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from commission_engine import parse_event
-from commission_engine.events import BaseEvent
+from commission_engine.domain.events import BaseEvent
 
 # Digests as the first closed books recorded them; a change here breaks every saved ledger.
 KNOWN = [

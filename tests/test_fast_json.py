@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from commission_engine.events import BaseEvent
+from commission_engine.domain.events import BaseEvent
 from commission_engine.files.event_files import json_line
 from commission_engine.files.fast_json import plain_event
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hostile import CSV_HEADER, CSV_INVOICE, files, run
 
-from commission_engine.errors import Rejection
+from commission_engine.domain.errors import Rejection
 from commission_engine.files import read_events
 from commission_engine.files.event_files import MAX_ROW_LINES
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commission_engine import compute
-from commission_engine.errors import CommissionEngineError, Rejection
+from commission_engine.domain.errors import CommissionEngineError, Rejection
 from commission_engine.files import FileError, read_events, read_plans
 
 FUZZ = settings(

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hostile import INVOICE, files, run
 
-from commission_engine import store
-from commission_engine.store import Ledger, LedgerError
+from commission_engine.books import store
+from commission_engine.books.store import Ledger, LedgerError
 
 PAYMENT = (
     '{"type": "payment", "id": "p1", "date": "2026-02-10", "invoice": "I1", "amount": "400.00"}\n'

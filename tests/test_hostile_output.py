@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from hostile import INVOICE, files, run
 
-from commission_engine import render
-from commission_engine.store import Ledger
+from commission_engine.books.store import Ledger
+from commission_engine.report import render
 
 ADJUSTMENT = (
     '{"type": "adjustment", "id": "a1", "date": "2026-01-20", "rep": "ana", "amount": "%s"}\n'
@@ -90,7 +90,7 @@ def test_a_close_over_an_amount_out_of_range_rejects_it_and_closes(tmp_path: Pat
 def test_a_close_whose_output_cannot_be_written_still_says_closed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from commission_engine.commands import close as close_command
+    from commission_engine.cli import close as close_command
 
     plans, events = files(tmp_path, INVOICE)
     ledger = tmp_path / "ledger.sqlite"

@@ -10,7 +10,7 @@ import pytest
 from hostile import CSV_HEADER, CSV_INVOICE, INVOICE, files, run
 
 from commission_engine import Plan, PlanBook, compute
-from commission_engine.errors import CommissionEngineError
+from commission_engine.domain.errors import CommissionEngineError
 from commission_engine.files import read_events
 from commission_engine.files.event_files import json_line
 from commission_engine.files.fast_json import plain_event

@@ -10,7 +10,7 @@ import pytest
 from scenario import Stream, book
 
 from commission_engine import PlanBook, compute
-from commission_engine.ledger import last_day, period_of, periods_between
+from commission_engine.domain.statements import last_day, period_of, periods_between
 from commission_engine.modeling import BUCKETS, age_receivables, bucket_of
 
 AS_OF = dt.date(2026, 6, 30)

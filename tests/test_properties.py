@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commission_engine import EngineState, Plan, PlanBook, Result, compute
-from commission_engine.money import round_money
+from commission_engine.domain.money import round_money
 
 START = dt.date(2026, 1, 1)
 REPS = ("ana", "bo", "cy")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from test_properties import END, cases
 
 from commission_engine import PlanBook, Result, compute
-from commission_engine.render import document, write_json
+from commission_engine.report.render import document, write_json
 
 PLANS = PlanBook(
     plans=[

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from commission_engine import parse_event
-from commission_engine.events import Adjustment, BaseEvent, Invoice, Payment
-from commission_engine.files import read_events, split_read
+from commission_engine.domain.events import Adjustment, BaseEvent, Invoice, Payment
+from commission_engine.files import read_events
+from commission_engine.parallel import read_in_parts as split_read
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

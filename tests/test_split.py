@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from test_properties import END, cases
 
 from commission_engine import CommissionEngineError, PlanBook, RejectedEventError, compute
-from commission_engine import split as split_module
-from commission_engine.errors import StateError
-from commission_engine.events import SORT_KEY, Invoice, parse_event, sort_key
+from commission_engine.domain.errors import StateError
+from commission_engine.domain.events import SORT_KEY, Invoice, parse_event, sort_key
+from commission_engine.parallel import by_rep as split_module
 
 SPLIT = settings(max_examples=60, deadline=None)
 
@@ -239,7 +239,7 @@ def test_closing_and_the_monthly_run_are_the_same_whatever_the_processes(
     from pathlib import Path
 
     from commission_engine.cli import main
-    from commission_engine.files import split_read
+    from commission_engine.parallel import read_in_parts as split_read
 
     monkeypatch.setattr(split_read, "MIN_BYTES_PER_PART", 1)  # split even the example file
     examples = Path(__file__).resolve().parent.parent / "examples"

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from commission_engine.errors import CommissionEngineError, Rejection
-from commission_engine.events import BaseEvent
+from commission_engine.domain.errors import CommissionEngineError, Rejection
+from commission_engine.domain.events import BaseEvent
 from commission_engine.files import FileError, read_events
-from commission_engine.files import split_read as split_module
+from commission_engine.parallel import read_in_parts as split_module
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

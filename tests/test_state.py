@@ -10,8 +10,8 @@ from pydantic import TypeAdapter, ValidationError
 from scenario import Stream, book
 
 from commission_engine import compute
+from commission_engine.domain.state import AttainmentRecord, EngineState, InvoiceRecord, _trusted
 from commission_engine.files import read_events, read_plans
-from commission_engine.state import AttainmentRecord, EngineState, InvoiceRecord, _trusted
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

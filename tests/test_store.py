@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from scenario import Stream, book
 from test_properties import cases
 
-from commission_engine import PlanBook, compute, store
-from commission_engine.closing import ClosedBook, close, reopen_and_compute
-from commission_engine.store import Ledger, LedgerError
+from commission_engine import PlanBook, compute
+from commission_engine.books import store
+from commission_engine.books.closing import ClosedBook, close, reopen_and_compute
+from commission_engine.books.store import Ledger, LedgerError
 
 
 def test_a_closed_book_reads_back_identical(tmp_path: Path) -> None:

@@ -7,14 +7,14 @@ Start with :func:`compute`.
 """
 
 from .api import EventInput, Result, compute
-from .errors import (
+from .domain.errors import (
     CommissionEngineError,
     PlanError,
     RejectedEventError,
     Rejection,
     StateError,
 )
-from .events import (
+from .domain.events import (
     Adjustment,
     CreditNote,
     Event,
@@ -25,9 +25,9 @@ from .events import (
     WriteOff,
     parse_event,
 )
-from .ledger import LedgerLine, Statement
-from .plans import Assignment, Clawback, Plan, PlanBook, Tier
-from .state import EngineState
+from .domain.plans import Assignment, Clawback, Plan, PlanBook, Tier
+from .domain.state import EngineState
+from .domain.statements import LedgerLine, Statement
 
 __all__ = [
     "Adjustment",

@@ -22,15 +22,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from .collector import collector_paused
-from .engine import Engine, arrange
-from .errors import CommissionEngineError, RejectedEventError, Rejection, StateError
-from .events import FIRST_DAY, LAST_DAY, BaseEvent, parse_event
-from .ledger import LedgerLine, Statement
-from .money import EXACT
-from .plans import PlanBook
-from .split import compute_split, parts_for
-from .state import (
+from .domain.engine import Engine, arrange
+from .domain.errors import CommissionEngineError, RejectedEventError, Rejection, StateError
+from .domain.events import FIRST_DAY, LAST_DAY, BaseEvent, parse_event
+from .domain.money import EXACT
+from .domain.plans import PlanBook
+from .domain.state import (
     EngineState,
     InvoiceBook,
     InvoiceRecord,
@@ -39,6 +36,9 @@ from .state import (
     save,
     saved_invoices,
 )
+from .domain.statements import LedgerLine, Statement
+from .parallel.by_rep import compute_split, parts_for
+from .parallel.collector import collector_paused
 
 #: What :func:`compute` accepts as an event: a validated event, a raw record
 #: (parsed here, without a line number), or a rejection already made by a reader.

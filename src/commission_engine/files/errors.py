@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CommissionEngineError, printable
+from ..domain.errors import CommissionEngineError, printable
 
 
 class FileError(CommissionEngineError):

@@ -1,7 +1,7 @@
 """Event files (FORMATS.md): JSON Lines or CSV, by extension, streamed line by line.
 
-:func:`read_events` yields one :class:`~commission_engine.events.Event` or
-:class:`~commission_engine.errors.Rejection` per record, with its 1-based line
+:func:`read_events` yields one :class:`~commission_engine.domain.events.Event` or
+:class:`~commission_engine.domain.errors.Rejection` per record, with its 1-based line
 in the file, so :func:`~commission_engine.compute` can take a file of any
 length without it ever being held as text. A line that cannot even be read
 (not JSON, not UTF-8, more cells than the header) is a rejection like any
@@ -20,8 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from ..errors import Rejection
-from ..events import (
+from ..domain.errors import Rejection
+from ..domain.events import (
     Adjustment,
     CreditNote,
     Event,
@@ -73,7 +73,9 @@ def read_events(
     """
     path = Path(path)
     if processes > 1:
-        from .split_read import read_split  # a file large enough, on a platform that forks
+        from ..parallel.read_in_parts import (
+            read_split,  # a file large enough, on a platform that forks
+        )
 
         split = read_split(path, processes, background=background, digests=digests)
         if split is not None:

@@ -38,7 +38,7 @@ from typing import Annotated, Any, cast
 
 import msgspec
 
-from ..events import (
+from ..domain.events import (
     FIRST_DAY,
     LAST_DAY,
     Adjustment,
@@ -51,7 +51,7 @@ from ..events import (
     WriteOff,
     shared_day,
 )
-from ..money import LIMIT, ZERO
+from ..domain.money import LIMIT, ZERO
 
 _Name = Annotated[str, msgspec.Meta(min_length=1)]
 _REQUIRED = object()  # a field with no default: always given

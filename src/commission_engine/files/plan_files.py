@@ -24,8 +24,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ..errors import printable
-from ..plans import PlanBook
+from ..domain.errors import printable
+from ..domain.plans import PlanBook
 from .errors import FileError, PlanFileError, Problem
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")

@@ -7,9 +7,9 @@ DataFrames (``to_frame()``) and plots (:mod:`.plots`) need the optional
 ``notebook`` extra (pandas, matplotlib), imported only when asked for.
 """
 
+from ..report.extras import MissingExtraError
 from .aging import BUCKETS, Aging, OpenItem, PeriodDso, RepAging, age_receivables, bucket_of
 from .compare import Comparison, PeriodFigures, PlanOutcome, compare_plans
-from .extras import MissingExtraError
 from .html import StatementTable, statements_table
 
 __all__ = [

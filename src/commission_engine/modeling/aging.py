@@ -16,12 +16,12 @@ from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
 from ..api import EventInput, compute, open_invoices_at
-from ..errors import Rejection
-from ..events import BaseEvent, parse_event
-from ..ledger import last_day, period_of, periods_between
-from ..money import EXACT, ONE, ZERO, round_money, zero
-from ..plans import Plan, PlanBook
-from ..state import InvoiceRecord, PositionRecord
+from ..domain.errors import Rejection
+from ..domain.events import BaseEvent, parse_event
+from ..domain.money import EXACT, ONE, ZERO, round_money, zero
+from ..domain.plans import Plan, PlanBook
+from ..domain.state import InvoiceRecord, PositionRecord
+from ..domain.statements import last_day, period_of, periods_between
 
 if TYPE_CHECKING:
     import pandas

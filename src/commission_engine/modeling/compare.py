@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..api import EventInput, Result, compute
-from ..errors import PlanError, Rejection
-from ..events import BaseEvent, parse_event
-from ..ledger import LedgerLine, LineKind, Statement
-from ..money import ZERO, zero
-from ..plans import Plan, PlanBook
+from ..domain.errors import PlanError, Rejection
+from ..domain.events import BaseEvent, parse_event
+from ..domain.money import ZERO, zero
+from ..domain.plans import Plan, PlanBook
+from ..domain.statements import LedgerLine, LineKind, Statement
 
 if TYPE_CHECKING:
     import pandas
@@ -152,7 +152,7 @@ def compare_plans(
     ]
     run = _run(given)
     if processes > 1 and len(scenarios) > 1 and hasattr(os, "fork"):
-        from .forked import outcomes_in_parallel
+        from ..parallel.scenarios import outcomes_in_parallel
 
         outcomes = outcomes_in_parallel(scenarios, given, through, processes, run)
         return Comparison(through=outcomes[-1].result.through, outcomes=tuple(outcomes))

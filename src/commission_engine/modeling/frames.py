@@ -14,10 +14,10 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from ..api import Result
-from ..ledger import LedgerLine, Statement
+from ..domain.statements import LedgerLine, Statement
+from ..report.extras import missing
 from .aging import BUCKETS, Aging, OpenItem, PeriodDso
 from .compare import Comparison
-from .extras import missing
 
 LINE_COLUMNS = ["rep", "currency", "date", "kind", "amount", "event", "invoice", "detail"]
 

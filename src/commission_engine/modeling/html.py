@@ -15,8 +15,8 @@ from html import escape
 from typing import Any
 
 from ..api import Result
-from ..ledger import Statement
-from ..money import show
+from ..domain.money import show
+from ..domain.statements import Statement
 from .aging import Aging
 from .compare import Comparison
 from .tables import aging_rows, aligned, comparison_rows

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..report.extras import require
 from .aging import BUCKETS, Aging
 from .compare import Comparison
-from .extras import require
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

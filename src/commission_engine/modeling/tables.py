@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from ..errors import Rejection, printable
-from ..money import show
+from ..domain.errors import Rejection, printable
+from ..domain.money import show
 from .aging import BUCKETS, Aging, RepAging
 from .compare import Comparison, PlanOutcome
 

@@ -15,14 +15,14 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..currencies import format_money
-from ..errors import CommissionEngineError
+from ..domain.currencies import format_money
+from ..domain.errors import CommissionEngineError
 from ..files import read_events, read_plans
 from ..modeling.aging import Aging, age_receivables
 from ..modeling.tables import aging_document, aging_rows, aligned, dso_rows
-from ..render import csv_writer
-from ..split import cores
-from .writing import (
+from ..parallel.by_rep import cores
+from ..report.render import csv_writer
+from .options import (
     add_output,
     iso_date,
     report_rejections,

@@ -14,12 +14,12 @@ from itertools import chain
 from pathlib import Path
 from typing import IO, TextIO, TypeVar, cast
 
-from ..currencies import is_locale
-from ..errors import Rejection, printable
-from ..events import in_range
+from ..domain.currencies import is_locale
+from ..domain.errors import Rejection, printable
+from ..domain.events import in_range
+from ..domain.money import shown
 from ..files import FileError
-from ..money import shown
-from ..split import cores
+from ..parallel.by_rep import cores
 
 T = TypeVar("T")
 

@@ -13,7 +13,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .commands import COMMANDS
+from . import aging, close, compare, payouts
+
+#: The subcommands; each module has ``register(subparsers)``, which adds its parser and sets
+#: ``run`` (``args -> exit status``) as its default, so :func:`main` only dispatches.
+COMMANDS = (payouts, close, compare, aging)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

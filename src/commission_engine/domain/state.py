@@ -21,13 +21,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from .collector import collector_paused
+from ..parallel.collector import collector_paused
 from .errors import StateError
 from .events import BaseEvent
-from .ledger import LedgerLine, PeriodTotals, StoredDecimal
 from .money import ONE, ZERO, rounder
 from .plans import Plan, PlanBook
 from .rating import bands_of, commission_in_bands
+from .statements import LedgerLine, PeriodTotals, StoredDecimal
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 

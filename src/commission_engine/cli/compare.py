@@ -12,8 +12,8 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from ..currencies import format_money
-from ..errors import CommissionEngineError, printable
+from ..domain.currencies import format_money
+from ..domain.errors import CommissionEngineError, printable
 from ..files import read_events, read_plans
 from ..modeling.compare import Comparison, compare_plans
 from ..modeling.tables import (
@@ -22,8 +22,8 @@ from ..modeling.tables import (
     comparison_rows,
     outcome_document,
 )
-from ..render import csv_writer
-from .writing import (
+from ..report.render import csv_writer
+from .options import (
     add_files,
     add_output,
     add_processes,

@@ -26,11 +26,11 @@ from .events import (
     PaymentReversal,
     WriteOff,
 )
-from .ledger import LedgerLine, LineKind, PeriodTotals, Statement, net_periods, period_of
 from .money import ZERO, is_whole_minor_units, show
 from .plans import Plan, PlanBook
 from .rating import quota_period_of
 from .state import InvoiceBook, InvoiceState, Position, RepLedger, terms_by_plan
+from .statements import LedgerLine, LineKind, PeriodTotals, Statement, net_periods, period_of
 
 
 def arrange(events: list[BaseEvent]) -> tuple[list[Invoice], dict[str, dt.date]]:

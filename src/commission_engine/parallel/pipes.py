@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import IO, Any
 
-from .errors import CommissionEngineError
+from ..domain.errors import CommissionEngineError
 
 
 def send(stream: IO[bytes], value: Any) -> None:

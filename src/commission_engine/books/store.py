@@ -41,11 +41,11 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from ..domain.errors import CommissionEngineError
+from ..domain.state import AttainmentRecord, InvoiceRecord, LedgerRecord
+from ..domain.statements import Statement
+from ..parallel.collector import collector_paused
 from .closing import ClosedBook
-from .collector import collector_paused
-from .errors import CommissionEngineError
-from .ledger import Statement
-from .state import AttainmentRecord, InvoiceRecord, LedgerRecord
 
 _SCHEMA = (
     """

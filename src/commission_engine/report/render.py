@@ -1,6 +1,6 @@
 """A :class:`~commission_engine.Result` as text: a table for people, JSON and CSV for scripts.
 
-JSON and CSV write money as :func:`~commission_engine.money.show` does: exactly
+JSON and CSV write money as :func:`~commission_engine.domain.money.show` does: exactly
 the currency's minor digits, no grouping, no symbol, whatever the locale. The
 table formats money for a locale (``1.234,56 €`` in ``de_DE``) and is for reading.
 Each writer takes ``rep`` to keep only that rep's statements, and ``closed_through``
@@ -16,11 +16,11 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
-from .api import Result
-from .currencies import format_money
-from .errors import printable
-from .ledger import LedgerLine, Statement
-from .money import ZERO, show
+from ..api import Result
+from ..domain.currencies import format_money
+from ..domain.errors import printable
+from ..domain.money import ZERO, show
+from ..domain.statements import LedgerLine, Statement
 
 #: The money columns of a statement, in the order FORMATS.md writes them.
 MONEY = ("gross", "recovered", "payout", "debt_balance", "held_balance")

@@ -22,8 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import Rejection
-from ..events import (
+from ..domain.errors import Rejection
+from ..domain.events import (
     Adjustment,
     BaseEvent,
     CreditNote,
@@ -34,9 +34,9 @@ from ..events import (
     WriteOff,
     shared_day,
 )
-from ..pipes import Child
-from .errors import FileError
-from .event_files import Read, _csv_header, _csv_rows, _json_lines, _text_lines
+from ..files.errors import FileError
+from ..files.event_files import Read, _csv_header, _csv_rows, _json_lines, _text_lines
+from .pipes import Child
 
 #: Below this many bytes a part (about 35,000 JSON lines), a process costs more than it saves.
 MIN_BYTES_PER_PART = 4_000_000

@@ -21,13 +21,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .api import EventInput, Result, compute
-from .errors import CommissionEngineError, Rejection
-from .events import BaseEvent, parse_event
-from .ledger import LedgerLine, PeriodTotals, Statement, last_day, net_periods, period_of
-from .money import ZERO
-from .plans import PlanBook
-from .state import EngineState, without_lines
+from ..api import EventInput, Result, compute
+from ..domain.errors import CommissionEngineError, Rejection
+from ..domain.events import BaseEvent, parse_event
+from ..domain.money import ZERO
+from ..domain.plans import PlanBook
+from ..domain.state import EngineState, without_lines
+from ..domain.statements import (
+    LedgerLine,
+    PeriodTotals,
+    Statement,
+    last_day,
+    net_periods,
+    period_of,
+)
 
 _FROZEN = ConfigDict(frozen=True)
 

@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..api import Result
-from ..closing import close
-from ..errors import CommissionEngineError, RejectedEventError
-from ..events import FIRST_DAY, LAST_DAY
+from ..books.closing import close
+from ..books.store import Ledger, LedgerBusyError, LedgerError
+from ..domain.errors import CommissionEngineError, RejectedEventError
+from ..domain.events import FIRST_DAY, LAST_DAY
+from ..domain.money import shown
 from ..files import read_events, read_plans
-from ..money import shown
-from ..render import write_csv, write_json, write_table
-from ..store import Ledger, LedgerBusyError, LedgerError
+from ..report.render import write_csv, write_json, write_table
+from .options import add_files, add_output, add_processes, deliver, rendered, say, with_events
 from .payouts import report_changes
-from .writing import add_files, add_output, add_processes, deliver, rendered, say, with_events
 
 PROG = "commission-engine close"
 BUSY = 3

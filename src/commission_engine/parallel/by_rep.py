@@ -26,14 +26,14 @@ from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
-from .engine import Engine, arrange
-from .errors import RejectedEventError, Rejection
-from .events import Adjustment, BaseEvent, Invoice
-from .ledger import LedgerLine, Statement
-from .money import EXACT
+from ..domain.engine import Engine, arrange
+from ..domain.errors import RejectedEventError, Rejection
+from ..domain.events import Adjustment, BaseEvent, Invoice
+from ..domain.money import EXACT
+from ..domain.plans import PlanBook
+from ..domain.state import InvoiceBook
+from ..domain.statements import LedgerLine, Statement
 from .pipes import Child
-from .plans import PlanBook
-from .state import InvoiceBook
 
 #: Below this many events per part, a child process costs more than it saves.
 MIN_EVENTS_PER_PART = 10_000

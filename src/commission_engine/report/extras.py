@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from ..errors import CommissionEngineError
+from ..domain.errors import CommissionEngineError
 
 
 class MissingExtraError(CommissionEngineError, ImportError):

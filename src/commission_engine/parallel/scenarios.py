@@ -23,13 +23,13 @@ from decimal import Decimal
 from typing import Any
 
 from ..api import _result
-from ..collector import collector_paused
-from ..errors import Rejection
-from ..events import BaseEvent
-from ..pipes import Child
-from ..plans import PlanBook
-from ..split import _statement, _values
-from .compare import PeriodFigures, PlanOutcome, ScenarioRun
+from ..domain.errors import Rejection
+from ..domain.events import BaseEvent
+from ..domain.plans import PlanBook
+from ..modeling.compare import PeriodFigures, PlanOutcome, ScenarioRun
+from .by_rep import _statement, _values
+from .collector import collector_paused
+from .pipes import Child
 
 _MONEY = ("payout", "gross", "clawed_back", "reinstated", "peak_debt", "final_debt", "held",
           "collected")  # fmt: skip

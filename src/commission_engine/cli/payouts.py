@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from ..api import Result, compute
-from ..closing import ClosedRun, reopen_and_compute
-from ..errors import CommissionEngineError, RejectedEventError, printable
+from ..books.closing import ClosedRun, reopen_and_compute
+from ..books.store import Ledger, LedgerError
+from ..domain.errors import CommissionEngineError, RejectedEventError, printable
 from ..files import read_events, read_plans
-from ..render import statements_of, write_csv, write_json, write_table
-from ..store import Ledger, LedgerError
-from .writing import (
+from ..report.render import statements_of, write_csv, write_json, write_table
+from .options import (
     add_files,
     add_output,
     add_processes,
