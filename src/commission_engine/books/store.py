@@ -17,14 +17,22 @@ Books written in one piece, before December 2026, are read as they are.
 
 A close runs inside one ``BEGIN IMMEDIATE`` transaction taken before the previous book is
 read, so a second close on the same file is refused at once, and a process killed mid-close
-leaves the previous ledger intact (SQLite rolls the unfinished transaction back).
+leaves the previous ledger intact (SQLite rolls the unfinished transaction back). A close that
+fails on a ledger it was creating leaves no file behind: only a close creates a ledger, and
+only when it succeeds.
+
+Every close also records a digest of what it wrote (``close_digests``): BLAKE2b over its row
+of ``closes`` and the list of its chunks, each of which is kept under the digest of its own
+text. Every read checks both, so a close edited inside the file is refused, naming its period.
+(A digest finds changes, not forgery: whoever edits the file can also recompute it.) Ledgers
+written before these digests are read as they are, until their next close.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from operator import is_
@@ -58,7 +66,15 @@ CREATE TABLE IF NOT EXISTS close_parts (
     chunk  TEXT NOT NULL REFERENCES chunks (digest),
     PRIMARY KEY (period, part, seq)
 )""",
+    """
+CREATE TABLE IF NOT EXISTS close_digests (
+    period TEXT PRIMARY KEY,   -- the close it vouches for
+    digest TEXT NOT NULL       -- BLAKE2b (16 bytes, hex) of its book row and its chunk list
+)""",
 )
+
+#: How long a reader waits for a close committing (or a close for readers to finish).
+BUSY_WAIT_SECONDS = 30
 
 #: Items to a chunk.
 PART_SIZE = 1_000
@@ -84,30 +100,54 @@ class LedgerError(CommissionEngineError):
     """The ledger file cannot be used: unreadable, not a ledger, or busy with another close."""
 
 
+class LedgerBusyError(LedgerError):
+    """Another close holds the ledger (or created it meanwhile): try again when it is done."""
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    return getattr(error, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED") or (
+        "locked" in str(error)
+    )
+
+
+class _NothingRecorded(Exception):
+    """A close on a new ledger that recorded no book: the file is not kept."""
+
+
 class Ledger:
-    """Closed books in the SQLite file at ``path`` (created on first close)."""
+    """Closed books in the SQLite file at ``path`` (created by the first close that succeeds)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
-            for table in _SCHEMA:
-                connection.execute(table)
-        except sqlite3.DatabaseError as error:
-            raise LedgerError(f"{self.path} is not a usable ledger: {error}") from None
-        return connection
+    def _not_a_ledger(self, why: object) -> LedgerError:
+        return LedgerError(f"{self.path} is not a usable ledger: {why}")
 
     def latest(self) -> ClosedBook | None:
-        """The book of the latest close, or ``None`` when nothing was closed yet."""
+        """The book of the latest close, or ``None`` when nothing was closed yet (no file).
+
+        The file is only read (opened read-only), and a file that is not a ledger (an
+        empty file, another SQLite database) is a :class:`LedgerError`.
+        """
         if not self.path.exists():
             return None
-        connection = self._connect()
         try:
+            connection = sqlite3.connect(
+                self.path.absolute().as_uri() + "?mode=ro",
+                uri=True,
+                timeout=BUSY_WAIT_SECONDS,
+                isolation_level=None,
+            )
+        except sqlite3.Error as error:
+            raise self._not_a_ledger(error) from None
+        try:
+            if not _has_closes(connection):
+                raise self._not_a_ledger("it holds no closes (only close creates a ledger)")
             return _latest(connection, self.path)
-        except sqlite3.OperationalError as error:
-            raise LedgerError(f"{self.path} cannot be read: {error}") from None
+        except sqlite3.DatabaseError as error:
+            if _busy(error):
+                raise LedgerBusyError(f"{self.path} is busy: {error}") from None
+            raise self._not_a_ledger(error) from None
         except ValidationError as error:
             raise LedgerError(_unreadable(self.path, error)) from None
         finally:
@@ -118,16 +158,31 @@ class Ledger:
         """Hold the ledger for one close: yields the latest book and a ``record`` function.
 
         Nothing is written unless ``record`` is called and the block ends without an
-        error; then the new book is committed in one transaction.
+        error; then the new book is committed in one transaction. A ledger this close was
+        creating is removed again when the close fails: only a close that succeeds leaves one.
         """
-        connection = self._connect()
+        new = not self.path.exists()
+        try:
+            connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        except sqlite3.Error as error:
+            raise self._not_a_ledger(error) from None
+        held = False
         try:
             try:
                 connection.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:
-                raise LedgerError(
-                    f"another close is running on {self.path}; try again when it has finished"
-                ) from None
+            except sqlite3.DatabaseError as error:
+                if _busy(error):
+                    raise LedgerBusyError(
+                        f"another close is running on {self.path}; try again when it has finished"
+                    ) from None
+                raise self._not_a_ledger(error) from None
+            held = True
+            # Once it holds the ledger, a close waits for readers to finish to commit.
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_WAIT_SECONDS * 1000}")
+            if not new and not _has_closes(connection):
+                raise self._not_a_ledger("it holds no closes (only close creates a ledger)")
+            for table in _SCHEMA:
+                connection.execute(table)
             books: list[ClosedBook] = []
             read: ChunksRead = {}
             try:
@@ -135,12 +190,23 @@ class Ledger:
             except ValidationError as error:
                 raise LedgerError(_unreadable(self.path, error)) from None
             yield latest, books.append
+            if new and not books:  # nothing recorded: no ledger either
+                raise _NothingRecorded
             for book in books:
                 _record(connection, book, read)
             connection.execute("COMMIT")
-        except BaseException:
+        except _NothingRecorded:
+            self.path.unlink(missing_ok=True)
+            connection.execute("ROLLBACK")
+        except BaseException as error:
+            if held and new:  # a ledger this close created: none is left when it fails
+                self.path.unlink(missing_ok=True)
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
+            if isinstance(error, sqlite3.DatabaseError):
+                if _busy(error):
+                    raise LedgerBusyError(f"{self.path} is busy: {error}") from None
+                raise LedgerError(f"{self.path} cannot be used: {error}") from None
             raise
         finally:
             connection.close()
@@ -162,9 +228,8 @@ def _record(connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead) 
             ),
         }
     )
-    connection.execute(
-        "INSERT INTO closes (period, book) VALUES (?, ?)", (book.period, head.model_dump_json())
-    )
+    head_json = head.model_dump_json()
+    connection.execute("INSERT INTO closes (period, book) VALUES (?, ?)", (book.period, head_json))
     sizes = {name: len(items) for name, items in lists.items()}
     rows = [(_SIZES, 0, _keep(connection, _SIZES_ADAPTER.dump_json(sizes)))]
     for name, items in lists.items():
@@ -178,6 +243,41 @@ def _record(connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead) 
         "INSERT INTO close_parts (period, part, seq, chunk) VALUES (?, ?, ?, ?)",
         ((book.period, *row) for row in rows),
     )
+    connection.execute(
+        "INSERT INTO close_digests (period, digest) VALUES (?, ?)",
+        (book.period, _book_digest(head_json.encode(), rows)),
+    )
+
+
+def _book_digest(head: bytes, rows: Iterable[tuple[str, int, str]]) -> str:
+    """The digest of a close: its ``closes`` row, then its chunks' (part, seq, digest) in order."""
+    listed = "".join(f"{part}\t{seq}\t{chunk}\n" for part, seq, chunk in sorted(rows))
+    return hashlib.blake2b(head + b"\n" + listed.encode(), digest_size=16).hexdigest()
+
+
+def _has_closes(connection: sqlite3.Connection) -> bool:
+    """Whether the database has the ``closes`` table: whether it is a ledger."""
+    return _has_table(connection, "closes")
+
+
+def _has_table(connection: sqlite3.Connection, name: str) -> bool:
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return found is not None
+
+
+def _recorded_digest(connection: sqlite3.Connection, period: str) -> tuple[bool, str | None]:
+    """Whether the ledger keeps digests, and the one recorded for the close of ``period``."""
+    try:
+        rows = connection.execute(
+            "SELECT period, digest FROM close_digests WHERE period = ? OR rowid = "
+            "(SELECT MIN(rowid) FROM close_digests)",
+            (period,),
+        ).fetchall()
+    except sqlite3.OperationalError:  # a ledger from before digests
+        return False, None
+    return bool(rows), next((digest for at, digest in rows if at == period), None)
 
 
 def _keep(connection: sqlite3.Connection, items: bytes) -> str:
@@ -222,20 +322,29 @@ def _latest(
 ) -> ClosedBook | None:
     """The latest close's book; with ``read``, what each of its chunks held goes there."""
     row = connection.execute(
-        "SELECT period, book FROM closes ORDER BY period DESC LIMIT 1"
+        "SELECT period, CAST(book AS BLOB) FROM closes ORDER BY period DESC LIMIT 1"
     ).fetchone()
     if row is None:
         return None
     period, head = row
+    listed: list[tuple[str, int, str]] = []
+    changed = False
     with collector_paused():  # a closed book is history-sized: millions of objects, no cycles
         book = ClosedBook.model_validate_json(head)
+        if not _has_table(connection, "close_parts"):  # a ledger of books in one piece only
+            return book
         lists: dict[str, list[Any]] = {}
         sizes: dict[str, int] | None = None
-        for name, digest, items in connection.execute(
-            "SELECT part, digest, items FROM close_parts JOIN chunks ON digest = chunk"
-            " WHERE period = ? ORDER BY part, seq",
+        for name, seq, digest, items in connection.execute(
+            "SELECT part, seq, chunk, CAST(items AS BLOB) FROM close_parts"
+            " LEFT JOIN chunks ON digest = chunk WHERE period = ? ORDER BY part, seq",
             (period,),
         ):
+            listed.append((name, seq, digest))
+            if items is None:  # a chunk listed but not kept
+                changed = True
+                continue
+            changed = changed or hashlib.blake2b(items, digest_size=16).hexdigest() != digest
             if name == _SIZES:
                 sizes = _SIZES_ADAPTER.validate_json(items)
             elif name in _PARTS:
@@ -245,7 +354,8 @@ def _latest(
                     read.setdefault(name, []).append((digest, _objects(name, chunk)))
             else:
                 raise LedgerError(f"{path}: the close of {period} has a part unknown here: {name}")
-    if sizes is None and not lists:  # written in one piece, before December 2026
+    keeps_digests, recorded = _recorded_digest(connection, period)
+    if sizes is None and not lists and not keeps_digests:  # one piece, before December 2026
         return book
     for name in _PARTS:
         found, expected = len(lists.get(name, ())), (sizes or {}).get(name)
@@ -253,6 +363,11 @@ def _latest(
             raise LedgerError(
                 f"{path}: the close of {period} is incomplete: {found} {name} of {expected}"
             )
+    if keeps_digests and (changed or recorded != _book_digest(head, listed)):
+        raise LedgerError(
+            f"{path}: the close of {period} was changed after it was recorded (its digest "
+            "does not match what the file holds); restore the ledger from a backup"
+        )
     state = book.state.model_copy(
         update={
             name: dict(lists.get(name, ())) if name == "events" else tuple(lists.get(name, ()))

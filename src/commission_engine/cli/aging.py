@@ -11,7 +11,6 @@ file or usage.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,11 +21,13 @@ from ..files import read_events, read_plans
 from ..modeling.aging import Aging, age_receivables
 from ..modeling.tables import aging_document, aging_rows, aligned, dso_rows
 from ..parallel.by_rep import cores
+from ..report.render import csv_writer
 from .options import (
     add_output,
     iso_date,
     report_rejections,
     say,
+    with_events,
     write_safely,
 )
 
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         plans = read_plans(args.plans)
         events = read_events(args.event_file, processes=cores())  # in parts, on every core
+        events = with_events(events, args.event_file)
         aging = age_receivables(plans, events, args.as_of, dso=args.dso)
     except CommissionEngineError as error:
         say(PROG, str(error))
@@ -95,7 +97,7 @@ def _write(aging: Aging, args: argparse.Namespace, out: TextIO) -> None:
         json.dump(aging_document(aging), out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
-        csv.writer(out, lineterminator="\n").writerows(aging_rows(aging))
+        csv_writer(out).writerows(aging_rows(aging))
     else:
         _write_table(aging, args.locale, out)
 

@@ -1,9 +1,10 @@
 """``commission-engine close PLAN_FILE EVENT_FILE --period YYYY-MM --ledger FILE``.
 
 Closes every open period through ``--period`` in the ledger (an SQLite file, created on
-first use) and prints the statements it closed. Exit status: 0 closed; 1 an event was
-rejected in strict mode (nothing closed); 2 a bad plan file, an unreadable file, bad
-usage, or a period already closed; 3 another close is running on the same ledger.
+first use) and prints the statements it closed. Exit status: 0 closed (even if the statements
+could not then be written); 1 an event was rejected in strict mode (nothing closed); 2 a bad
+plan file, an unreadable file, bad usage, or a period already closed; 3 another close is
+running on the same ledger.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from ..domain.errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
 from ..report.render import write_csv, write_json, write_table
 from .options import add_files, add_output, add_processes, say, write_safely
+from ..books.store import Ledger, LedgerBusyError, LedgerError
+from ..domain.events import FIRST_DAY, LAST_DAY
+from ..domain.money import shown
+from .options import add_files, add_output, add_processes, deliver, rendered, say, with_events
 from .payouts import report_changes
 
 PROG = "commission-engine close"
@@ -62,8 +67,13 @@ def run(args: argparse.Namespace) -> int:
             background=args.ledger.exists(),
             digests=True,
         )
+        events = with_events(events, args.event_file)
         with Ledger(args.ledger).closing() as (previous, record):
             book, closing_run = close(plans, events, args.period, previous, strict=not args.lenient)
+            # Whatever can fail fails before the commit: the output is rendered first.
+            newly_closed = tuple(s for s in closing_run.open if s.period <= args.period)
+            shown = closing_run.result.model_copy(update={"statements": newly_closed})
+            output = rendered(lambda out: _write(shown, args, out))
             record(book)
     except RejectedEventError as error:
         _say(
@@ -73,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except LedgerError as error:
         _say(str(error))
-        return BUSY if "another close is running" in str(error) else 2
+        return BUSY if isinstance(error, LedgerBusyError) else 2
     except CommissionEngineError as error:  # a bad file, or a period already closed
         _say(str(error))
         return 2
@@ -81,10 +91,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "csv":
         for rejection in closing_run.result.rejected:
             _say(f"{args.event_file}: {rejection.message}")
-    newly_closed = tuple(s for s in closing_run.open if s.period <= args.period)
-    shown = closing_run.result.model_copy(update={"statements": newly_closed})
     _say(f"closed through {args.period} in {args.ledger}")
-    return write_safely(PROG, lambda out: _write(shown, args, out))
+    if deliver(PROG, output) != 0:  # the months are closed all the same: the status says so
+        _say(f"the statements closed can be shown with: payouts --ledger {args.ledger}")
+    return 0
 
 
 def _write(result: Result, args: argparse.Namespace, out: TextIO) -> None:
@@ -101,6 +111,10 @@ def _say(message: str) -> None:
 
 
 def _period(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a month in the form YYYY-MM")
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a month in the form YYYY-MM")
+    if not FIRST_DAY.year <= int(text[:4]) <= LAST_DAY.year:
+        raise argparse.ArgumentTypeError(
+            f"{text} is out of range: months go from {FIRST_DAY:%Y-%m} to {LAST_DAY:%Y-%m}"
+        )
     return text

@@ -9,12 +9,12 @@ status as for ``payouts``: 0 when every plan applied every event (or with
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from typing import Any, TextIO
 
 from ..domain.currencies import format_money
 from ..domain.errors import CommissionEngineError
+from ..domain.errors import CommissionEngineError, printable
 from ..files import read_events, read_plans
 from ..modeling.compare import Comparison, compare_plans
 from ..modeling.tables import (
@@ -23,6 +23,7 @@ from ..modeling.tables import (
     comparison_rows,
     outcome_document,
 )
+from ..report.render import csv_writer
 from .options import (
     add_files,
     add_output,
@@ -30,6 +31,7 @@ from .options import (
     add_through,
     report_rejections,
     say,
+    with_events,
     write_safely,
 )
 
@@ -64,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     """Compare the plans and print the figures; returns the exit status."""
     try:
         book = read_plans(args.plan_file)
-        events = read_events(args.event_file, processes=args.processes)
+        events = with_events(
+            read_events(args.event_file, processes=args.processes), args.event_file
+        )
         comparison = compare_plans(
             book.plans, events, through=args.through, processes=args.processes
         )
@@ -94,7 +98,7 @@ def _write(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> Non
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
-        csv.writer(out, lineterminator="\n").writerows(comparison_csv_rows(comparison))
+        csv_writer(out).writerows(comparison_csv_rows(comparison))
     else:
         _write_table(comparison, args.locale, out)
 
@@ -106,5 +110,7 @@ def _write_table(comparison: Comparison, locale: str, out: TextIO) -> None:
     out.writelines(line + "\n" for line in aligned(rows))
     for outcome in comparison.outcomes:
         if outcome.rejected:
-            out.write(f"\n{outcome.name}: rejected, not applied ({len(outcome.rejected)}):\n")
+            out.write(
+                f"\n{printable(outcome.name)}: rejected, not applied ({len(outcome.rejected)}):\n"
+            )
             out.writelines(f"  {rejection.message}\n" for rejection in outcome.rejected)

@@ -6,14 +6,22 @@ import argparse
 import datetime as dt
 import os
 import re
+import shutil
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO, TypeVar, cast
 
 from ..domain.currencies import is_locale
-from ..domain.errors import Rejection
+from ..domain.errors import Rejection, printable
+from ..domain.events import in_range
+from ..domain.money import shown
+from ..files import FileError
 from ..parallel.by_rep import cores
+
+T = TypeVar("T")
 
 
 def add_files(parser: argparse.ArgumentParser) -> None:
@@ -51,9 +59,24 @@ def add_output(parser: argparse.ArgumentParser, *, lenient: str) -> None:
     )
 
 
+def with_events(events: Iterable[T], path: Path) -> Iterator[T]:
+    """``events``, read from ``path``; a :class:`FileError` if the file holds none at all.
+
+    An empty event file is far more often a broken export than a quiet month, so it is
+    bad input (exit status 2), not "no statements". The first event is read now.
+    """
+    iterator = iter(events)
+    for first in iterator:
+        return chain((first,), iterator)
+    raise FileError(
+        f"{path} holds no events (it is empty, or holds only blank lines or a CSV header); "
+        "nothing was computed"
+    )
+
+
 def say(prog: str, message: str) -> None:
-    """A message for the person at the terminal, on stderr."""
-    print(f"{prog}: {message}", file=sys.stderr)
+    """A message for the person at the terminal, on stderr (control characters escaped)."""
+    print(printable(f"{prog}: {message}", lines=True), file=sys.stderr)
 
 
 def report_rejections(
@@ -66,29 +89,61 @@ def report_rejections(
             say(prog, f"{event_file}{under}: {rejection.message}")
 
 
-def write_safely(prog: str, write: Callable[[TextIO], None]) -> int:
-    """Run ``write`` on stdout; the exit status (2 when stdout cannot be written)."""
+#: Output up to this size is rendered in memory before any of it is written; beyond it, into
+#: an anonymous temporary file.
+SPOOL_IN_MEMORY = 32 << 20
+
+
+def rendered(write: Callable[[TextIO], None]) -> IO[str]:
+    """The text ``write`` writes, held (in memory, or in a temporary file when large) for
+    :func:`deliver`: a run that fails while its output is rendered writes nothing at all."""
+    spool: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - deliver closes it
+        max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
+    )
     try:
-        write(sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 2
-    except OSError as error:
-        say(prog, f"cannot write the output: {error.strerror or error}")
-        return 2
+        write(cast(TextIO, spool))
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def deliver(prog: str, output: IO[str]) -> int:
+    """Copy :func:`rendered` output to stdout; the exit status (2 when stdout cannot be
+    written)."""
+    with output:
+        try:
+            output.seek(0)
+            shutil.copyfileobj(output, sys.stdout, 1 << 20)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 2
+        except OSError as error:
+            say(prog, f"cannot write the output: {error.strerror or error}")
+            return 2
     return 0
+
+
+def write_safely(prog: str, write: Callable[[TextIO], None]) -> int:
+    """Render with ``write``, then copy it all to stdout; the exit status (2 when stdout cannot
+    be written). Nothing reaches stdout unless the whole output was rendered."""
+    return deliver(prog, rendered(write))
 
 
 def iso_date(text: str) -> dt.date:
     """An argparse type: a date written YYYY-MM-DD."""
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         try:
-            return dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a calendar date") from None
-    raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD")
+        try:
+            return in_range(day)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    raise argparse.ArgumentTypeError(f"{shown(text)} is not a date in the form YYYY-MM-DD")
 
 
 def locale_name(name: str) -> str:

@@ -9,7 +9,6 @@ stderr; stdout carries only the statements.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,17 @@ from ..domain.errors import CommissionEngineError, RejectedEventError
 from ..files import read_events, read_plans
 from ..report.render import statements_of, write_csv, write_json, write_table
 from .options import add_files, add_output, add_processes, add_through
+from ..books.store import Ledger, LedgerError
+from ..domain.errors import CommissionEngineError, RejectedEventError, printable
+from .options import (
+    add_files,
+    add_output,
+    add_processes,
+    add_through,
+    say,
+    with_events,
+    write_safely,
+)
 
 PROG = "commission-engine payouts"
 #: On a terminal, how often reading a long event file says how far it got.
@@ -79,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         _say(str(error))
         return 2
     if args.rep is not None and not statements_of(result, args.rep):
-        reps = sorted({statement.rep for statement in result.statements})
+        reps = sorted({printable(statement.rep) for statement in result.statements})
         _say(f"no statements for rep {args.rep}; reps with statements: {', '.join(reps) or 'none'}")
     if args.format == "csv":
         for rejection in result.rejected:
@@ -90,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
 def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
     """The result to show, and the last closed period when a ledger is given."""
     plans = read_plans(args.plan_file)
+    if args.ledger is not None and not args.ledger.exists():  # a typo must not mean "none closed"
+        raise LedgerError(
+            f"there is no ledger {args.ledger}: only close creates one; is the path right?"
+        )
     # With a closed book to load, the file is read (and its events digested) meanwhile.
     ledger = args.ledger is not None
     events = read_events(
@@ -98,6 +112,7 @@ def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
         background=ledger and args.ledger.exists(),
         digests=ledger,
     )
+    events = with_events(events, args.event_file)
     terminal = sys.stderr.isatty()
     try:
         if terminal:
@@ -139,28 +154,21 @@ def report_changes(run: ClosedRun, event_file: Path) -> None:
     for change in run.changes:
         where = f"line {change.line}: " if change.line is not None else ""
         _say(
-            f"{event_file}: {where}event {change.event} {what[change.change]}; "
+            f"{event_file}: {where}event {printable(change.event)} {what[change.change]}; "
             "its effect is rolled forward into the first open period"
         )
 
 
 def _write(result: Result, args: argparse.Namespace, closed_through: str | None = None) -> int:
-    try:
+    def write(out: TextIO) -> None:
         if args.format == "json":
-            write_json(result, sys.stdout, args.rep, closed_through)
+            write_json(result, out, args.rep, closed_through)
         elif args.format == "csv":
-            write_csv(result, sys.stdout, args.rep, closed_through)
+            write_csv(result, out, args.rep, closed_through)
         else:
-            write_table(result, sys.stdout, args.locale, args.rep, closed_through)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 2
-    except OSError as error:
-        _say(f"cannot write the statements: {error.strerror or error}")
-        return 2
-    return 0
+            write_table(result, out, args.locale, args.rep, closed_through)
+
+    return write_safely(PROG, write)
 
 
 def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:
@@ -176,4 +184,4 @@ def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:
 
 
 def _say(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    say(PROG, message)

@@ -36,6 +36,7 @@ from .money import (
     is_whole_minor_units,
     show,
 )
+from .money import ZERO, is_whole_minor_units, show
 from .plans import Plan, PlanBook
 from .rating import commission_times_amount, quota_period_of
 from .state import InvoiceBook, InvoiceState, Position, RepLedger, terms_by_plan

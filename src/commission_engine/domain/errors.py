@@ -12,6 +12,33 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+#: Characters a terminal may act on rather than show (C0 and C1 controls, DEL; line and
+#: paragraph separators; zero-width and bidirectional formatting), and how messages show them.
+_UNSHOWN = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in (
+        *range(0x20),
+        *range(0x7F, 0xA0),
+        *range(0x200B, 0x2010),
+        *range(0x2028, 0x202F),
+        *range(0x2066, 0x206A),
+        0xFEFF,
+    )
+}
+
+
+_UNSHOWN_BUT_LINES = {code: shown for code, shown in _UNSHOWN.items() if code != 0x0A}
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """``text`` with every character a terminal could act on written as an escape; with
+    ``lines``, line breaks are kept (a message of several lines).
+
+    >>> print(printable("zed\\n\\x1b[8m"))
+    zed\\x0a\\x1b[8m
+    """
+    return text.translate(_UNSHOWN_BUT_LINES if lines else _UNSHOWN)
+
 
 class CommissionEngineError(Exception):
     """Root of every error this library raises on purpose."""
@@ -46,7 +73,7 @@ class Rejection(BaseModel):
         where = f"line {self.line}: " if self.line is not None else ""
         who = f"event {self.event}" if self.event is not None else "event without id"
         what = f", field {self.field}" if self.field else ""
-        return f"{where}{who}{what}: {self.reason}"
+        return printable(f"{where}{who}{what}: {self.reason}")  # what was read, shown safely
 
 
 class RejectedEventError(CommissionEngineError):

@@ -16,6 +16,8 @@ import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from collections.abc import Callable, Mapping
+from decimal import Decimal, localcontext
 from functools import lru_cache
 from operator import attrgetter
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
@@ -35,7 +37,7 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from .errors import Rejection
-from .money import ONE, ZERO, to_decimal
+from .money import EXACT, ONE, ZERO, shown, to_decimal
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -47,8 +49,8 @@ def _iso_date(value: object) -> object:
     if isinstance(value, dt.datetime):
         raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
     if isinstance(value, dt.date):
-        return value
-    raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
+        return in_range(value)
+    raise ValueError(f"{shown(value)} is not a date in the form YYYY-MM-DD")
 
 
 @lru_cache(maxsize=4096)
@@ -59,11 +61,28 @@ def _date_from_text(value: str) -> dt.date:
     text = value.strip()
     if len(text) == 10 and text[4] == "-" == text[7]:  # the shape first: it is cheap
         try:
-            return shared_day(dt.date.fromisoformat(text))
+            day = dt.date.fromisoformat(text)
         except ValueError:
             if _ISO_DATE.fullmatch(text):
                 raise ValueError(f"'{value}' is not a calendar date") from None
-    raise ValueError(f"'{value}' is not a date in the form YYYY-MM-DD")
+        else:
+            return shared_day(in_range(day))
+    raise ValueError(f"{shown(value)} is not a date in the form YYYY-MM-DD")
+
+
+#: The days an event, an assignment or a run may name: far enough from the ends of the
+#: calendar that every due date and clawback day computed from them is a date too.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+
+
+def in_range(day: dt.date) -> dt.date:
+    """``day``, if it lies within :data:`FIRST_DAY` .. :data:`LAST_DAY`; else a ValueError."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(
+            f"{day.isoformat()} is out of range: dates go from {FIRST_DAY} to {LAST_DAY}"
+        )
+    return day
 
 
 #: One date object per day for every event read (emptied when it holds more than this).
@@ -94,13 +113,28 @@ def _positive(value: Decimal) -> Decimal:
     return value
 
 
+#: The digits a share may have after the point: enough for any split, and few enough that
+#: the shares of an invoice sum exactly.
+SHARE_DIGITS = 20
+
+
+def _share(value: Decimal) -> Decimal:
+    # Positive, and a sum of 1, are checked with the other shares (in _shares_sum_to_one).
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -SHARE_DIGITS:
+        raise ValueError(
+            f"a share has at most {SHARE_DIGITS} digits after the point, got {shown(value)}"
+        )
+    return value
+
+
 class Split(BaseModel):
     """One rep's share of an invoice."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rep: Name
-    share: Amount
+    share: Annotated[Decimal, BeforeValidator(to_decimal), AfterValidator(_share)]
 
 
 def _splits_from_text(value: object) -> object:
@@ -222,7 +256,8 @@ class Invoice(BaseEvent):
             raise ValueError(f"splits name rep {twice[0]} twice")
         if any(split.share <= ZERO for split in splits):
             raise ValueError("every share in splits must be positive")
-        total = sum((split.share for split in splits), ZERO)
+        with localcontext(EXACT):  # exact: below 10^15, at most 20 digits after the point
+            total = sum((split.share for split in splits), ZERO)
         if total != ONE:
             raise ValueError(f"shares in splits must sum to exactly 1, they sum to {total}")
         return splits

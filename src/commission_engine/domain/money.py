@@ -8,6 +8,7 @@ only rounding of an amount to a currency's minor unit in the library.
 
 from __future__ import annotations
 
+import re
 from decimal import (
     MAX_EMAX,
     MIN_EMIN,
@@ -48,9 +49,18 @@ _QUOTIENT = Context(prec=60, rounding=ROUND_05UP, Emax=50, Emin=MIN_EMIN, traps=
 
 _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 
+#: Every number read (an amount, a share, a plan's rate or quota) is smaller than this in
+#: size: at most 15 digits before the point, so that every product the fold makes stays
+#: exact in :data:`EXACT`.
+LIMIT = Decimal("1e15")
+#: A number as text: ASCII digits, an optional sign, point and exponent. Not what
+#: ``Decimal`` also takes: digits of other scripts, ``_`` separators, NaN, Infinity.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
 
 def to_decimal(value: object) -> Decimal:
-    """Read a number from its text (or an int/Decimal); refuse floats.
+    """Read a number from its text (or an int/Decimal); refuse floats, booleans, and any
+    number of 10^15 or more in size (:data:`LIMIT`).
 
     >>> to_decimal("12.50")
     Decimal('12.50')
@@ -58,8 +68,18 @@ def to_decimal(value: object) -> Decimal:
     Traceback (most recent call last):
     ...
     ValueError: a float cannot carry money exactly; write the number as text: '0.1'
+    >>> to_decimal("1_000")
+    Traceback (most recent call last):
+    ...
+    ValueError: '1_000' is not a number (only the digits 0-9 are read, with no separators)
+    >>> to_decimal("1e400")
+    Traceback (most recent call last):
+    ...
+    ValueError: '1e400' is out of range: numbers must be below 10^15 in size
     """
-    if isinstance(value, bool | float):
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, float):
         raise ValueError(
             f"a float cannot carry money exactly; write the number as text: '{value!r}'"
         )
@@ -68,15 +88,36 @@ def to_decimal(value: object) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER.fullmatch(text):
+            odd = "_" in text or not text.isascii()
+            hint = " (only the digits 0-9 are read, with no separators)" if odd else ""
+            raise ValueError(f"{shown(value)} is not a number{hint}")
         try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"'{value}' is not a number") from None
+            result = Decimal(text)
+        except InvalidOperation:  # an exponent beyond what Decimal holds
+            result = Decimal("Infinity")
     else:
         raise ValueError(f"expected a number written as text, got {type(value).__name__}")
-    if not result.is_finite():
-        raise ValueError(f"'{value}' is not a finite number")
+    if result.is_nan():
+        raise ValueError(f"{shown(value)} is not a finite number")
+    if not -LIMIT < result < LIMIT:
+        raise ValueError(f"{shown(value)} is out of range: numbers must be below 10^15 in size")
     return result
+
+
+def shown(value: object, at_most: int = 40) -> str:
+    """``value`` quoted for a message: control characters escaped, a long text cut short.
+
+    >>> print(shown("9" * 50))
+    '9999999999999999999999999999999999999...'
+    >>> print(shown("a\x1b[8m"))
+    'a\\x1b[8m'
+    """
+    text = str(value)
+    if len(text) > at_most:
+        text = text[: at_most - 3] + "..."
+    return repr(text) if isinstance(value, str) else text
 
 
 @cache

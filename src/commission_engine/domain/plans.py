@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,10 +26,27 @@ from pydantic import (
 
 from .currencies import is_currency
 from .errors import PlanError
+from .events import in_range
 from .money import ONE, ZERO, RoundingMode, to_decimal
 
-#: A number read from its text, never through float.
+#: A number read from its text, never through float (and below 10^15 in size).
 Number = Annotated[Decimal, BeforeValidator(to_decimal)]
+
+
+def _not_bool(value: Any) -> Any:
+    # pydantic reads true as 1 where a number is expected: refused, it is a slip.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+#: The most days of payment terms or past due a plan may name: ten years. With event dates
+#: within 1900-2199, every due date and clawback day is then a date too.
+MAX_DAYS = 3650
+#: The highest rate (flat or a tier's) a plan may set: 10, that is 1,000 %.
+MAX_RATE = 10
+Days = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_DAYS)]
+Rate = Annotated[Number, Field(ge=0, le=MAX_RATE)]
 
 Level = Literal[0, 1, 2, 3, 4]
 EarnOn = Literal["invoice", "collection"]
@@ -53,8 +71,8 @@ class Clawback(BaseModel):
 
     model_config = _FROZEN
 
-    on_write_off: bool = False
-    after_days_past_due: int | None = Field(default=None, ge=0)
+    on_write_off: bool = Field(default=False, strict=True)
+    after_days_past_due: Days | None = None
     max_recovery: Number = ONE
 
     @field_validator("max_recovery")
@@ -71,7 +89,15 @@ class Tier(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     from_: Number = Field(alias="from", ge=0)
-    rate: Number = Field(ge=0)
+    rate: Rate
+
+
+def _is_preset(level: object) -> bool:
+    # Whatever a file says the level is (a list, say), this only asks; the field validates it.
+    try:
+        return level in PRESETS and not isinstance(level, bool)
+    except TypeError:  # unhashable
+        return False
 
 
 class Plan(BaseModel):
@@ -89,23 +115,23 @@ class Plan(BaseModel):
 
     id: str = Field(min_length=1)
     currency: str
-    level: Level
+    level: Annotated[Level, BeforeValidator(_not_bool)]
     earn_on: EarnOn
     advance: Number
     clawback: Clawback
-    rate: Number | None = Field(default=None, ge=0)
+    rate: Rate | None = None
     quota: Number | None = Field(default=None, gt=0)
     quota_period: QuotaPeriod = "quarter"
     tiers: tuple[Tier, ...] | None = None
     base: Base = "revenue"
-    payment_terms_days: int = Field(default=30, ge=0)
+    payment_terms_days: Days = 30
     rounding: RoundingMode = "half_up"
 
     @model_validator(mode="before")
     @classmethod
     def _apply_level_preset(cls, data: Any) -> Any:
         # The level is a preset: fill every term the plan does not set itself.
-        if not isinstance(data, dict) or data.get("level") not in PRESETS:
+        if not isinstance(data, dict) or not _is_preset(data.get("level")):
             return data
         earn_on, advance, on_write_off, days = PRESETS[data["level"]]
         filled = dict(data)
@@ -156,7 +182,7 @@ class Assignment(BaseModel):
 
     rep: str = Field(min_length=1)
     plan: str = Field(min_length=1)
-    from_: dt.date = Field(alias="from")
+    from_: Annotated[dt.date, AfterValidator(in_range)] = Field(alias="from")
 
 
 ANY_REP = "*"

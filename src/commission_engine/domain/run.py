@@ -15,7 +15,7 @@ from typing import Any
 
 from .engine import Engine, arrange
 from .errors import CommissionEngineError, Rejection, StateError
-from .events import BaseEvent, parse_event
+from .events import FIRST_DAY, LAST_DAY, BaseEvent, parse_event
 from .plans import PlanBook
 from .state import InvoiceBook, InvoiceRecord, OpenInvoices
 from .statements import Statement
@@ -33,6 +33,10 @@ def prepare(
 ) -> tuple[list[BaseEvent], int, int]:
     """The distinct events to apply through ``through``; how many wait after it (pending);
     how many were identical re-deliveries."""
+    if through is not None and not FIRST_DAY <= through <= LAST_DAY:
+        raise CommissionEngineError(
+            f"cannot compute through {through}: dates go from {FIRST_DAY} to {LAST_DAY}"
+        )
     accepted, duplicates = _distinct(events, book, reject)
     if book.through is not None and through is not None and through < book.through:
         raise StateError(

@@ -36,6 +36,7 @@ from .money import (
     read_exact,
     rounder,
 )
+from .money import ONE, ZERO, rounder
 from .plans import Plan, PlanBook
 from .rating import bands_of, commission_in_bands
 from .statements import LedgerLine, PeriodTotals, StoredDecimal

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain.errors import CommissionEngineError
+from ..domain.errors import CommissionEngineError, printable
 
 
 class FileError(CommissionEngineError):
@@ -29,7 +30,7 @@ class Problem:
     def __str__(self) -> str:
         where = [f"line {self.line}"] if self.line is not None else []
         where += [self.key] if self.key else []
-        return f"{', '.join(where)}: {self.reason}" if where else self.reason
+        return printable(f"{', '.join(where)}: {self.reason}" if where else self.reason)
 
 
 class PlanFileError(FileError):

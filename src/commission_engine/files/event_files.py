@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from ..domain.errors import Rejection
 from ..domain.events import (
@@ -47,9 +48,14 @@ _REQUIRED_COLUMNS = ("type", "id", "date")
 
 
 def read_events(
-    path: Path, processes: int = 1, *, background: bool = False, digests: bool = False
+    path: str | os.PathLike[str],
+    processes: int = 1,
+    *,
+    background: bool = False,
+    digests: bool = False,
 ) -> Read:
-    """Stream the events of the JSON Lines (``.jsonl``, ``.ndjson``) or CSV file at ``path``.
+    """Stream the events of the JSON Lines (``.jsonl``, ``.ndjson``) or CSV file at ``path``
+    (a ``str`` or any path-like).
 
     The file is opened (and a CSV header checked) now, so a missing file or a
     bad header raises :class:`FileError` at once; lines are read as the result
@@ -65,6 +71,7 @@ def read_events(
     that read it (:meth:`~..events.BaseEvent.digest`, which the event remembers), for a caller
     that compares events with a closed book.
     """
+    path = Path(path)
     if processes > 1:
         from ..parallel.read_in_parts import (
             read_split,  # a file large enough, on a platform that forks
@@ -139,6 +146,11 @@ def json_line(raw: bytes, number: int) -> Event | Rejection | None:
         cut_off = error.pos >= len(error.doc.rstrip())
         at = "end of line" if cut_off else f"column {error.colno}"
         return _unreadable(raw, number, None, f"not valid JSON: {error.msg} (at {at})")
+    except RecursionError:
+        return _unreadable(raw, number, None, "not an event: its values are nested too deeply")
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        reason = "a number of thousands of digits is out of range (below 10^15 in size)"
+        return _unreadable(raw, number, None, reason)
     if not isinstance(record, dict):
         return _unreadable(raw, number, None, "not a JSON object ({...})")
     if None in record.values():
@@ -157,12 +169,13 @@ def _unreadable(raw: bytes, line: int, field: str | None, reason: str) -> Reject
 
 def _csv(stream: BinaryIO, path: Path) -> Read:
     undecodable: set[int] = set()
-    rows = csv.reader(_text_lines(stream, undecodable))
+    lines = _text_lines(stream, undecodable)
+    rows = csv.reader(lines)
     header = _csv_header(path, rows, undecodable)
     if header is None:  # an empty file: no events
         stream.close()
         return iter(())
-    return _csv_rows(stream, path, rows, header, undecodable)
+    return _csv_rows(stream, path, lines, header, undecodable, rows.line_num)
 
 
 def _csv_header(path: Path, rows: Any, undecodable: set[int]) -> list[str] | None:
@@ -209,44 +222,139 @@ def _check_header(path: Path, header: list[str], undecodable: set[int]) -> None:
         raise FileError(f"{path}, line 1 (the header): {problem}")
 
 
+#: The most lines one CSV row may span (a quoted cell may hold line breaks). A quote left
+#: open would otherwise take every line after it into one cell; the row is rejected instead,
+#: and the lines after its first are read as rows again.
+MAX_ROW_LINES = 100
+
+
+class _Row:
+    """What :func:`_feed` tells :func:`_csv_rows` of the row the CSV reader is reading."""
+
+    __slots__ = ("ended", "pending", "taken", "too_long")
+
+    def __init__(self) -> None:
+        self.taken: list[str] = []  # the lines the row took
+        self.pending: deque[str] = deque()  # lines to read (again) before the file's next
+        self.ended = False  # the file ended while the row was read
+        self.too_long = False  # the row ran past MAX_ROW_LINES
+
+
+def _feed(lines: Iterator[str], row: _Row) -> Iterator[str | None]:
+    """``lines`` for :func:`csv.reader`, each noted in ``row.taken``. A row longer than
+    :data:`MAX_ROW_LINES` gets ``None``, on which the reader stops with an error."""
+    pending, taken = row.pending, row.taken
+    while True:
+        if pending:
+            line = pending.popleft()
+        else:
+            read = next(lines, None)
+            if read is None:
+                row.ended = True
+                return
+            line = read
+        if len(taken) >= MAX_ROW_LINES:
+            pending.appendleft(line)
+            row.too_long = True
+            yield None
+        else:
+            taken.append(line)
+            yield line
+
+
+def _reader(lines: Iterator[str], row: _Row) -> Any:
+    """A CSV reader of ``lines``, through :func:`_feed` (its ``None`` stops the reader)."""
+    return csv.reader(cast(Iterator[str], _feed(lines, row)))
+
+
 def _csv_rows(
     stream: BinaryIO,
     path: Path,
-    rows: Any,
+    lines: Iterator[str],
     header: list[str],
     undecodable: set[int],
     before: int = 0,
 ) -> Read:
-    """The records of ``rows``, read from ``stream`` after the file's first ``before`` lines."""
+    """The records of ``lines``, the text of ``stream`` after the file's first ``before`` lines.
+
+    A row that cannot be read (a quoted cell not closed by the end of the file or within
+    :data:`MAX_ROW_LINES` lines, a last line cut off, a carriage return inside a cell that is
+    not quoted) is rejected at its first line, and the lines after that one read again.
+    """
     width = len(header)
+    row = _Row()
+    rows = _reader(lines, row)
+    first = before + 1  # the line where the next row starts
     with stream:
         while True:
-            # A quoted cell may span lines; report where the row starts.
-            first = before + rows.line_num + 1
+            row.taken.clear()
             try:
-                row = next(rows, None)
+                cells = next(rows, None)
+                # A row the file ends inside, or a last line with no line end.
+                ended = cells is not None and (row.ended or row.taken[-1][-1:] != "\n")
+                problem = _cut_off(row.taken) if ended else None
             except csv.Error as error:
-                raise FileError(f"{path}, line {first}: cannot read CSV: {error}") from None
-            if row is None:
+                cells, problem = [], _unreadable_row(error, row)
+                if problem is None:  # a cell beyond the csv module's size limit, say
+                    raise FileError(f"{path}, line {first}: cannot read CSV: {error}") from None
+            if problem is not None:
+                yield _bad_row(_first_id(row.taken, header), first, problem)
+                # Read again every line after the row's first, with a reader of its own.
+                row.pending.extendleft(reversed(row.taken[1:]))
+                row.ended = row.too_long = False
+                rows = _reader(lines, row)
+                first += 1
+                continue
+            if cells is None:
                 return
-            if not row:
+            line, first = first, first + len(row.taken)
+            if not cells:
                 continue  # a blank line
-            record = {name: cell.strip() for name, cell in zip(header, row, strict=False) if cell}
-            if len(row) > width:
-                reason = f"the row has {len(row)} cells but the header names {width} columns"
-                yield _bad_row(record, first, reason)
-            elif undecodable and not undecodable.isdisjoint(
-                range(first, before + rows.line_num + 1)
-            ):
-                yield _bad_row(record, first, "not UTF-8 text")
+            record = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if cell}
+            if len(cells) > width:
+                reason = f"the row has {len(cells)} cells but the header names {width} columns"
+                yield _bad_row(record.get("id"), line, reason)
+            elif undecodable and not undecodable.isdisjoint(range(line, first)):
+                yield _bad_row(record.get("id"), line, "not UTF-8 text")
             elif "" in record.values():
-                yield parse_event({k: v for k, v in record.items() if v}, first)
+                yield parse_event({k: v for k, v in record.items() if v}, line)
             else:
-                yield parse_event(record, first)
+                yield parse_event(record, line)
 
 
-def _bad_row(record: dict[str, str], line: int, reason: str) -> Rejection:
-    return Rejection(event=record.get("id") or None, line=line, field=None, reason=reason)
+def _cut_off(taken: list[str]) -> str:
+    """Why a row the file ended inside is rejected."""
+    if len(taken) == 1 and taken[0][-1:] != "\n" and taken[0].count('"') % 2 == 0:
+        return "the last line has no line end: the file may have been cut off here"
+    return "a quoted cell is not closed before the end of the file (a closing quote missing?)"
+
+
+def _unreadable_row(error: csv.Error, row: _Row) -> str | None:
+    """Why a row the CSV reader stopped on is rejected; ``None`` when the file is unusable."""
+    if row.too_long:
+        return (
+            f"a quoted cell is still open after {MAX_ROW_LINES} lines (a closing quote "
+            "missing?); the lines after this one are read as rows"
+        )
+    if "new-line character" in str(error):
+        return "a carriage return (CR) inside a cell that is not quoted"
+    return None
+
+
+def _first_id(taken: list[str], header: list[str]) -> str | None:
+    """The id on a broken row's first line, as far as that line alone says."""
+    if not taken or "id" not in header:
+        return None
+    try:
+        cells = next(csv.reader([taken[0].rstrip("\r\n").replace("\r", " ")]), [])
+    except csv.Error:
+        return None
+    at = header.index("id")
+    return cells[at].strip() or None if at < len(cells) else None
+
+
+def _bad_row(event: str | None, line: int, reason: str) -> Rejection:
+    return Rejection(event=event or None, line=line, field=None, reason=reason)
 
 
 _READERS: dict[str, Callable[[BinaryIO, Path], Read]] = {

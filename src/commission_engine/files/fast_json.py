@@ -11,8 +11,15 @@ to be the event the usual path gives:
   no unknown field, no field named ``line``);
 - no key is written twice (msgspec keeps the last; the usual path rejects the line): the
   line has as many colons as the record has fields;
-- every amount is finite and the rules of :mod:`..events` hold (amounts positive, tax
-  within the amount, cost not negative, an adjustment not zero, an invoice for one rep).
+- every amount is finite, below 10^15 in size, and the rules of :mod:`..events` hold
+  (amounts positive, tax within the amount, cost not negative, an adjustment not zero, an
+  invoice for one rep); every date is within 1900-2199 (:data:`~..events.FIRST_DAY` ..
+  :data:`~..events.LAST_DAY`);
+- no number is written in a way msgspec reads but :func:`~..money.to_decimal` does not
+  (msgspec hands a numeric string to ``Decimal``, which also takes ``"1_000"``, other
+  scripts' digits and ``\\u`` escapes of them): a line with an escape (``\\``) is not plain,
+  and one with more ``_`` than its type's name, or a byte beyond ASCII, is plain only when
+  no string on it is made of number characters and those alone.
 
 Anything else (a split invoice, a ``null``, a byte-order mark, any doubt) gives ``None``, and
 the line is read the usual way, which also words the rejection. The events are the same:
@@ -22,6 +29,7 @@ the line is read the usual way, which also words the rejection. The events are t
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable
 from decimal import Decimal
@@ -31,6 +39,8 @@ from typing import Annotated, Any, cast
 import msgspec
 
 from ..domain.events import (
+    FIRST_DAY,
+    LAST_DAY,
     Adjustment,
     BaseEvent,
     CreditNote,
@@ -42,6 +52,7 @@ from ..domain.events import (
     shared_day,
 )
 from ..domain.money import ZERO
+from ..domain.money import LIMIT, ZERO
 
 _Name = Annotated[str, msgspec.Meta(min_length=1)]
 _REQUIRED = object()  # a field with no default: always given
@@ -96,20 +107,23 @@ class _Adjustment(_Record, tag="adjustment", frozen=True, kw_only=True):
     currency: str | None = None
 
 
+_NEGATIVE_LIMIT = -LIMIT
+
+
 def _invoice_holds(r: Any) -> bool:
     return (
         r.rep is not None
         and r.amount.is_finite()
         and r.tax.is_finite()
         and r.cost.is_finite()
-        and r.amount > ZERO
+        and ZERO < r.amount < LIMIT
         and ZERO <= r.tax <= r.amount
-        and r.cost >= ZERO
+        and ZERO <= r.cost < LIMIT
     )
 
 
 def _positive(r: Any) -> bool:
-    return bool(r.amount.is_finite() and r.amount > ZERO)
+    return bool(r.amount.is_finite() and ZERO < r.amount < LIMIT)
 
 
 def _write_off_holds(r: Any) -> bool:
@@ -117,13 +131,15 @@ def _write_off_holds(r: Any) -> bool:
 
 
 def _adjustment_holds(r: Any) -> bool:
-    return bool(r.amount.is_finite() and r.amount != ZERO)
+    return bool(r.amount.is_finite() and r.amount != ZERO and _NEGATIVE_LIMIT < r.amount < LIMIT)
 
 
 #: Record type -> (event class, its tag, the rules its values must meet, field names in
 #: order, their defaults, which are ids that many events share, and which are days).
 _KINDS: dict[type, tuple[type[BaseEvent], str, Callable[[Any], bool], tuple[str, ...],
                          tuple[object, ...], tuple[int, ...], tuple[int, ...]]] = {}  # fmt: skip
+#: Record type -> how many ``_`` a line of that type holds when no value holds one.
+_UNDERSCORES: dict[type, int] = {}
 for _record, _event, _holds in (
     (_Invoice, Invoice, _invoice_holds),
     (_CreditNote, CreditNote, _positive),
@@ -142,6 +158,13 @@ for _record, _event, _holds in (
         tuple(i for i, field in enumerate(_info) if field.name in ("invoice", "rep")),
         tuple(i for i, field in enumerate(_info) if field.name in ("date", "due")),
     )
+    _UNDERSCORES[_record] = str(_record.__struct_config__.tag).count("_") + sum(
+        field.name.count("_") for field in _info
+    )
+
+#: A JSON string made only of what a number may hold, with a ``_`` or a byte beyond ASCII
+#: in it: a number msgspec would read and :func:`~..money.to_decimal` would not.
+_ODD_NUMBER = re.compile(rb'"[\s+\-.0-9eE_\x80-\xff]*[_\x80-\xff][\s+\-.0-9eE_\x80-\xff]*"')
 
 _DECODER = msgspec.json.Decoder(
     _Invoice | _CreditNote | _Payment | _PaymentReversal | _WriteOff | _Adjustment
@@ -155,7 +178,15 @@ def plain_event(raw: bytes, line: int) -> Event | None:
     the usual way: whenever it is not plainly valid."""
     try:
         record = _DECODER.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    # ``find`` (memchr) is a fraction of ``in`` or ``count`` on a line; most lines have no
+    # escape and no ``_`` at all.
+    if raw.find(b"\\") >= 0:  # an escape: perhaps of a digit of another script
+        return None
+    if (
+        not raw.isascii() or (raw.find(b"_") >= 0 and raw.count(b"_") != _UNDERSCORES[type(record)])
+    ) and _ODD_NUMBER.search(raw):
         return None
     kind, tag, holds, names, defaults, shared, days = _KINDS[type(record)]
     values = list(msgspec.structs.astuple(record))
@@ -175,6 +206,8 @@ def plain_event(raw: bytes, line: int) -> Event | None:
     for index in days:  # one object per day, as the usual path gives
         day = values[index]
         if day is not None:
+            if not FIRST_DAY <= day <= LAST_DAY:
+                return None
             values[index] = shared_day(day)
     event = _new(kind)
     for name, value in zip(names, values, strict=True):

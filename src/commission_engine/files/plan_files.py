@@ -11,6 +11,7 @@ and, for YAML, its line.
 from __future__ import annotations
 
 import json
+import os
 import re
 import typing
 from collections import Counter
@@ -23,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from ..domain.errors import printable
 from ..domain.plans import PlanBook
 from .errors import FileError, PlanFileError, Problem
 
@@ -32,12 +34,13 @@ PLAN_SUFFIXES = (".yaml", ".yml", ".json")
 Loc = tuple[str | int, ...]
 
 
-def read_plans(path: Path) -> PlanBook:
-    """Read and validate the plan file at ``path``.
+def read_plans(path: str | os.PathLike[str]) -> PlanBook:
+    """Read and validate the plan file at ``path`` (a ``str`` or any path-like).
 
     Raises :class:`PlanFileError` listing every problem (key, place, what is
     allowed), or :class:`FileError` when the file cannot be read at all.
     """
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in PLAN_SUFFIXES:
         raise FileError(
@@ -104,10 +107,26 @@ def _load_json(path: Path, text: str) -> tuple[Any, dict[Loc, int]]:
     except json.JSONDecodeError as error:
         problem = Problem(error.lineno, "", f"not valid JSON: {error.msg} (column {error.colno})")
         raise PlanFileError(path, [problem]) from None
+    except RecursionError:
+        raise PlanFileError(path, [_too_deep(None, "")]) from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        reason = "a number of thousands of digits is out of range (below 10^15 in size)"
+        raise PlanFileError(path, [Problem(None, "", reason)]) from None
+    if _depth(data) > MAX_DEPTH:
+        raise PlanFileError(path, [_too_deep(None, "")])
     twice = list(_written_twice(data, ()))
     if twice:
         raise PlanFileError(path, twice)
     return data, {}
+
+
+def _depth(data: Any) -> int:
+    """How deep ``data`` nests (read by :mod:`json`, so within the interpreter's limit)."""
+    if isinstance(data, dict):
+        return 1 + max(map(_depth, data.values()), default=0)
+    if isinstance(data, list):
+        return 1 + max(map(_depth, data), default=0)
+    return 0
 
 
 def _written_twice(data: Any, loc: Loc) -> typing.Iterator[Problem]:
@@ -178,11 +197,17 @@ def _load_yaml(path: Path, text: str) -> tuple[Any, dict[Loc, int]]:
 
 
 def _read_yaml(path: Path, text: str, kind: type[_Loader]) -> tuple[Any, dict[Loc, int]]:
-    loader = kind(text)
+    try:
+        loader = kind(text)
+    except yaml.YAMLError as error:  # a character YAML does not allow (a control character)
+        problem = Problem(None, "", f"not valid YAML: {printable(str(error))}")
+        raise PlanFileError(path, [problem]) from None
     lines: dict[Loc, int] = {}
     try:
         node = loader.get_single_node()
-        data = None if node is None else _build(loader, node, (), lines, set())
+        data = None if node is None else _build(loader, node, (), lines, set(), _Expanded())
+    except RecursionError:
+        raise PlanFileError(path, [_too_deep(None, "")]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = None if mark is None else mark.line + 1
@@ -201,12 +226,51 @@ class _Malformed(Exception):
         self.problem = problem
 
 
+#: How deep a plan file may nest (a plan book needs 4 levels: plans, a plan, tiers, a tier).
+MAX_DEPTH = 32
+#: How many values aliases (``*name``, ``<<: *name``) may repeat in all: shared terms take a
+#: few each, and a file of aliases of aliases (a "billion laughs") is refused at this point
+#: instead of being expanded without bound.
+MAX_REPEATED = 100_000
+
+
+class _Expanded:
+    """The nodes :func:`_build` built, and how many values aliases repeated."""
+
+    __slots__ = ("built", "repeated")
+
+    def __init__(self) -> None:
+        self.built: set[int] = set()
+        self.repeated = 0
+
+
+def _too_deep(line: int | None, key: str) -> Problem:
+    return Problem(line, key, f"nested more than {MAX_DEPTH} levels deep; a plan file is flat")
+
+
 def _build(
-    loader: _Loader, node: yaml.Node, loc: Loc, lines: dict[Loc, int], open_: set[int]
+    loader: _Loader,
+    node: yaml.Node,
+    loc: Loc,
+    lines: dict[Loc, int],
+    open_: set[int],
+    expanded: _Expanded,
 ) -> Any:
     """Construct ``node`` as plain dicts, lists and scalars, noting the line of every place."""
     line = node.start_mark.line + 1
     lines.setdefault(loc, line)
+    if id(node) in expanded.built:  # again, through an alias
+        expanded.repeated += 1
+        if expanded.repeated > MAX_REPEATED:
+            reason = (
+                f"aliases repeat more than {MAX_REPEATED:,} values in all; a plan file may "
+                "share terms through aliases, not expand without bound"
+            )
+            raise _Malformed(Problem(line, _path(loc), reason))
+    else:
+        expanded.built.add(id(node))
+    if len(loc) > MAX_DEPTH:
+        raise _Malformed(_too_deep(line, _path(loc)))
     if isinstance(node, yaml.ScalarNode):
         return loader.construct_object(node)
     if id(node) in open_:
@@ -215,7 +279,10 @@ def _build(
         raise _Malformed(Problem(line, _path(loc), f"unsupported tag {node.tag}"))
     open_.add(id(node))
     if isinstance(node, yaml.SequenceNode):
-        items = [_build(loader, item, (*loc, i), lines, open_) for i, item in enumerate(node.value)]
+        items = [
+            _build(loader, item, (*loc, i), lines, open_, expanded)
+            for i, item in enumerate(node.value)
+        ]
         open_.discard(id(node))
         return items
     assert isinstance(node, yaml.MappingNode)
@@ -236,7 +303,7 @@ def _build(
         if index >= inherited:
             explicit.add(key)
         lines[(*loc, key)] = key_line
-        mapping[key] = _build(loader, value_node, (*loc, key), lines, open_)
+        mapping[key] = _build(loader, value_node, (*loc, key), lines, open_, expanded)
     open_.discard(id(node))
     return mapping
 
@@ -285,10 +352,23 @@ def _problem(detail: ErrorDetails, lines: Mapping[Loc, int]) -> Problem:
         reason = f"{_shown(detail['input'])} is not allowed here: expected {expected}"
     elif kind in ("value_error", "assertion_error") and "ctx" in detail:
         reason = str(detail["ctx"]["error"])
+    elif kind in _BOUNDS and "ctx" in detail:
+        bound, words = _BOUNDS[kind]
+        limit = detail["ctx"][bound]
+        reason = f"{_shown(detail['input'])} is out of range: it must be {words} {limit}"
     else:
         message = detail["msg"].replace("Input should be", "expected")
         reason = f"{_shown(detail['input'])} is not allowed: {message}"
     return Problem(_line(loc, lines), _path(loc), reason)
+
+
+#: pydantic's range errors: the key of the bound in their context, and how it reads.
+_BOUNDS = {
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "below"),
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "above"),
+}
 
 
 def _line(loc: Loc, lines: Mapping[Loc, int]) -> int | None:

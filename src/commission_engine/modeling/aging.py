@@ -19,6 +19,7 @@ from ..api import EventInput, compute, open_invoices_at
 from ..domain.errors import Rejection
 from ..domain.events import BaseEvent, parse_event
 from ..domain.money import EXACT, ONE, ZERO, round_money, rounder, zero
+from ..domain.money import EXACT, ONE, ZERO, round_money, zero
 from ..domain.plans import Plan, PlanBook
 from ..domain.state import InvoiceRecord, PositionRecord
 from ..domain.statements import last_day, period_of, periods_between

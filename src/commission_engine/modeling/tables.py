@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from ..domain.errors import Rejection
+from ..domain.errors import Rejection, printable
 from ..domain.money import show
 from .aging import BUCKETS, Aging, RepAging
 from .compare import Comparison, PlanOutcome
@@ -201,7 +202,9 @@ def rejection_document(rejection: Rejection) -> dict[str, object]:
 
 
 def aligned(rows: Sequence[Sequence[str]], text_columns: int = 1) -> list[str]:
-    """Rows as lines of a plain-text table: the first ``text_columns`` left, the rest right."""
+    """Rows as lines of a plain-text table: the first ``text_columns`` left, the rest right.
+    Control characters in a cell are written as escapes (:func:`~..errors.printable`)."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(

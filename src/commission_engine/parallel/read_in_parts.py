@@ -23,6 +23,17 @@ from ..files.errors import FileError
 from ..files.event_files import Read, _csv_header, _csv_rows, _json_lines, _text_lines
 from .pipes import Child
 from .wire import event_from, event_values
+from ..domain.events import (
+    Adjustment,
+    BaseEvent,
+    CreditNote,
+    Invoice,
+    Payment,
+    PaymentReversal,
+    Split,
+    WriteOff,
+    shared_day,
+)
 
 #: Below this many bytes a part (about 35,000 JSON lines), a process costs more than it saves.
 MIN_BYTES_PER_PART = 4_000_000
@@ -78,8 +89,8 @@ def read_split(
 
         def read_csv(stream: IO[bytes], first: int) -> Read:
             seen: set[int] = set()
-            rows = csv.reader(_text_lines(stream, seen, first))  # type: ignore[arg-type]
-            return _csv_rows(stream, path, rows, header, seen, first - 1)  # type: ignore[arg-type]
+            lines = _text_lines(stream, seen, first)  # type: ignore[arg-type]
+            return _csv_rows(stream, path, lines, header, seen, first - 1)  # type: ignore[arg-type]
 
         return _read(data, _cuts(data, start, 2, weights), read_csv, digests)
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
 from ..api import Result
 from ..domain.currencies import format_money
+from ..domain.errors import printable
 from ..domain.money import ZERO, show
 from ..domain.statements import LedgerLine, Statement
 
@@ -140,14 +142,57 @@ def _statement_json(statement: Statement, closed: bool | None) -> str:
 # CSV -------------------------------------------------------------------------------------
 
 
+#: What a spreadsheet takes a cell starting with for a formula (OWASP, "CSV injection").
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+#: A plain number: money as written here (``-3.00``), never a formula.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """``cell`` for a CSV file a spreadsheet will open: a text starting with ``= + - @``, a tab
+    or a carriage return gets a ``'`` in front, so that it is shown as text, not run as a
+    formula. A plain number (``-3.00``) is left as it is: it is a number, not a formula.
+    Control characters are then written as escapes (:func:`~.errors.printable`), as in every
+    text the commands write.
+
+    >>> spreadsheet_safe("=cmd|' /C calc'!A0"), spreadsheet_safe("-2+3"), spreadsheet_safe("-3.00")
+    ("'=cmd|' /C calc'!A0", "'-2+3", '-3.00')
+    """
+    if type(cell) is not str or not cell:
+        return cell
+    if cell[0] in _FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(cell):
+        cell = "'" + cell
+    return printable(cell)
+
+
+class _SafeWriter:
+    """A :func:`csv.writer` that passes every cell through :func:`spreadsheet_safe`."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(out: TextIO) -> _SafeWriter:
+    """The CSV writer of every command: ``\\n`` line ends, cells made :func:`spreadsheet_safe`."""
+    return _SafeWriter(out)
+
+
 def write_csv(
     result: Result, out: TextIO, rep: str | None = None, closed_through: str | None = None
 ) -> None:
     """Write one row per statement under a header row (no lines, no rejections).
 
     With ``closed_through``, a last column ``closed`` says ``true`` for paid statements.
+    Text cells are made :func:`spreadsheet_safe`.
     """
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     marked = closed_through is not None
     writer.writerow((*CSV_COLUMNS, "closed") if marked else CSV_COLUMNS)
     for s in statements_of(result, rep):
@@ -180,6 +225,7 @@ def write_table(
     """
     statements = statements_of(result, rep)
     through = "(no events)" if result.through is None else f"through {result.through}"
+    rep = None if rep is None else printable(rep)
     out.write(f"Commission statements {through}" + (f", rep {rep}" if rep else "") + "\n")
     if closed_through is not None:
         out.write(f"Periods through {closed_through} are closed: shown as paid.\n")
@@ -218,9 +264,9 @@ def _write_statements(
 ) -> None:
     rows = [
         (
-            s.rep,
+            printable(s.rep),
             s.period,
-            s.currency,
+            printable(s.currency),
             *(format_money(getattr(s, m), s.currency, locale) for m in MONEY),
             *(() if closed_through is None else ("closed" if s.period <= closed_through else "",)),
         )
@@ -252,10 +298,10 @@ def _line_row(line: LedgerLine, locale: str) -> tuple[str, ...]:
     return (
         line.date.isoformat(),
         line.kind,
-        line.invoice or "-",
-        line.event or "-",
+        printable(line.invoice or "-"),
+        printable(line.event or "-"),
         format_money(line.amount, line.currency, locale),
-        line.detail or "",
+        printable(line.detail or ""),
     )
 
 
