@@ -16,15 +16,21 @@ from typing import Any, TextIO
 
 from ..api import Result
 from ..books.closing import close
-from ..books.store import Ledger, LedgerError
-from ..domain.errors import CommissionEngineError, RejectedEventError
-from ..files import read_events, read_plans
-from ..report.render import write_csv, write_json, write_table
-from .options import add_files, add_output, add_processes, say, write_safely
 from ..books.store import Ledger, LedgerBusyError, LedgerError
+from ..domain.errors import CommissionEngineError, RejectedEventError
 from ..domain.events import FIRST_DAY, LAST_DAY
 from ..domain.money import shown
-from .options import add_files, add_output, add_processes, deliver, rendered, say, with_events
+from ..files import read_events, read_plans
+from ..report.render import write_csv, write_json, write_table
+from .options import (
+    add_files,
+    add_output,
+    add_processes,
+    deliver,
+    rendered,
+    say,
+    with_events,
+)
 from .payouts import report_changes
 
 PROG = "commission-engine close"

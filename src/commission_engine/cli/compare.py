@@ -13,7 +13,6 @@ import json
 from typing import Any, TextIO
 
 from ..domain.currencies import format_money
-from ..domain.errors import CommissionEngineError
 from ..domain.errors import CommissionEngineError, printable
 from ..files import read_events, read_plans
 from ..modeling.compare import Comparison, compare_plans

@@ -16,13 +16,10 @@ from typing import Any, TextIO, TypeVar
 
 from ..api import Result, compute
 from ..books.closing import ClosedRun, reopen_and_compute
-from ..books.store import Ledger
-from ..domain.errors import CommissionEngineError, RejectedEventError
-from ..files import read_events, read_plans
-from ..report.render import statements_of, write_csv, write_json, write_table
-from .options import add_files, add_output, add_processes, add_through
 from ..books.store import Ledger, LedgerError
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
+from ..files import read_events, read_plans
+from ..report.render import statements_of, write_csv, write_json, write_table
 from .options import (
     add_files,
     add_output,

@@ -36,11 +36,11 @@ from .money import (
     is_whole_minor_units,
     show,
 )
-from .money import ZERO, is_whole_minor_units, show
 from .plans import Plan, PlanBook
 from .rating import commission_times_amount, quota_period_of
-from .state import InvoiceBook, InvoiceState, Position, RepLedger, terms_by_plan
+from .state import InvoiceBook, InvoiceState, Position, RepLedger
 from .statements import LedgerLine, LineKind, PeriodTotals, Statement, net_periods, period_of
+from .targets import forfeited_base, payable_base, terms_by_plan
 
 
 def arrange(events: list[BaseEvent]) -> tuple[list[Invoice], dict[str, dt.date]]:
@@ -415,7 +415,6 @@ class Engine:
             amount = invoice.amount
             net = amount - invoice.credited
             written_off = invoice.written_off
-            paid = invoice.paid
             # u*x rounded: (C*x)/A, a product and one quotient rounded once.
             times_ratio = round_.times_ratio
             # (`is None or`: comparing a Decimal with None is ten times slower.)
@@ -427,14 +426,9 @@ class Engine:
             forfeited = position.forfeited
             if position.at_written_off is None or written_off != position.at_written_off:
                 position.at_written_off = written_off
-                lost = terms.write_off_share * written_off
+                lost = forfeited_base(terms, written_off)
                 forfeited = times_ratio(commission, lost, amount)
-            on_advance = net
-            if terms.claws_back_write_off:
-                on_advance -= written_off
-            if position.past_due:
-                on_advance -= net - paid - written_off
-            base = terms.advance * on_advance + terms.cash_share * paid
+            base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
             payable = position.payable
             if position.at_base is None or base != position.at_base:
                 position.at_base = base

@@ -15,8 +15,6 @@ import json
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
-from collections.abc import Callable, Mapping
 from decimal import Decimal, localcontext
 from functools import lru_cache
 from operator import attrgetter

@@ -26,20 +26,16 @@ from ..parallel.collector import collector_paused
 from .errors import StateError
 from .events import BaseEvent
 from .money import (
-    ONE,
     ZERO,
     Exact,
-    Rounding,
     canonical,
     exact_product,
     exact_ratio,
     read_exact,
-    rounder,
 )
-from .money import ONE, ZERO, rounder
 from .plans import Plan, PlanBook
-from .rating import bands_of, commission_in_bands
 from .statements import LedgerLine, PeriodTotals, StoredDecimal
+from .targets import Terms, terms_by_plan
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -57,49 +53,6 @@ class RepLedger:
 
     first_period: str
     periods: dict[str, PeriodTotals] = field(default_factory=dict)
-
-
-class Terms:
-    """What the per-event arithmetic needs from one plan, computed once per run.
-
-    ``advance``, ``cash_share`` and ``write_off_share`` are ``a``, ``1 - a`` and
-    ``a*w + 1 - a`` of SEMANTICS.md section 3.
-    """
-
-    __slots__ = (
-        "advance",
-        "bands",
-        "cash_share",
-        "claws_back_write_off",
-        "earns_on_collection",
-        "plan",
-        "round",
-        "write_off_share",
-    )
-
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-        self.advance = plan.advance
-        self.cash_share = ONE - plan.advance
-        self.claws_back_write_off = plan.clawback.on_write_off
-        self.write_off_share = (plan.advance if self.claws_back_write_off else ZERO) + (
-            ONE - plan.advance
-        )
-        self.earns_on_collection = plan.earn_on == "collection"
-        self.bands = bands_of(plan)
-        self.round: Rounding = rounder(plan.currency, plan.rounding)
-
-    def commission(self, attained: Exact, credit: Exact) -> Exact:
-        """Commission, unrounded and exact, on ``credit`` added to ``attained``."""
-        rate = self.plan.rate
-        if rate is not None:
-            return exact_product(rate, credit)
-        return commission_in_bands(self.bands, attained, credit)
-
-
-def terms_by_plan(plans: PlanBook) -> dict[str, Terms]:
-    """Plan id -> its :class:`Terms`."""
-    return {plan.id: Terms(plan) for plan in plans.plans}
 
 
 @dataclass(slots=True)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..domain.errors import CommissionEngineError
 from ..domain.errors import CommissionEngineError, printable
 
 

@@ -51,7 +51,6 @@ from ..domain.events import (
     WriteOff,
     shared_day,
 )
-from ..domain.money import ZERO
 from ..domain.money import LIMIT, ZERO
 
 _Name = Annotated[str, msgspec.Meta(min_length=1)]

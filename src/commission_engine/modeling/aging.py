@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 from ..api import EventInput, compute, open_invoices_at
 from ..domain.errors import Rejection
 from ..domain.events import BaseEvent, parse_event
-from ..domain.money import EXACT, ONE, ZERO, round_money, rounder, zero
-from ..domain.money import EXACT, ONE, ZERO, round_money, zero
+from ..domain.money import EXACT, ZERO, round_money, zero
 from ..domain.plans import Plan, PlanBook
 from ..domain.state import InvoiceRecord, PositionRecord
 from ..domain.statements import last_day, period_of, periods_between
+from ..domain.targets import Terms, payable_base
 
 if TYPE_CHECKING:
     import pandas
@@ -223,11 +223,11 @@ def age_receivables(
 #: A period, its last day (or ``as_of``), and the invoices then open.
 Snapshot = tuple[str, dt.date, tuple[InvoiceRecord, ...]]
 #: Plan id -> plan, for reading the plan behind a saved position.
-Terms = Mapping[str, Plan]
+PlansById = Mapping[str, Plan]
 
 
 def _parts(
-    invoice: InvoiceRecord, total: Decimal, terms: Terms
+    invoice: InvoiceRecord, total: Decimal, terms: PlansById
 ) -> Iterator[tuple[PositionRecord, Decimal]]:
     """Each rep's part of ``total`` by share; the parts sum to ``total`` exactly.
 
@@ -253,7 +253,7 @@ def _open(invoice: InvoiceRecord) -> Decimal:
 
 
 def _open_items(
-    invoices: Sequence[InvoiceRecord], terms: Terms, as_of: dt.date
+    invoices: Sequence[InvoiceRecord], terms: PlansById, as_of: dt.date
 ) -> Iterator[OpenItem]:
     for invoice in invoices:
         balance = _open(invoice)
@@ -277,7 +277,9 @@ def _open_items(
             )
 
 
-def _clawback_exposure(invoice: InvoiceRecord, position: PositionRecord, terms: Terms) -> Decimal:
+def _clawback_exposure(
+    invoice: InvoiceRecord, position: PositionRecord, terms: PlansById
+) -> Decimal:
     """What the pending past-due clawback would take back if nothing more is paid.
 
     The engine's own payable target (SEMANTICS.md 3) with ``d = 1`` instead of
@@ -286,15 +288,11 @@ def _clawback_exposure(invoice: InvoiceRecord, position: PositionRecord, terms: 
     nothing = zero(invoice.currency)
     if position.clawback_date is None or position.past_due:
         return nothing
-    plan = terms[position.plan]
+    plan_terms = Terms(terms[position.plan])
     with localcontext(EXACT):
         net = invoice.amount - invoice.credited
-        on_advance = net - (invoice.written_off if plan.clawback.on_write_off else ZERO)
-        on_advance -= _open(invoice)  # d = 1
-        base = plan.advance * on_advance + (ONE - plan.advance) * invoice.paid
-        if_due = rounder(invoice.currency, plan.rounding).times_ratio(
-            position.commission, base, invoice.amount
-        )
+        base = payable_base(plan_terms, net, invoice.paid, invoice.written_off, past_due=True)
+        if_due = plan_terms.round.times_ratio(position.commission, base, invoice.amount)
     return position.payable - if_due + nothing
 
 
@@ -337,7 +335,7 @@ def _rep_rows(invoices: Sequence[InvoiceRecord], items: Sequence[OpenItem]) -> t
 
 
 def _dso(
-    snapshots: Sequence[Snapshot], final: Sequence[InvoiceRecord], terms: Terms
+    snapshots: Sequence[Snapshot], final: Sequence[InvoiceRecord], terms: PlansById
 ) -> Iterator[PeriodDso]:
     sales: dict[tuple[str, str, str], Decimal] = {}
     first: dict[tuple[str, str], str] = {}

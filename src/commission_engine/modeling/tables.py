@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from ..domain.errors import Rejection
 from ..domain.errors import Rejection, printable
 from ..domain.money import show
 from .aging import BUCKETS, Aging, RepAging

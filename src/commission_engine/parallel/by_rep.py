@@ -33,8 +33,6 @@ from ..domain.state import InvoiceBook
 from ..domain.statements import Statement
 from .pipes import Child
 from .wire import rejection_from, rejection_values, statement_from, statement_values
-from ..domain.money import EXACT
-from ..domain.statements import LedgerLine, Statement
 
 #: Below this many events per part, a child process costs more than it saves.
 MIN_EVENTS_PER_PART = 10_000

@@ -23,17 +23,6 @@ from ..files.errors import FileError
 from ..files.event_files import Read, _csv_header, _csv_rows, _json_lines, _text_lines
 from .pipes import Child
 from .wire import event_from, event_values
-from ..domain.events import (
-    Adjustment,
-    BaseEvent,
-    CreditNote,
-    Invoice,
-    Payment,
-    PaymentReversal,
-    Split,
-    WriteOff,
-    shared_day,
-)
 
 #: Below this many bytes a part (about 35,000 JSON lines), a process costs more than it saves.
 MIN_BYTES_PER_PART = 4_000_000
