@@ -19,9 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from commission_engine import Plan
+from commission_engine import Plan, read_events
 from commission_engine.domain.events import Adjustment, BaseEvent, Invoice
-from commission_engine.files import read_events
 from commission_engine.modeling import compare_plans
 
 DATA = Path(__file__).resolve().parent / "data"

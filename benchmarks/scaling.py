@@ -29,13 +29,13 @@ import time
 from decimal import localcontext
 from pathlib import Path
 
+from commission_engine import read_events, read_plans
 from commission_engine.api import _to_apply
 from commission_engine.domain.engine import Engine, arrange
 from commission_engine.domain.events import BaseEvent
 from commission_engine.domain.money import EXACT
 from commission_engine.domain.plans import PlanBook
 from commission_engine.domain.state import InvoiceBook
-from commission_engine.files import read_events, read_plans
 from commission_engine.parallel.by_rep import Partition
 
 DATA = Path(__file__).resolve().parent / "data"

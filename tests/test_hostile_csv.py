@@ -7,8 +7,8 @@ from pathlib import Path
 
 from hostile import CSV_HEADER, CSV_INVOICE, files, run
 
+from commission_engine import read_events
 from commission_engine.domain.errors import Rejection
-from commission_engine.files import read_events
 from commission_engine.files.event_files import MAX_ROW_LINES
 
 ROWS = "".join(f"adjustment,a{n},2026-01-20,,ana,10.00,ok\n" for n in range(1_000))

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from commission_engine import parse_event
+from commission_engine import parse_event, read_events
 from commission_engine.domain.events import Adjustment, BaseEvent, Invoice, Payment
-from commission_engine.files import read_events
 from commission_engine.parallel import read_in_parts as split_read
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from commission_engine import read_events
 from commission_engine.domain.errors import CommissionEngineError, Rejection
 from commission_engine.domain.events import BaseEvent
-from commission_engine.files import FileError, read_events
+from commission_engine.files import FileError
 from commission_engine.parallel import read_in_parts as split_module
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -111,7 +112,7 @@ def test_csv_with_a_quoted_line_break_is_read_whole(tmp_path: Path) -> None:
         'adjustment,e2,2026-01-11,,ana,5,"spot\nbonus"\n'
         "payment,e3,2026-01-12,I1,,40,\n"
     )
-    assert split_module.read_split(path, 2) is None
+    assert split_module.read_in_parts(path, 2) is None
     assert [line for *_, line in [(item, item.line) for item in read_events(path, 2)]] == [2, 3, 5]
 
 

@@ -6,7 +6,7 @@ payable, what is held, what was clawed back and what debt is carried.
 Start with :func:`compute`.
 """
 
-from .api import EventInput, Result, compute
+from .api import EventInput, Result, compute, read_events
 from .domain.errors import (
     CommissionEngineError,
     PlanError,
@@ -28,6 +28,7 @@ from .domain.events import (
 from .domain.plans import Assignment, Clawback, Plan, PlanBook, Tier
 from .domain.state import EngineState
 from .domain.statements import LedgerLine, Statement
+from .files.plan_files import read_plans
 
 __all__ = [
     "Adjustment",
@@ -55,5 +56,7 @@ __all__ = [
     "WriteOff",
     "compute",
     "parse_event",
+    "read_events",
+    "read_plans",
 ]
 __version__ = "0.1.0"

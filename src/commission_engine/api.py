@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
@@ -25,10 +27,13 @@ from .domain.plans import PlanBook
 from .domain.run import EventInput, fold, fold_stopping_at, prepare, rejection_order
 from .domain.state import EngineState, InvoiceBook, InvoiceRecord, resume, save, saved_invoices
 from .domain.statements import LedgerLine, Statement
+from .files.event_files import Read
+from .files.event_files import read_events as read_file
 from .parallel.by_rep import compute_by_rep, parts_for
 from .parallel.collector import collector_paused
+from .parallel.read_in_parts import read_in_parts
 
-__all__ = ["EventInput", "Result", "compute", "open_invoices_at"]
+__all__ = ["EventInput", "Result", "compute", "open_invoices_at", "read_events"]
 
 
 class Result(BaseModel):
@@ -186,3 +191,29 @@ def open_invoices_at(
     with collector_paused():
         open_at, statements = fold_stopping_at(plans, book, to_apply, ends, rejected.append)
     return open_at, Result.of(plans, book, ends[-1], statements, rejected, pending, duplicates)
+
+
+def read_events(
+    path: str | os.PathLike[str],
+    processes: int = 1,
+    *,
+    background: bool = False,
+    digests: bool = False,
+) -> Read:
+    """Stream the events of the JSON Lines or CSV file at ``path``
+    (:func:`~.files.read_events`), read in parts on up to ``processes`` cores.
+
+    With ``processes`` above 1, a large file is read in that many parts at once, each in a
+    process of its own (forked; :mod:`.parallel.read_in_parts`); the events, rejections and
+    their lines are the same, in the same order. With ``background`` too, the caller has
+    other work to do first (``payouts --ledger`` loads its closed book): ``processes - 1``
+    children read most of the file meanwhile, and this process a small part once it
+    iterates. With ``digests``, a file read in parts comes with every event's digest computed
+    by the process that read it (:meth:`~.domain.events.BaseEvent.digest`, which the event
+    remembers), for a caller that compares events with a closed book.
+    """
+    if processes > 1:
+        parts = read_in_parts(Path(path), processes, background=background, digests=digests)
+        if parts is not None:
+            return parts
+    return read_file(path)

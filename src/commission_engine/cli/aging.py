@@ -15,9 +15,10 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..api import read_events
 from ..domain.currencies import format_money
 from ..domain.errors import CommissionEngineError
-from ..files import read_events, read_plans
+from ..files import read_plans
 from ..modeling.aging import Aging, age_receivables
 from ..modeling.tables import aging_document, aging_rows, aligned, dso_rows
 from ..parallel.by_rep import cores

@@ -14,13 +14,13 @@ import re
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..api import Result
+from ..api import Result, read_events
 from ..books.closing import close
 from ..books.store import Ledger, LedgerBusyError, LedgerError
 from ..domain.errors import CommissionEngineError, RejectedEventError
 from ..domain.events import FIRST_DAY, LAST_DAY
 from ..domain.money import shown
-from ..files import read_events, read_plans
+from ..files import read_plans
 from ..report.render import write_csv, write_json, write_table
 from .options import (
     add_files,

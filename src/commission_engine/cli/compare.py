@@ -12,9 +12,10 @@ import argparse
 import json
 from typing import Any, TextIO
 
+from ..api import read_events
 from ..domain.currencies import format_money
 from ..domain.errors import CommissionEngineError, printable
-from ..files import read_events, read_plans
+from ..files import read_plans
 from ..modeling.compare import Comparison, compare_plans
 from ..modeling.tables import (
     aligned,

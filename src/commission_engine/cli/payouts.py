@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from ..api import Result, compute
+from ..api import Result, compute, read_events
 from ..books.closing import ClosedRun, reopen_and_compute
 from ..books.store import Ledger, LedgerError
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
-from ..files import read_events, read_plans
+from ..files import read_plans
 from ..report.render import statements_of, write_csv, write_json, write_table
 from .options import (
     add_files,

@@ -47,39 +47,17 @@ COLUMNS = tuple(
 _REQUIRED_COLUMNS = ("type", "id", "date")
 
 
-def read_events(
-    path: str | os.PathLike[str],
-    processes: int = 1,
-    *,
-    background: bool = False,
-    digests: bool = False,
-) -> Read:
+def read_events(path: str | os.PathLike[str]) -> Read:
     """Stream the events of the JSON Lines (``.jsonl``, ``.ndjson``) or CSV file at ``path``
-    (a ``str`` or any path-like).
+    (a ``str`` or any path-like), in this process.
 
     The file is opened (and a CSV header checked) now, so a missing file or a
     bad header raises :class:`FileError` at once; lines are read as the result
     is iterated. A CSV cell's surrounding spaces are dropped, and an empty cell
-    (or a JSON ``null``) is the same as a field not given.
-
-    With ``processes`` above 1, a large file is read in that many parts at once, each in a
-    process of its own (forked; see :mod:`.split_read`); the events, rejections and their
-    lines are the same, in the same order. With ``background`` too, the caller has other work
-    to do first (``payouts --ledger`` loads its closed book): ``processes - 1`` children read
-    most of the file meanwhile, and this process a small part once it iterates. With
-    ``digests``, a file read in parts comes with every event's digest computed by the process
-    that read it (:meth:`~..events.BaseEvent.digest`, which the event remembers), for a caller
-    that compares events with a closed book.
+    (or a JSON ``null``) is the same as a field not given. To read a large file in parts on
+    several cores, :func:`commission_engine.read_events` takes ``processes``.
     """
     path = Path(path)
-    if processes > 1:
-        from ..parallel.read_in_parts import (
-            read_split,  # a file large enough, on a platform that forks
-        )
-
-        split = read_split(path, processes, background=background, digests=digests)
-        if split is not None:
-            return split
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise FileError(
@@ -120,7 +98,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=_object)
 
 
-def _json_lines(stream: BinaryIO, path: Path, first: int = 1) -> Read:
+def json_lines(stream: BinaryIO, path: Path, first: int = 1) -> Read:
     """The records of ``stream``, whose first line is line ``first`` of the file."""
     with stream:
         for number, raw in enumerate(stream, first):
@@ -169,16 +147,16 @@ def _unreadable(raw: bytes, line: int, field: str | None, reason: str) -> Reject
 
 def _csv(stream: BinaryIO, path: Path) -> Read:
     undecodable: set[int] = set()
-    lines = _text_lines(stream, undecodable)
+    lines = text_lines(stream, undecodable)
     rows = csv.reader(lines)
-    header = _csv_header(path, rows, undecodable)
+    header = csv_header(path, rows, undecodable)
     if header is None:  # an empty file: no events
         stream.close()
         return iter(())
-    return _csv_rows(stream, path, lines, header, undecodable, rows.line_num)
+    return csv_rows(stream, path, lines, header, undecodable, rows.line_num)
 
 
-def _csv_header(path: Path, rows: Any, undecodable: set[int]) -> list[str] | None:
+def csv_header(path: Path, rows: Any, undecodable: set[int]) -> list[str] | None:
     """The checked column names on line 1 of ``rows``, or ``None`` for an empty file."""
     try:
         first_row = next(rows, None)
@@ -191,7 +169,7 @@ def _csv_header(path: Path, rows: Any, undecodable: set[int]) -> list[str] | Non
     return header
 
 
-def _text_lines(stream: BinaryIO, undecodable: set[int], first: int = 1) -> Iterator[str]:
+def text_lines(stream: BinaryIO, undecodable: set[int], first: int = 1) -> Iterator[str]:
     """The file's lines as text; a line that is not UTF-8 is noted, and read with U+FFFD."""
     for number, raw in enumerate(stream, first):
         try:
@@ -229,7 +207,7 @@ MAX_ROW_LINES = 100
 
 
 class _Row:
-    """What :func:`_feed` tells :func:`_csv_rows` of the row the CSV reader is reading."""
+    """What :func:`_feed` tells :func:`csv_rows` of the row the CSV reader is reading."""
 
     __slots__ = ("ended", "pending", "taken", "too_long")
 
@@ -267,7 +245,7 @@ def _reader(lines: Iterator[str], row: _Row) -> Any:
     return csv.reader(cast(Iterator[str], _feed(lines, row)))
 
 
-def _csv_rows(
+def csv_rows(
     stream: BinaryIO,
     path: Path,
     lines: Iterator[str],
@@ -358,7 +336,7 @@ def _bad_row(event: str | None, line: int, reason: str) -> Rejection:
 
 
 _READERS: dict[str, Callable[[BinaryIO, Path], Read]] = {
-    ".jsonl": _json_lines,
-    ".ndjson": _json_lines,
+    ".jsonl": json_lines,
+    ".ndjson": json_lines,
     ".csv": _csv,
 }

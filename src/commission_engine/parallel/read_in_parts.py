@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from ..domain.errors import Rejection
 from ..files.errors import FileError
-from ..files.event_files import Read, _csv_header, _csv_rows, _json_lines, _text_lines
+from ..files.event_files import Read, csv_header, csv_rows, json_lines, text_lines
 from .pipes import Child
 from .wire import event_from, event_values
 
@@ -39,7 +39,7 @@ BATCH = 2_000
 ReadPart = Callable[[IO[bytes], int], Read]
 
 
-def read_split(
+def read_in_parts(
     path: Path, processes: int, *, background: bool = False, digests: bool = False
 ) -> Read | None:
     """The events of ``path`` read in up to ``processes`` parts, or ``None`` to read it whole.
@@ -72,19 +72,19 @@ def read_split(
         if start == 0 or b'"' in data:
             return None
         undecodable: set[int] = set()
-        header_rows = csv.reader(_text_lines(io.BytesIO(data[:start]), undecodable))
-        header = _csv_header(path, header_rows, undecodable)  # raises on a bad header now
+        header_rows = csv.reader(text_lines(io.BytesIO(data[:start]), undecodable))
+        header = csv_header(path, header_rows, undecodable)  # raises on a bad header now
         assert header is not None
 
         def read_csv(stream: IO[bytes], first: int) -> Read:
             seen: set[int] = set()
-            lines = _text_lines(stream, seen, first)  # type: ignore[arg-type]
-            return _csv_rows(stream, path, lines, header, seen, first - 1)  # type: ignore[arg-type]
+            lines = text_lines(stream, seen, first)  # type: ignore[arg-type]
+            return csv_rows(stream, path, lines, header, seen, first - 1)  # type: ignore[arg-type]
 
         return _read(data, _cuts(data, start, 2, weights), read_csv, digests)
 
     def read_json(stream: IO[bytes], first: int) -> Read:
-        return _json_lines(stream, path, first)  # type: ignore[arg-type]
+        return json_lines(stream, path, first)  # type: ignore[arg-type]
 
     return _read(data, _cuts(data, 0, 1, weights), read_json, digests)
 
