@@ -35,7 +35,7 @@ from commission_engine.domain.engine import Engine, arrange
 from commission_engine.domain.events import BaseEvent
 from commission_engine.domain.money import EXACT
 from commission_engine.domain.plans import PlanBook
-from commission_engine.domain.state import InvoiceBook
+from commission_engine.domain.state import WorkingState
 from commission_engine.parallel.by_rep import Partition
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -46,7 +46,7 @@ def per_event(plans: PlanBook, events: list[BaseEvent]) -> float:
     _, bookings = arrange(events)
     best = float("inf")
     for _ in range(3):
-        engine = Engine(plans, InvoiceBook(), bookings)
+        engine = Engine(plans, WorkingState(), bookings)
         with localcontext(EXACT):
             start = time.perf_counter()
             engine.fold(enumerate(events), lambda number, rejection: None)
@@ -56,7 +56,7 @@ def per_event(plans: PlanBook, events: list[BaseEvent]) -> float:
 
 def distinct(folder: Path) -> list[BaseEvent]:
     events = read_events(folder / "events.jsonl", processes=2)
-    return _to_apply(events, InvoiceBook(), None, lambda rejection: None)[0]
+    return _to_apply(events, WorkingState(), None, lambda rejection: None)[0]
 
 
 def child(case: str, folder: Path, parts: int, part_file: Path) -> None:

@@ -25,7 +25,7 @@ from .domain.engine import arrange
 from .domain.errors import RejectedEventError, Rejection, StateError
 from .domain.plans import PlanBook
 from .domain.run import EventInput, fold, fold_stopping_at, prepare, rejection_order
-from .domain.state import EngineState, InvoiceBook, InvoiceRecord, resume, save, saved_invoices
+from .domain.state import EngineState, InvoiceRecord, WorkingState, resume, save, saved_invoices
 from .domain.statements import LedgerLine, Statement
 from .files.event_files import Read
 from .files.event_files import read_events as read_file
@@ -46,7 +46,7 @@ class Result(BaseModel):
     rejected: tuple[Rejection, ...]
     pending: int
     duplicates: int
-    _book: InvoiceBook | None = PrivateAttr()
+    _book: WorkingState | None = PrivateAttr()
     _plans: PlanBook = PrivateAttr()
 
     @property
@@ -58,7 +58,7 @@ class Result(BaseModel):
     def of(
         cls,
         plans: PlanBook,
-        book: InvoiceBook | None,
+        book: WorkingState | None,
         through: dt.date | None,
         statements: Iterable[Statement],
         rejected: Iterable[Rejection],
@@ -144,7 +144,7 @@ def compute(
     Fork only from a process without threads of its own (a command, a script).
     """
     if state is None:
-        book = InvoiceBook()
+        book = WorkingState()
     else:
         with collector_paused():  # a book of every invoice ever booked, and no cycles
             book = resume(state, plans)
@@ -183,7 +183,7 @@ def open_invoices_at(
     which equals ``compute(plans, events, through=ends[-1])``. One fold, where computing
     through each end in turn would resume and save a whole state at every one.
     """
-    book = InvoiceBook()
+    book = WorkingState()
     rejected: list[Rejection] = []
     to_apply, pending, duplicates = prepare(
         events, book, ends[-1] if ends else None, rejected.append

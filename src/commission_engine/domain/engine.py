@@ -1,6 +1,6 @@
 """The fold: events in the spec's order, one handler per event type, lines out.
 
-:class:`Engine` applies events to an :class:`~.state.InvoiceBook`. Each handler
+:class:`Engine` applies events to an :class:`~.state.WorkingState`. Each handler
 checks the event against the book (SEMANTICS.md section 8) and returns a
 :class:`~.errors.Rejection` without touching anything, or applies it and posts
 the lines it causes. Posting is one mechanism for every event: recompute the
@@ -38,7 +38,7 @@ from .money import (
 )
 from .plans import Plan, PlanBook
 from .rating import commission_times_amount, quota_period_of
-from .state import InvoiceBook, InvoiceState, Position, RepLedger
+from .state import InvoiceState, Position, RepAccount, WorkingState
 from .statements import LedgerLine, LineKind, PeriodTotals, Statement, net_periods, period_of
 from .targets import forfeited_base, payable_base, terms_by_plan
 
@@ -59,7 +59,7 @@ class Engine:
     """Applies events, already in the spec's order, to a book of invoices."""
 
     def __init__(
-        self, plans: PlanBook, book: InvoiceBook, bookings: dict[str, dt.date] | None = None
+        self, plans: PlanBook, book: WorkingState, bookings: dict[str, dt.date] | None = None
     ) -> None:
         self.plans = plans
         self.plan_for = plans.schedule().plan_for
@@ -448,16 +448,16 @@ class Engine:
                 # _make skips the NamedTuple constructor's Python-level call: half the cost.
                 totals.lines.append(LedgerLine._make(line))
 
-    def _ledger(self, rep: str, currency: str, day: dt.date) -> RepLedger:
+    def _ledger(self, rep: str, currency: str, day: dt.date) -> RepAccount:
         """The rep's ledger in ``currency``, opened on their first applied event."""
         ledger = self.book.ledgers.get((rep, currency))
         if ledger is None:
             # A rep's statements start with the period of their first applied event.
-            ledger = self.book.ledgers[(rep, currency)] = RepLedger(first_period=period_of(day))
+            ledger = self.book.ledgers[(rep, currency)] = RepAccount(first_period=period_of(day))
         return ledger
 
     @staticmethod
-    def _totals(ledger: RepLedger, day: dt.date) -> PeriodTotals:
+    def _totals(ledger: RepAccount, day: dt.date) -> PeriodTotals:
         period = period_of(day)
         totals = ledger.periods.get(period)
         if totals is None:

@@ -17,7 +17,7 @@ from .engine import Engine, arrange
 from .errors import CommissionEngineError, Rejection, StateError
 from .events import FIRST_DAY, LAST_DAY, BaseEvent, parse_event
 from .plans import PlanBook
-from .state import InvoiceBook, InvoiceRecord, OpenInvoices
+from .state import InvoiceRecord, OpenInvoices, WorkingState
 from .statements import Statement
 
 #: What a run accepts as an event: a validated event, a raw record (parsed here, without a
@@ -27,7 +27,7 @@ EventInput = BaseEvent | Rejection | Mapping[str, Any]
 
 def prepare(
     events: Iterable[EventInput],
-    book: InvoiceBook,
+    book: WorkingState,
     through: dt.date | None,
     reject: Callable[[Rejection], None],
 ) -> tuple[list[BaseEvent], int, int]:
@@ -56,7 +56,7 @@ def prepare(
 
 def fold(
     plans: PlanBook,
-    book: InvoiceBook,
+    book: WorkingState,
     to_apply: list[BaseEvent],
     bookings: dict[str, dt.date],
     through: dt.date | None,
@@ -76,7 +76,7 @@ def fold(
 
 def fold_stopping_at(
     plans: PlanBook,
-    book: InvoiceBook,
+    book: WorkingState,
     to_apply: list[BaseEvent],
     ends: Sequence[dt.date],
     reject: Callable[[Rejection], None],
@@ -103,7 +103,7 @@ def fold_stopping_at(
 
 
 def _distinct(
-    events: Iterable[EventInput], book: InvoiceBook, reject: Any
+    events: Iterable[EventInput], book: WorkingState, reject: Any
 ) -> tuple[list[BaseEvent], int]:
     """Events with ids not seen before; identical re-deliveries dropped, conflicts rejected."""
     first: dict[str, BaseEvent] = {}

@@ -1,6 +1,6 @@
 """The engine's state: working records the fold mutates, and the frozen value saved between runs.
 
-While a run folds events it works on :class:`InvoiceBook`, plain slotted records
+While a run folds events it works on :class:`WorkingState`, plain slotted records
 (mutating them is what keeps a million events inside seconds). Before and after
 a run the state is an :class:`EngineState`: a frozen pydantic value, plain data,
 that serializes to JSON and resumes into an identical working book.
@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from itertools import islice
+from operator import attrgetter
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from ..parallel.collector import collector_paused
 from .errors import StateError
 from .events import BaseEvent
 from .money import (
@@ -48,7 +48,7 @@ StoredExact = Annotated[
 
 
 @dataclass(slots=True)
-class RepLedger:
+class RepAccount:
     """A rep's lines in one currency, grouped by pay period."""
 
     first_period: str
@@ -73,7 +73,7 @@ class Position:
     payable: Decimal = ZERO  # rounded targets as last posted
     forfeited: Decimal = ZERO
     held: Decimal = ZERO
-    ledger: RepLedger | None = None  # where its lines go (derived; not saved)
+    ledger: RepAccount | None = None  # where its lines go (derived; not saved)
     # The arguments the rounded targets were last computed at (derived; not saved, so a
     # resumed position recomputes all three once): net, written_off, payable's base.
     at_net: Decimal | None = None
@@ -105,7 +105,7 @@ class InvoiceState:
 
 
 @dataclass(slots=True)
-class InvoiceBook:
+class WorkingState:
     """Everything the fold carries from one event to the next."""
 
     through: dt.date | None = None
@@ -113,7 +113,7 @@ class InvoiceBook:
     attainment: dict[tuple[str, str, str], Exact] = field(default_factory=dict)
     # Event id -> the event applied this run, or the digest of one applied earlier.
     seen: dict[str, BaseEvent | str] = field(default_factory=dict)
-    ledgers: dict[tuple[str, str], RepLedger] = field(default_factory=dict)
+    ledgers: dict[tuple[str, str], RepAccount] = field(default_factory=dict)
     # (clawback date, invoice id, position index), for past-due clawbacks yet to fire.
     clawbacks_due: list[tuple[dt.date, str, int]] = field(default_factory=list)
     # The invoices of a resumed state, by id, as saved. Each becomes a working InvoiceState
@@ -240,7 +240,7 @@ def _trusted(kind: type[_R], **values: Any) -> _R:
     return record
 
 
-def save(book: InvoiceBook, plans: PlanBook) -> EngineState:
+def save(book: WorkingState, plans: PlanBook) -> EngineState:
     """The working book as a frozen, serializable value.
 
     Its records are made with :func:`_trusted`: every value comes from the working book,
@@ -255,11 +255,6 @@ def save(book: InvoiceBook, plans: PlanBook) -> EngineState:
     for event_id, applied in seen.items():
         if not isinstance(applied, str):
             seen[event_id] = applied.digest()
-    with collector_paused():  # a record or more per invoice ever booked, and no cycles
-        return _save(book, plans)
-
-
-def _save(book: InvoiceBook, plans: PlanBook) -> EngineState:
     return EngineState(
         through=book.through,
         plans=plan_digests(plans),
@@ -293,7 +288,7 @@ def _save(book: InvoiceBook, plans: PlanBook) -> EngineState:
     )
 
 
-def saved_invoices(book: InvoiceBook) -> tuple[InvoiceRecord, ...]:
+def saved_invoices(book: WorkingState) -> tuple[InvoiceRecord, ...]:
     """Every invoice of the working book as :func:`save` saves it: resumed ones in the order
     they were saved (those not used since, as they were), then the ones booked since."""
     return (
@@ -318,7 +313,7 @@ class OpenInvoices:
     last one and those the events since named are looked at, not every invoice booked.
     """
 
-    def __init__(self, book: InvoiceBook) -> None:
+    def __init__(self, book: WorkingState) -> None:
         self.book = book
         self.rank: dict[str, int] = {}  # invoice id -> its place in the book (booking order)
         self.open: list[str] = []
@@ -342,6 +337,16 @@ class OpenInvoices:
         return tuple(_invoice_record(invoices[invoice_id]) for invoice_id in self.open)
 
 
+#: What a position saves as it is, named once: the fields a saved position shares with a
+#: working one. The others are converted: ``plan`` (its id; the working position has its
+#: terms) and ``realized`` (saved as the commission itself; the working position keeps it
+#: times the invoice amount).
+_AS_IS = tuple(
+    f.name for f in dataclasses.fields(PositionRecord) if f.name not in ("plan", "realized")
+)
+_as_is = attrgetter(*_AS_IS)
+
+
 def _invoice_record(inv: InvoiceState) -> InvoiceRecord:
     return _trusted(
         InvoiceRecord,
@@ -356,18 +361,9 @@ def _invoice_record(inv: InvoiceState) -> InvoiceRecord:
         positions=tuple(
             _trusted(
                 PositionRecord,
-                rep=pos.rep,
+                **dict(zip(_AS_IS, _as_is(pos), strict=True)),
                 plan=pos.plan.id,
-                share=pos.share,
-                credited_base=pos.credited_base,
-                commission=canonical(pos.commission),
-                booking_quota_period=pos.booking_quota_period,
-                clawback_date=pos.clawback_date,
-                past_due=pos.past_due,
                 realized=exact_ratio(pos.realized_times_amount, inv.amount),
-                payable=pos.payable,
-                forfeited=pos.forfeited,
-                held=pos.held,
             )
             for pos in inv.positions
         ),
@@ -403,7 +399,7 @@ def without_lines(state: EngineState) -> EngineState:
     return state.model_copy(update={"ledgers": ledgers})
 
 
-def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
+def resume(state: EngineState, plans: PlanBook) -> WorkingState:
     """A working book equal to the one ``state`` was saved from; refuses changed plans."""
     now = plan_digests(plans)
     for plan_id, digest in state.plans.items():
@@ -411,7 +407,7 @@ def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
             raise StateError(f"plan {plan_id} was used by the saved state but is not given now")
         if now[plan_id] != digest:
             raise StateError(f"plan {plan_id} has changed since the state was saved")
-    book = InvoiceBook(
+    book = WorkingState(
         through=state.through,
         seen=dict(state.events),
         resumed={record.id: record for record in state.invoices},
@@ -425,7 +421,7 @@ def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
     for att in state.attainment:
         book.attainment[(att.rep, att.plan, att.quota_period)] = att.base
     for ledger in state.ledgers:
-        book.ledgers[(ledger.rep, ledger.currency)] = RepLedger(
+        book.ledgers[(ledger.rep, ledger.currency)] = RepAccount(
             first_period=ledger.first_period,
             periods={
                 p.period: PeriodTotals(
@@ -437,22 +433,13 @@ def resume(state: EngineState, plans: PlanBook) -> InvoiceBook:
     return book
 
 
-def _working(record: InvoiceRecord, book: InvoiceBook) -> InvoiceState:
+def _working(record: InvoiceRecord, book: WorkingState) -> InvoiceState:
     """The working state of a saved invoice, its positions posting to ``book``'s ledgers."""
     positions = [
         Position(
-            rep=pos.rep,
+            **dict(zip(_AS_IS, _as_is(pos), strict=True)),
             terms=book.terms[pos.plan],
-            share=pos.share,
-            credited_base=pos.credited_base,
-            commission=pos.commission,
-            booking_quota_period=pos.booking_quota_period,
-            clawback_date=pos.clawback_date,
-            past_due=pos.past_due,
             realized_times_amount=exact_product(pos.realized, record.amount),
-            payable=pos.payable,
-            forfeited=pos.forfeited,
-            held=pos.held,
             ledger=book.ledgers[(pos.rep, record.currency)],
         )
         for pos in record.positions

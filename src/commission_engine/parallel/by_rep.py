@@ -29,7 +29,7 @@ from ..domain.engine import Engine, arrange
 from ..domain.errors import RejectedEventError, Rejection
 from ..domain.events import Adjustment, BaseEvent, Invoice
 from ..domain.plans import PlanBook
-from ..domain.state import InvoiceBook
+from ..domain.state import WorkingState
 from ..domain.statements import Statement
 from .pipes import Child
 from .wire import rejection_from, rejection_values, statement_from, statement_values
@@ -140,7 +140,7 @@ class _Part:
         # (the same events give the same order and the same partition in each).
         invoices, bookings = arrange(self.events)
         self.partition = Partition(invoices, [1.0] * self.parts)
-        self.engine = Engine(self.plans, InvoiceBook(), bookings)
+        self.engine = Engine(self.plans, WorkingState(), bookings)
 
         def reject(number: int, rejection: Rejection) -> None:
             self.rejected.append((number, rejection))
