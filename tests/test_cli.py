@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import Command
 
-from commission_engine.cli import main, payouts
+from commission_engine.cli import payouts
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -35,32 +33,10 @@ adjustment,e4,2026-03-31,,bo,25.00,spot bonus
 """
 
 
-@dataclass
-class Run:
-    status: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Cli = Callable[..., Run]
-
-
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    """Run ``commission-engine payouts ARGS`` in this process; capture status and output."""
-
-    def run(*args: object) -> Run:
-        try:
-            status = main(["payouts", *map(str, args)])
-        except SystemExit as exit_:  # argparse ends bad usage this way
-            status = int(exit_.code or 0)
-        captured = capsys.readouterr()
-        return Run(status, captured.out, captured.err)
-
-    return run
+def cli(command: Command) -> Command:
+    """``commission-engine payouts ARGS`` in this process."""
+    return lambda *args: command("payouts", *args)
 
 
 @pytest.fixture
@@ -122,7 +98,7 @@ def test_bad_input_never_shows_a_traceback(args: list[str], status: int, message
 
 
 def test_json_is_the_document_of_formats_md(
-    cli: Cli, files: Callable[..., tuple[Path, Path]]
+    cli: Command, files: Callable[..., tuple[Path, Path]]
 ) -> None:
     run = cli(*files(), "--format", "json", "--lenient")
     assert run.status == 0
@@ -152,7 +128,7 @@ def test_json_is_the_document_of_formats_md(
     assert document["pending"] == 0
 
 
-def test_csv_and_jsonl_of_the_same_events_give_identical_json(cli: Cli) -> None:
+def test_csv_and_jsonl_of_the_same_events_give_identical_json(cli: Command) -> None:
     from_csv = cli(PLANS, EVENTS_CSV, "--format", "json")
     from_jsonl = cli(PLANS, EVENTS_JSONL, "--format", "json")
     assert (from_csv.status, from_jsonl.status) == (0, 0)
@@ -160,7 +136,7 @@ def test_csv_and_jsonl_of_the_same_events_give_identical_json(cli: Cli) -> None:
     assert len(from_csv.json()["statements"]) == 58
 
 
-def test_csv_is_one_row_per_statement_with_exact_money(cli: Cli) -> None:
+def test_csv_is_one_row_per_statement_with_exact_money(cli: Command) -> None:
     document = cli(PLANS, EVENTS_CSV, "--format", "json").json()
     run = cli(PLANS, EVENTS_CSV, "--format", "csv")
     assert run.status == 0
@@ -174,7 +150,7 @@ def test_csv_is_one_row_per_statement_with_exact_money(cli: Cli) -> None:
 
 
 def test_the_table_writes_money_for_the_locale(
-    cli: Cli, files: Callable[..., tuple[Path, Path]]
+    cli: Command, files: Callable[..., tuple[Path, Path]]
 ) -> None:
     plan = "plans:\n  - {id: eu, currency: EUR, level: 0, rate: '0.10'}\n"
     events = "type,id,date,invoice,rep,amount\ninvoice,e1,2026-05-04,R-1,ana,12345.60\n"
@@ -185,7 +161,7 @@ def test_the_table_writes_money_for_the_locale(
     assert "1.234,56\xa0€" not in cli(*files(plan, events)).out  # en_US: €1,234.56
 
 
-def test_one_rep_shows_each_statement_with_its_lines(cli: Cli) -> None:
+def test_one_rep_shows_each_statement_with_its_lines(cli: Command) -> None:
     run = cli(PLANS, EVENTS_CSV, "--rep", "alice", "--through", "2026-06-30")
     assert run.status == 0
     text = run.out.splitlines()
@@ -197,7 +173,7 @@ def test_one_rep_shows_each_statement_with_its_lines(cli: Cli) -> None:
     assert "events dated after 2026-06-30 not applied yet" in run.out
 
 
-def test_a_rep_without_statements_is_said_on_stderr(cli: Cli) -> None:
+def test_a_rep_without_statements_is_said_on_stderr(cli: Command) -> None:
     run = cli(PLANS, EVENTS_CSV, "--rep", "alcie")
     assert run.status == 0
     assert "No statements for rep alcie." in run.out
@@ -206,7 +182,7 @@ def test_a_rep_without_statements_is_said_on_stderr(cli: Cli) -> None:
     )
 
 
-def test_through_stops_the_computation_and_counts_pending(cli: Cli) -> None:
+def test_through_stops_the_computation_and_counts_pending(cli: Command) -> None:
     document = cli(PLANS, EVENTS_CSV, "--format", "json", "--through", "2026-03-31").json()
     assert document["through"] == "2026-03-31"
     assert {s["period"] for s in document["statements"]} == {"2026-01", "2026-02", "2026-03"}
@@ -218,7 +194,7 @@ def test_through_stops_the_computation_and_counts_pending(cli: Cli) -> None:
 
 
 def test_strict_mode_stops_at_a_rejected_event_with_status_1(
-    cli: Cli, files: Callable[..., tuple[Path, Path]]
+    cli: Command, files: Callable[..., tuple[Path, Path]]
 ) -> None:
     plan, events = files()
     run = cli(plan, events)
@@ -231,7 +207,7 @@ def test_strict_mode_stops_at_a_rejected_event_with_status_1(
 
 
 def test_lenient_mode_lists_every_rejected_event(
-    cli: Cli, files: Callable[..., tuple[Path, Path]]
+    cli: Command, files: Callable[..., tuple[Path, Path]]
 ) -> None:
     broken = EVENTS + "payment,e5,2026-03-32,I1,,1.00,\n"
     plan, events = files(events=broken)
@@ -250,7 +226,7 @@ def test_lenient_mode_lists_every_rejected_event(
 
 
 def test_a_line_that_is_not_json_is_rejected_with_its_line(
-    cli: Cli, files: Callable[..., tuple[Path, Path]]
+    cli: Command, files: Callable[..., tuple[Path, Path]]
 ) -> None:
     events = (
         '{"type": "invoice", "id": "e1", "date": "2026-01-15", "invoice": "I1", '
@@ -268,7 +244,7 @@ def test_a_line_that_is_not_json_is_rejected_with_its_line(
 
 
 def test_a_bad_plan_file_is_status_2_naming_key_and_line(
-    cli: Cli, files: Callable[..., tuple[Path, Path]]
+    cli: Command, files: Callable[..., tuple[Path, Path]]
 ) -> None:
     plan, events = files(plan=PLAN.replace("rate:", "rates:"))
     run = cli(plan, events)
@@ -289,7 +265,7 @@ def test_a_bad_plan_file_is_status_2_naming_key_and_line(
     ],
 )
 def test_bad_usage_is_status_2(
-    cli: Cli, files: Callable[..., tuple[Path, Path]], args: list[str], message: str
+    cli: Command, files: Callable[..., tuple[Path, Path]], args: list[str], message: str
 ) -> None:
     run = cli(*files(), *args)
     assert (run.status, run.out) == (2, "")
@@ -297,7 +273,7 @@ def test_bad_usage_is_status_2(
 
 
 def test_missing_files_and_bad_headers_are_status_2(
-    cli: Cli, files: Callable[..., tuple[Path, Path]], tmp_path: Path
+    cli: Command, files: Callable[..., tuple[Path, Path]], tmp_path: Path
 ) -> None:
     plan, events = files(events="kind,id,date\n")
     assert cli(plan).status == 2  # EVENT_FILE not given
@@ -321,7 +297,7 @@ class Terminal(io.StringIO):
 
 
 def test_progress_is_shown_on_a_terminal_only(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch, files: Callable[..., tuple[Path, Path]]
+    cli: Command, monkeypatch: pytest.MonkeyPatch, files: Callable[..., tuple[Path, Path]]
 ) -> None:
     plan, events = files(events=EVENTS.replace("900.00", "600.00"))
     quiet = cli(plan, events)
@@ -347,7 +323,7 @@ def test_the_example_events_are_what_make_events_writes(tmp_path: Path) -> None:
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
 
 
-def test_the_example_year_shows_every_rule_at_work(cli: Cli) -> None:
+def test_the_example_year_shows_every_rule_at_work(cli: Command) -> None:
     document = cli(PLANS, EVENTS_CSV, "--format", "json").json()
     assert (document["rejected"], document["pending"]) == ([], 0)
     lines = [dict(line, rep=s["rep"]) for s in document["statements"] for line in s["lines"]]

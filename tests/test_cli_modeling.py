@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import Command
 
 from commission_engine import compute
-from commission_engine.cli import main
 from commission_engine.files import read_events, read_plans
 from commission_engine.modeling import age_receivables
 
@@ -37,33 +31,12 @@ invoice,e3,2026-03-01,I2,bo,500.00,
 """
 
 
-@dataclass
-class Run:
-    status: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-    def csv(self) -> list[list[str]]:
-        return list(csv.reader(io.StringIO(self.out)))
-
-
-Cli = Callable[..., Run]
+Cli = Command
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    def run(*args: object) -> Run:
-        try:
-            status = main([str(arg) for arg in args])
-        except SystemExit as exit_:  # argparse ends bad usage this way
-            status = int(exit_.code or 0)
-        captured = capsys.readouterr()
-        return Run(status, captured.out, captured.err)
-
-    return run
+def cli(command: Command) -> Command:
+    return command
 
 
 @pytest.fixture

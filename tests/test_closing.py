@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scenario import Stream, book
-from test_properties import PROPERTY, cases
+from strategies import PROPERTY, cases
 
 from commission_engine import StateError, compute
 from commission_engine.books.closing import ClosedBook, ClosingError, close, reopen_and_compute

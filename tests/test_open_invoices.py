@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scenario import book
-from test_properties import PROPERTY, cases
+from strategies import PROPERTY, cases
 
 from commission_engine import CommissionEngineError, PlanBook, compute
 from commission_engine.api import open_invoices_at

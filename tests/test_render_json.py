@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from test_properties import END, cases
+from strategies import END, cases
 
 from commission_engine import PlanBook, Result, compute
 from commission_engine.report.render import document, write_json

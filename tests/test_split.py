@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_properties import END, cases
+from strategies import END, cases
 
 from commission_engine import CommissionEngineError, PlanBook, RejectedEventError, compute
 from commission_engine.domain.errors import StateError

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scenario import Stream, book
-from test_properties import cases
+from strategies import cases
 
 from commission_engine import PlanBook, compute
 from commission_engine.books import store

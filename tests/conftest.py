@@ -1,0 +1,61 @@
+"""What the tests share: the bundled example files, and the command run in this process.
+
+The hypothesis strategies the property tests share are in ``strategies.py`` (a strategy is
+given to ``@given`` when the test is defined, so it is imported, not injected); the readable
+scenario vocabulary is in ``scenario.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commission_engine.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@dataclass
+class Run:
+    """What one run of the command gave: its exit status and what it printed."""
+
+    status: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def csv(self) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(self.out)))
+
+
+Command = Callable[..., Run]
+
+
+@pytest.fixture
+def examples() -> Path:
+    """The folder of the bundled example (plans.yaml, events.csv, events.jsonl)."""
+    return EXAMPLES
+
+
+@pytest.fixture
+def command(capsys: pytest.CaptureFixture[str]) -> Command:
+    """Run ``commission-engine ARGS`` in this process; capture its status and output."""
+
+    def run(*args: object) -> Run:
+        try:
+            status = main([str(arg) for arg in args])
+        except SystemExit as exit_:  # argparse ends bad usage this way
+            status = int(exit_.code or 0)
+        captured = capsys.readouterr()
+        return Run(status, captured.out, captured.err)
+
+    return run
