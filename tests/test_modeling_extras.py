@@ -29,13 +29,13 @@ from commission_engine.modeling import (
     compare_plans,
     statements_table,
 )
-from commission_engine.modeling.frames import lines_frame, statements_frame
-from commission_engine.modeling.html import register_notebook_display
 from commission_engine.modeling.plots import (
     plot_aging,
     plot_cumulative_payout,
     plot_series,
 )
+from commission_engine.report.frames import lines_frame, statements_frame
+from commission_engine.report.html import register_notebook_display
 
 LEVELS = [Plan(id=f"L{n}", currency="USD", level=n, rate="0.10") for n in range(5)]
 AS_OF = dt.date(2026, 4, 30)

@@ -19,10 +19,11 @@ from ..api import read_events
 from ..domain.currencies import format_money
 from ..domain.errors import CommissionEngineError
 from ..files import read_plans
-from ..modeling.aging import Aging, age_receivables
-from ..modeling.tables import aging_document, aging_rows, aligned, dso_rows
+from ..modeling.aging import age_receivables
+from ..modeling.receivables import Aging, aging_document, aging_rows, dso_rows
 from ..parallel.by_rep import cores
 from ..report.render import csv_writer
+from ..report.tables import aligned
 from .options import (
     add_output,
     iso_date,

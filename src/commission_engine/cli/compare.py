@@ -16,14 +16,15 @@ from ..api import read_events
 from ..domain.currencies import format_money
 from ..domain.errors import CommissionEngineError, printable
 from ..files import read_plans
-from ..modeling.compare import Comparison, compare_plans
-from ..modeling.tables import (
-    aligned,
+from ..modeling.compare import compare_plans
+from ..modeling.comparison import (
+    Comparison,
     comparison_csv_rows,
     comparison_rows,
     outcome_document,
 )
 from ..report.render import csv_writer
+from ..report.tables import aligned
 from .options import (
     add_files,
     add_output,

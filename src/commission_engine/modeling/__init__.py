@@ -8,9 +8,11 @@ DataFrames (``to_frame()``) and plots (:mod:`.plots`) need the optional
 """
 
 from ..report.extras import MissingExtraError
-from .aging import BUCKETS, Aging, OpenItem, PeriodDso, RepAging, age_receivables, bucket_of
-from .compare import Comparison, PeriodFigures, PlanOutcome, compare_plans
-from .html import StatementTable, statements_table
+from ..report.html import StatementTable, statements_table
+from .aging import age_receivables
+from .compare import compare_plans
+from .comparison import Comparison, PeriodFigures, PlanOutcome
+from .receivables import BUCKETS, Aging, OpenItem, PeriodDso, RepAging, bucket_of
 
 __all__ = [
     "BUCKETS",

@@ -3,168 +3,24 @@
 The invoice balances come from the engine itself: one run through ``as_of``
 stops at each period end (:func:`~commission_engine.api.open_invoices_at`), and the
 balances are read from its invoices as a run through that day leaves them (the records
-of :class:`~commission_engine.EngineState`). Nothing here re-applies an event. The
-definitions are in ``docs/modeling.md``.
+of :class:`~commission_engine.EngineState`). Nothing here re-applies an event. The result
+types and their views are in :mod:`.receivables`. The definitions are in ``docs/modeling.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
-from typing import TYPE_CHECKING
 
 from ..api import EventInput, compute, open_invoices_at
-from ..domain.errors import Rejection
 from ..domain.events import BaseEvent, parse_event
 from ..domain.money import EXACT, ZERO, round_money, zero
 from ..domain.plans import Plan, PlanBook
 from ..domain.state import InvoiceRecord, PositionRecord
 from ..domain.statements import last_day, period_of, periods_between
 from ..domain.targets import Terms, payable_base
-
-if TYPE_CHECKING:
-    import pandas
-
-#: The aging buckets, by days past due: not yet due, then 1-30, 31-60, 61-90 and over 90.
-BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
-
-
-def bucket_of(days_past_due: int) -> str:
-    """The aging bucket of an open balance ``days_past_due`` days after its due date.
-
-    >>> [bucket_of(days) for days in (-5, 0, 1, 30, 31, 60, 61, 90, 91)]
-    ['current', 'current', '1-30', '1-30', '31-60', '31-60', '61-90', '61-90', 'over 90']
-    """
-    if days_past_due <= 0:
-        return "current"
-    if days_past_due <= 30:
-        return "1-30"
-    if days_past_due <= 60:
-        return "31-60"
-    if days_past_due <= 90:
-        return "61-90"
-    return "over 90"
-
-
-@dataclass(frozen=True, slots=True)
-class OpenItem:
-    """One rep's part of one invoice with an open balance on ``Aging.as_of``.
-
-    ``clawback_exposure`` is what the past-due clawback would take back on
-    ``clawback_date`` if nothing more is paid by then (zero when no such
-    clawback is pending for this rep and invoice).
-    """
-
-    rep: str
-    currency: str
-    invoice: str
-    date: dt.date
-    due: dt.date
-    days_past_due: int
-    bucket: str
-    open: Decimal
-    held: Decimal
-    clawback_exposure: Decimal
-    clawback_date: dt.date | None
-
-    @property
-    def at_risk(self) -> Decimal:
-        return self.held + self.clawback_exposure
-
-
-@dataclass(frozen=True, slots=True)
-class RepAging:
-    """A rep's open receivables by bucket, and their commission at risk, in one currency.
-
-    ``held`` is the rep's whole held balance (it equals ``held_balance`` on the
-    statement of the period containing ``as_of``).
-    """
-
-    rep: str
-    currency: str
-    current: Decimal
-    days_1_30: Decimal
-    days_31_60: Decimal
-    days_61_90: Decimal
-    over_90: Decimal
-    held: Decimal
-    clawback_exposure: Decimal
-
-    @property
-    def open(self) -> Decimal:
-        return self.current + self.days_1_30 + self.days_31_60 + self.days_61_90 + self.over_90
-
-    @property
-    def at_risk(self) -> Decimal:
-        return self.held + self.clawback_exposure
-
-    def buckets(self) -> dict[str, Decimal]:
-        """Bucket name (as in :data:`BUCKETS`) -> open amount."""
-        amounts = (self.current, self.days_1_30, self.days_31_60, self.days_61_90, self.over_90)
-        return dict(zip(BUCKETS, amounts, strict=True))
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodDso:
-    """Days sales outstanding of one rep in one period: ``receivables / sales * days``.
-
-    ``receivables`` are open at the end of the period (or on ``as_of``, for
-    the period containing it), ``sales`` are the amounts invoiced in it and
-    ``days`` the days it counts up to that end. ``dso`` is ``None`` when the
-    period has no sales.
-    """
-
-    rep: str
-    currency: str
-    period: str
-    receivables: Decimal
-    sales: Decimal
-    days: int
-    dso: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class Aging:
-    """Receivables and commission at risk per rep on ``as_of``, and DSO per period."""
-
-    as_of: dt.date
-    reps: tuple[RepAging, ...]
-    items: tuple[OpenItem, ...] = field(repr=False)
-    dso: tuple[PeriodDso, ...] = field(repr=False)
-    rejected: tuple[Rejection, ...] = field(repr=False)
-    pending: int = 0
-
-    def rep(self, rep: str, currency: str | None = None) -> RepAging:
-        """The aging of ``rep`` (in ``currency``, when the rep is paid in more than one)."""
-        for row in self.reps:
-            if row.rep == rep and currency in (None, row.currency):
-                return row
-        raise KeyError(f"no receivables for rep {rep} on {self.as_of}")
-
-    def to_frame(self) -> pandas.DataFrame:
-        """One row per rep and currency (needs the ``notebook`` extra)."""
-        from .frames import aging_frame
-
-        return aging_frame(self)
-
-    def items_frame(self) -> pandas.DataFrame:
-        """One row per rep and open invoice (needs the ``notebook`` extra)."""
-        from .frames import items_frame
-
-        return items_frame(self)
-
-    def dso_frame(self) -> pandas.DataFrame:
-        """One row per rep, currency and period (needs the ``notebook`` extra)."""
-        from .frames import dso_frame
-
-        return dso_frame(self)
-
-    def _repr_html_(self) -> str:
-        from .html import aging_html
-
-        return aging_html(self)
+from .receivables import Aging, OpenItem, PeriodDso, RepAging, bucket_of
 
 
 def age_receivables(

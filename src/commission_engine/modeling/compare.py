@@ -3,17 +3,16 @@
 Each scenario is computed by :func:`~commission_engine.compute` exactly as a
 payroll run would be; every figure here is read back from that run's statements,
 lines and state, so a comparison can never disagree with the statements it sums.
-The definitions of the figures are in ``docs/modeling.md``.
+The result types and their views are in :mod:`.comparison`; the definitions of the
+figures are in ``docs/modeling.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from ..api import EventInput, Result, compute
 from ..domain.errors import PlanError, Rejection
@@ -21,9 +20,7 @@ from ..domain.events import BaseEvent, parse_event
 from ..domain.money import ZERO, zero
 from ..domain.plans import Plan, PlanBook
 from ..domain.statements import LedgerLine, LineKind, Statement
-
-if TYPE_CHECKING:
-    import pandas
+from .comparison import Comparison, PeriodFigures, PlanOutcome, ScenarioRun
 
 #: Line kinds that take advanced commission back because of how the invoice was collected.
 CLAWBACK_KINDS: frozenset[LineKind] = frozenset({"past_due", "clawback"})
@@ -31,86 +28,6 @@ CLAWBACK_KINDS: frozenset[LineKind] = frozenset({"past_due", "clawback"})
 #: What :func:`compare_plans` accepts: plans (each named by its id, every rep on it), or
 #: names mapped to a plan or to a whole plan book (the current assignments, say).
 Scenarios = Iterable[Plan] | Mapping[str, Plan | PlanBook]
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodFigures:
-    """One scenario's totals over all reps for one pay period."""
-
-    period: str
-    gross: Decimal
-    payout: Decimal
-    cumulative_payout: Decimal
-    clawed_back: Decimal
-    held: Decimal  # at the end of the period
-    debt: Decimal  # at the end of the period
-
-
-@dataclass(frozen=True, slots=True)
-class PlanOutcome:
-    """What one scenario would have cost, and when reps would have been paid.
-
-    Money is in ``currency``, summed over every rep. ``cost_share`` and
-    ``weighted_days`` are ``None`` when there is nothing to divide by.
-    ``result`` is the full run, for drilling down to statements and lines.
-    """
-
-    name: str
-    currency: str
-    payout: Decimal
-    gross: Decimal
-    clawed_back: Decimal
-    reinstated: Decimal
-    peak_debt: Decimal
-    peak_debt_period: str | None
-    final_debt: Decimal
-    held: Decimal
-    collected: Decimal
-    cost_share: Decimal | None
-    weighted_days: Decimal | None
-    periods: tuple[PeriodFigures, ...] = field(repr=False)
-    result: Result = field(repr=False)
-
-    @property
-    def rejected(self) -> tuple[Rejection, ...]:
-        """The events this scenario could not apply (a currency its plan does not pay in...)."""
-        return self.result.rejected
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    """The outcomes of the same events under each scenario, in the order given."""
-
-    through: dt.date | None
-    outcomes: tuple[PlanOutcome, ...]
-
-    def __getitem__(self, name: str) -> PlanOutcome:
-        for outcome in self.outcomes:
-            if outcome.name == name:
-                return outcome
-        names = ", ".join(outcome.name for outcome in self.outcomes)
-        raise KeyError(f"no scenario named {name}; the scenarios are {names}")
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(outcome.name for outcome in self.outcomes)
-
-    def to_frame(self) -> pandas.DataFrame:
-        """One row per scenario, its figures as columns (needs the ``notebook`` extra)."""
-        from .frames import comparison_frame
-
-        return comparison_frame(self)
-
-    def periods_frame(self) -> pandas.DataFrame:
-        """One row per scenario and period, for plotting (needs the ``notebook`` extra)."""
-        from .frames import periods_frame
-
-        return periods_frame(self)
-
-    def _repr_html_(self) -> str:
-        from .html import comparison_html
-
-        return comparison_html(self)
 
 
 def compare_plans(
@@ -162,10 +79,6 @@ def compare_plans(
         through = outcome.result.through  # the first run fixes the date for the others
         outcomes.append(outcome)
     return Comparison(through=through, outcomes=tuple(outcomes))
-
-
-#: One scenario's run: (name, plan book, through) -> its outcome.
-ScenarioRun = Callable[[str, PlanBook, "dt.date | None"], "PlanOutcome"]
 
 
 def _run(given: Sequence[BaseEvent | Rejection]) -> ScenarioRun:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..report.extras import require
-from .aging import BUCKETS, Aging
-from .compare import Comparison
+from .comparison import Comparison
+from .receivables import BUCKETS, Aging
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-#: The per-period series a comparison can plot (fields of :class:`~.compare.PeriodFigures`).
+#: The per-period series a comparison can plot (fields of :class:`~.comparison.PeriodFigures`).
 SERIES = ("gross", "payout", "cumulative_payout", "clawed_back", "held", "debt")
 
 

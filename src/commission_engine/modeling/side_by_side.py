@@ -29,7 +29,7 @@ from ..domain.plans import PlanBook
 from ..parallel.collector import collector_paused
 from ..parallel.pipes import Child
 from ..parallel.wire import rejection_from, rejection_values, statement_from, statement_values
-from .compare import PeriodFigures, PlanOutcome, ScenarioRun
+from .comparison import PeriodFigures, PlanOutcome, ScenarioRun
 
 _MONEY = ("payout", "gross", "clawed_back", "reinstated", "peak_debt", "final_debt", "held",
           "collected")  # fmt: skip

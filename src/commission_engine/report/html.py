@@ -1,7 +1,6 @@
-"""HTML tables for Jupyter: comparisons, agings and statements render as tables.
+"""HTML tables for Jupyter: rows of text as a table, and statements as a table.
 
-:class:`~.compare.Comparison` and :class:`~.aging.Aging` have ``_repr_html_``;
-statements are core values, so :func:`statements_table` wraps them, and
+Statements are core values, so :func:`statements_table` wraps them, and
 :func:`register_notebook_display` teaches IPython to show a
 :class:`~commission_engine.Result` or a :class:`~commission_engine.Statement`
 as a table on its own. Plain string building: no extra is needed.
@@ -17,9 +16,7 @@ from typing import Any
 from ..api import Result
 from ..domain.money import show
 from ..domain.statements import Statement
-from .aging import Aging
-from .compare import Comparison
-from .tables import aging_rows, aligned, comparison_rows
+from .tables import aligned
 
 STATEMENT_HEADER = (
     "rep",
@@ -109,14 +106,3 @@ def register_notebook_display(ipython: Any = None) -> None:
     formatter = ipython.display_formatter.formatters["text/html"]
     formatter.for_type(Result, lambda result: statements_table(result)._repr_html_())
     formatter.for_type(Statement, lambda statement: statements_table([statement])._repr_html_())
-
-
-def comparison_html(comparison: Comparison) -> str:
-    """A comparison as a table: one row per figure, one column per scenario."""
-    caption = f"through {comparison.through}" if comparison.through else None
-    return html_table(comparison_rows(comparison), caption=caption)
-
-
-def aging_html(aging: Aging) -> str:
-    """An aging as a table: one row per rep and currency."""
-    return html_table(aging_rows(aging), caption=f"receivables as of {aging.as_of}")
