@@ -28,17 +28,20 @@ the line is read the usual way, which also words the rejection. The events are t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from operator import is_not
 from typing import Annotated, Any, cast
 
 import msgspec
+from pydantic.fields import FieldInfo
 
 from ..domain.events import (
+    EVENT_CLASSES,
     FIRST_DAY,
     LAST_DAY,
     Adjustment,
@@ -49,6 +52,7 @@ from ..domain.events import (
     Payment,
     PaymentReversal,
     WriteOff,
+    event_builder,
     shared_day,
 )
 from ..domain.money import LIMIT, ZERO
@@ -57,54 +61,57 @@ _Name = Annotated[str, msgspec.Meta(min_length=1)]
 _REQUIRED = object()  # a field with no default: always given
 
 
-class _Record(
-    msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="type", kw_only=True,
-    gc=False,
-):  # fmt: skip
-    id: _Name
-    date: dt.date
+#: How msgspec reads each field an event may have. The schema itself is events.py's: its
+#: classes name each type's fields, their order and their defaults; the record types
+#: below are made from them, so a field added there is read here too (or fails loudly here,
+#: until it says how it is read).
+_READ_AS: dict[str, Any] = {
+    "id": _Name,
+    "date": dt.date,
+    "invoice": _Name,
+    "rep": _Name,
+    "splits": None,  # splits given: the usual path checks their shares
+    "amount": Decimal,
+    "tax": Decimal,
+    "cost": Decimal,
+    "currency": str,
+    "due": dt.date,
+    "customer": str,
+    "reason": str,
+}
 
 
-class _Invoice(_Record, tag="invoice", frozen=True, kw_only=True):
-    invoice: _Name
-    rep: _Name | None = None
-    splits: None = None  # splits given: the usual path checks their shares
-    amount: Decimal
-    tax: Decimal = ZERO
-    cost: Decimal = ZERO
-    currency: str | None = None
-    due: dt.date | None = None
-    customer: str | None = None
+def _record_type(kind: type[BaseEvent]) -> type[msgspec.Struct]:
+    """The msgspec record of ``kind``'s JSON line: its fields, in order, with its defaults."""
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for field in dataclasses.fields(kind):
+        if field.name in ("type", "line", "known_digest"):
+            continue
+        read_as, default = _READ_AS[field.name], _default(field)
+        if default is dataclasses.MISSING:
+            fields.append((field.name, read_as))
+        elif default is None and read_as is not None:
+            fields.append((field.name, read_as | None, None))
+        else:
+            fields.append((field.name, read_as, default))
+    tag = str(next(_default(f) for f in dataclasses.fields(kind) if f.name == "type"))
+    return msgspec.defstruct(
+        f"_{kind.__name__}Line", fields, tag=tag, tag_field="type", frozen=True,
+        forbid_unknown_fields=True, kw_only=True, gc=False,
+    )  # fmt: skip
 
 
-class _CreditNote(_Record, tag="credit_note", frozen=True, kw_only=True):
-    invoice: _Name
-    amount: Decimal
-    reason: str | None = None
+def _default(field: dataclasses.Field[Any]) -> Any:
+    """A field's default, or ``MISSING`` where it has none (pydantic's Field(...) too)."""
+    default = field.default
+    if isinstance(default, FieldInfo):
+        return dataclasses.MISSING if default.is_required() else default.default
+    return default
 
 
-class _Payment(_Record, tag="payment", frozen=True, kw_only=True):
-    invoice: _Name
-    amount: Decimal
-
-
-class _PaymentReversal(_Record, tag="payment_reversal", frozen=True, kw_only=True):
-    invoice: _Name
-    amount: Decimal
-    reason: str | None = None
-
-
-class _WriteOff(_Record, tag="write_off", frozen=True, kw_only=True):
-    invoice: _Name
-    amount: Decimal | None = None
-
-
-class _Adjustment(_Record, tag="adjustment", frozen=True, kw_only=True):
-    rep: _Name
-    amount: Decimal
-    reason: str | None = None
-    currency: str | None = None
-
+_Invoice, _CreditNote, _Payment, _PaymentReversal, _WriteOff, _Adjustment = (
+    _record_type(kind) for kind in EVENT_CLASSES
+)
 
 _NEGATIVE_LIMIT = -LIMIT
 
@@ -133,9 +140,10 @@ def _adjustment_holds(r: Any) -> bool:
     return bool(r.amount.is_finite() and r.amount != ZERO and _NEGATIVE_LIMIT < r.amount < LIMIT)
 
 
-#: Record type -> (event class, its tag, the rules its values must meet, field names in
-#: order, their defaults, which are ids that many events share, and which are days).
-_KINDS: dict[type, tuple[type[BaseEvent], str, Callable[[Any], bool], tuple[str, ...],
+#: Record type -> (how to build its event from the record's values and the line, the rules
+#: its values must meet, the fields' defaults, which are ids that many events share, and
+#: which are days).
+_KINDS: dict[type, tuple[Callable[[Sequence[Any]], BaseEvent], Callable[[Any], bool],
                          tuple[object, ...], tuple[int, ...], tuple[int, ...]]] = {}  # fmt: skip
 #: Record type -> how many ``_`` a line of that type holds when no value holds one.
 _UNDERSCORES: dict[type, int] = {}
@@ -149,10 +157,8 @@ for _record, _event, _holds in (
 ):
     _info = msgspec.structs.fields(_record)
     _KINDS[_record] = (
-        _event,
-        str(_record.__struct_config__.tag),
+        event_builder(_event, (*(field.name for field in _info), "line")),
         _holds,
-        tuple(field.name for field in _info),
         tuple(_REQUIRED if field.required else field.default for field in _info),
         tuple(i for i, field in enumerate(_info) if field.name in ("invoice", "rep")),
         tuple(i for i, field in enumerate(_info) if field.name in ("date", "due")),
@@ -168,8 +174,6 @@ _ODD_NUMBER = re.compile(rb'"[\s+\-.0-9eE_\x80-\xff]*[_\x80-\xff][\s+\-.0-9eE_\x
 _DECODER = msgspec.json.Decoder(
     _Invoice | _CreditNote | _Payment | _PaymentReversal | _WriteOff | _Adjustment
 )
-_new = object.__new__
-_set = object.__setattr__
 
 
 def plain_event(raw: bytes, line: int) -> Event | None:
@@ -187,7 +191,7 @@ def plain_event(raw: bytes, line: int) -> Event | None:
         not raw.isascii() or (raw.find(b"_") >= 0 and raw.count(b"_") != _UNDERSCORES[type(record)])
     ) and _ODD_NUMBER.search(raw):
         return None
-    kind, tag, holds, names, defaults, shared, days = _KINDS[type(record)]
+    build, holds, defaults, shared, days = _KINDS[type(record)]
     values = list(msgspec.structs.astuple(record))
     # In a valid JSON object each key is followed by one colon, and other colons can only be
     # inside strings; so as many colons as fields given (and the type) mean no key was
@@ -208,10 +212,5 @@ def plain_event(raw: bytes, line: int) -> Event | None:
             if not FIRST_DAY <= day <= LAST_DAY:
                 return None
             values[index] = shared_day(day)
-    event = _new(kind)
-    for name, value in zip(names, values, strict=True):
-        _set(event, name, value)
-    _set(event, "type", tag)
-    _set(event, "line", line)
-    _set(event, "known_digest", None)
-    return cast(Event, event)
+    values.append(line)
+    return cast(Event, build(values))
