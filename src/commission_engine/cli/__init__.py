@@ -1,4 +1,4 @@
-"""The ``commission-engine`` command: one subcommand per module in :mod:`.commands`.
+"""The ``commission-engine`` command: one subcommand per module of this package.
 
 This is the edge: it reads files, formats output and sets the exit status; the
 domain core never imports it. Exit status: 0 success, 1 an event rejected in
