@@ -67,7 +67,7 @@ def commission_in_bands(bands: Bands, attained: Exact, credit: Exact) -> Exact:
     Fraction(2, 1)
     """
     if type(attained) is not Decimal or type(credit) is not Decimal:
-        return _commission_in_fractions(bands, Fraction(attained), Fraction(credit))
+        return _commission_with_fractions(bands, attained, credit)
     start, end = attained, attained + credit
     total = ZERO
     for low, high, rate in bands:
@@ -78,15 +78,34 @@ def commission_in_bands(bands: Bands, attained: Exact, credit: Exact) -> Exact:
     return total
 
 
-def _commission_in_fractions(bands: Bands, attained: Fraction, credit: Fraction) -> Fraction:
-    start, end = attained, attained + credit
-    total = Fraction(0)
+def _commission_with_fractions(bands: Bands, attained: Exact, credit: Exact) -> Exact:
+    """:func:`commission_in_bands` where attainment or credit is a fraction: inside one tier
+    (nearly always) the commission is ``rate * credit``, a product that stays a Decimal for a
+    Decimal credit; only a credit cut by a tier boundary is rated in fractions."""
     for low, high, rate in bands:
-        overlap_low = max(start, Fraction(low))
-        overlap_high = end if high is None else min(end, Fraction(high))
+        if attained < low:
+            break  # below this tier (below the first: rate zero): not inside one tier
+        if high is None or attained < high:
+            if high is None or credit <= exact_sum(high, -attained):
+                return exact_product(rate, credit)
+            break
+    start = Fraction(attained)
+    end = start + Fraction(credit)
+    total = Fraction(0)
+    for band_low, band_high, band_rate in _in_fractions(bands):
+        overlap_low = max(start, band_low)
+        overlap_high = end if band_high is None else min(end, band_high)
         if overlap_high > overlap_low:
-            total += (overlap_high - overlap_low) * Fraction(rate)
+            total += (overlap_high - overlap_low) * band_rate
     return total
+
+
+@cache
+def _in_fractions(bands: Bands) -> tuple[tuple[Fraction, Fraction | None, Fraction], ...]:
+    return tuple(
+        (Fraction(low), None if high is None else Fraction(high), Fraction(rate))
+        for low, high, rate in bands
+    )
 
 
 def commission_times_amount(
