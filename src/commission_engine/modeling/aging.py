@@ -82,7 +82,7 @@ Snapshot = tuple[str, dt.date, tuple[InvoiceRecord, ...]]
 PlansById = Mapping[str, Plan]
 
 
-def share_parts(
+def _parts(
     invoice: InvoiceRecord, total: Decimal, terms: PlansById
 ) -> Iterator[tuple[PositionRecord, Decimal]]:
     """Each rep's part of ``total`` by share; the parts sum to ``total`` exactly.
@@ -116,7 +116,7 @@ def _open_items(
         if balance <= ZERO:
             continue
         days = (as_of - invoice.due).days
-        for position, part in share_parts(invoice, balance, terms):
+        for position, part in _parts(invoice, balance, terms):
             exposure = _clawback_exposure(invoice, position, terms)
             yield OpenItem(
                 rep=position.rep,
@@ -197,7 +197,7 @@ def _dso(
     first: dict[tuple[str, str], str] = {}
     for invoice in final:
         period = period_of(invoice.date)
-        for position, part in share_parts(invoice, invoice.amount, terms):
+        for position, part in _parts(invoice, invoice.amount, terms):
             key = (position.rep, invoice.currency)
             sales[(*key, period)] = sales.get((*key, period), ZERO) + part
             first[key] = min(first.get(key, period), period)
@@ -207,7 +207,7 @@ def _dso(
             balance = _open(invoice)
             if not balance:
                 continue  # most invoices of a long history are closed: nothing to share
-            for position, part in share_parts(invoice, balance, terms):
+            for position, part in _parts(invoice, balance, terms):
                 key = (position.rep, invoice.currency)
                 receivables[key] = receivables.get(key, ZERO) + part
         for (rep, currency), since in sorted(first.items()):

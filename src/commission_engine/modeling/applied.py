@@ -39,12 +39,12 @@ class InvoiceFacts:
     cash: list[tuple[dt.date, Decimal]] = field(default_factory=list)
 
 
-def invoice_facts(
+def applied_events(
     events: Sequence[BaseEvent | Rejection],
     rejected: Sequence[Rejection],
     through: dt.date | None,
-) -> dict[str, InvoiceFacts]:
-    """Invoice id -> :class:`InvoiceFacts`, from the events a run through ``through`` applied
+) -> list[BaseEvent]:
+    """The events a run through ``through`` applied, in the order it applied them
     (``rejected`` is the run's list)."""
     # A rejection of a conflicting id names the id of the event that was kept: not that one.
     refused = {(r.event, r.line) for r in rejected if r.field != "id"}
@@ -52,7 +52,7 @@ def invoice_facts(
     for event in events:
         if isinstance(event, BaseEvent) and event.id not in first:
             first[event.id] = event
-    applied = sorted(
+    return sorted(
         (
             event
             for event in first.values()
@@ -60,6 +60,10 @@ def invoice_facts(
         ),
         key=BaseEvent.sort_key,
     )
+
+
+def invoice_facts(applied: Iterable[BaseEvent]) -> dict[str, InvoiceFacts]:
+    """Invoice id -> :class:`InvoiceFacts`, from the events applied (:func:`applied_events`)."""
     facts: dict[str, InvoiceFacts] = {}
     for event in applied:
         if isinstance(event, Invoice):

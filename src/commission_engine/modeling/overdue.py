@@ -23,7 +23,7 @@ from ..domain.plans import PlanBook
 from ..report.html import html_table
 from ..report.tables import MoneyFormat, rejection_document
 from .aging import age_receivables
-from .applied import invoice_facts, parsed
+from .applied import applied_events, invoice_facts, parsed
 from .receivables import OpenItem
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def overdue_list(
     stages = stages or Stages()
     given = parsed(events)
     aging = age_receivables(plans, given, as_of, dso=False)
-    facts = invoice_facts(given, aging.rejected, as_of)
+    facts = invoice_facts(applied_events(given, aging.rejected, as_of))
     items = work_order(
         _overdue(item, facts[item.invoice].customer, stages)
         for item in aging.items
@@ -250,9 +250,7 @@ def overdue_row(item: OverdueItem, money: MoneyFormat = show) -> list[str]:
     ]
 
 
-def overdue_rows(
-    items: Iterable[OverdueItem], money: MoneyFormat = show
-) -> list[list[str]]:
+def overdue_rows(items: Iterable[OverdueItem], money: MoneyFormat = show) -> list[list[str]]:
     """The header, then one row per item."""
     return [OVERDUE_HEADER, *(overdue_row(item, money) for item in items)]
 
