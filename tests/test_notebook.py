@@ -27,5 +27,6 @@ def test_the_plan_modeling_notebook_runs_top_to_bottom(monkeypatch: pytest.Monke
     assert not [output for output in outputs if output.output_type == "error"]
     text = "".join(output.get("text", "") for output in outputs)
     assert "level 4: pays" in text
+    assert "the slowest payer" in text  # the overdue list and the customer P&L ran
     html = "".join(output.get("data", {}).get("text/html", "") for output in outputs)
     assert '<table class="commission-engine">' in html  # the comparison and the aging

@@ -13,11 +13,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import aging, close, compare, payouts
+from . import aging, close, compare, customers, overdue, payouts
 
 #: The subcommands; each module has ``register(subparsers)``, which adds its parser and sets
 #: ``run`` (``args -> exit status``) as its default, so :func:`main` only dispatches.
-COMMANDS = (payouts, close, compare, aging)
+COMMANDS = (payouts, close, compare, aging, overdue, customers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

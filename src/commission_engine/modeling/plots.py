@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..report.extras import require
 from .comparison import Comparison
+from .customer_figures import CustomerPnl
+from .overdue import Overdue, Stages
 from .receivables import BUCKETS, Aging
 
 if TYPE_CHECKING:
@@ -72,4 +74,61 @@ def plot_aging(aging: Aging, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("open receivables")
     ax.set_title(f"Receivables by rep and days past due, as of {aging.as_of}")
     ax.legend(title="days past due")
+    return ax
+
+
+def plot_overdue(overdue: Overdue, ax: Axes | None = None) -> Axes:
+    """Each rep's past-due receivables as a horizontal bar stacked by handoff stage."""
+    ax = _axes(ax)
+    totals = overdue.by_stage()
+    several = len({currency for _, currency in totals}) > 1
+    labels = [f"{rep} ({currency})" if several else rep for rep, currency in totals]
+    shades = require("matplotlib", "a plot").colormaps["RdYlGn_r"]
+    left = [0.0] * len(totals)
+    for index, stage in enumerate(Stages.NAMES):
+        widths = [float(stages[stage]) for stages in totals.values()]
+        colour = shades(0.35 + 0.3 * index)
+        ax.barh(labels, widths, left=left, label=stage, color=colour)
+        left = [start + width for start, width in zip(left, widths, strict=True)]
+    ax.invert_yaxis()
+    ax.set_xlabel("open past due")
+    ax.set_title(f"Receivables past due by rep and who works them, as of {overdue.as_of}")
+    ax.legend()
+    return ax
+
+
+def plot_contribution(pnl: CustomerPnl, ax: Axes | None = None) -> Axes:
+    """The customers ranked by contribution, largest first, with what carrying their
+    receivables and the commission cost on top of it."""
+    ax = _axes(ax)
+    ranked = pnl.ranked()
+    labels = [f"{row.customer} ({row.currency})" for row in ranked]
+    kept = [float(row.contribution) for row in ranked]
+    carried = [float(row.carrying_cost) for row in ranked]
+    commission = [float(row.commission_paid - row.commission_clawed_back) for row in ranked]
+    ax.barh(labels, kept, label="contribution")
+    ax.barh(labels, carried, left=kept, label="carrying cost")
+    ends = [a + b for a, b in zip(kept, carried, strict=True)]
+    ax.barh(labels, commission, left=ends, label="commission")
+    ax.invert_yaxis()
+    ax.set_xlabel("net margin")
+    ax.set_title(f"Customers by contribution, through {pnl.through}")
+    ax.legend()
+    return ax
+
+
+def plot_days_to_pay(pnl: CustomerPnl, ax: Axes | None = None) -> Axes:
+    """Each customer's amount-weighted days to pay against their margin (contribution over
+    invoiced): the slow payers and what they leave."""
+    ax = _axes(ax)
+    rows = [row for row in pnl.customers if row.weighted_days is not None and row.margin]
+    xs = [float(row.weighted_days or 0) for row in rows]
+    ys = [float(row.margin or 0) * 100 for row in rows]
+    ax.scatter(xs, ys)
+    for row, x, y in zip(rows, xs, ys, strict=True):
+        ax.annotate(row.customer, (x, y), textcoords="offset points", xytext=(4, 4))
+    ax.set_xlabel("days to pay (amount-weighted)")
+    ax.set_ylabel("contribution margin (% of invoiced)")
+    ax.set_title(f"Days to pay against margin, through {pnl.through}")
+    ax.grid(True, alpha=0.3)
     return ax
