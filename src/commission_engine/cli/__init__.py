@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
 from . import aging, close, compare, payouts
 
 #: The subcommands; each module has ``register(subparsers)``, which adds its parser and sets
@@ -26,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="commission-engine",
         description="Sales commissions linked to customer collections.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subcommands)
