@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import aging, close, compare, payouts
+from . import aging, close, compare, payouts, statement
 
 #: The subcommands; each module has ``register(subparsers)``, which adds its parser and sets
 #: ``run`` (``args -> exit status``) as its default, so :func:`main` only dispatches.
-COMMANDS = (payouts, close, compare, aging)
+COMMANDS = (payouts, close, compare, aging, statement)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
