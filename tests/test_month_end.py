@@ -96,11 +96,12 @@ def test_version(command: Command) -> None:
 
 def test_calendar_months_from_1900_to_2199() -> None:
     import datetime as dt
+    from itertools import pairwise
 
     from commission_engine.domain.statements import last_day, periods_between
 
     periods = list(periods_between("1900-01", "2199-12"))
     assert len(periods) == 300 * 12 and list(periods_between("2026-03", "2026-02")) == []
-    for period, following in zip(periods, periods[1:], strict=False):
+    for period, following in pairwise(periods):
         assert last_day(period) + dt.timedelta(days=1) == dt.date.fromisoformat(following + "-01")
     assert last_day("2100-02").day == 28 and last_day("2000-02").day == 29
