@@ -13,11 +13,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import aging, close, compare, customers, overdue, payouts
+from .. import __version__
+from . import aging, close, compare, customers, overdue, payouts, statement
 
 #: The subcommands; each module has ``register(subparsers)``, which adds its parser and sets
 #: ``run`` (``args -> exit status``) as its default, so :func:`main` only dispatches.
-COMMANDS = (payouts, close, compare, aging, overdue, customers)
+COMMANDS = (payouts, close, compare, aging, statement, overdue, customers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="commission-engine",
         description="Sales commissions linked to customer collections.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subcommands)

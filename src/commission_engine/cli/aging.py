@@ -1,4 +1,7 @@
-"""``commission-engine aging EVENT_FILE --as-of DATE --plans PLAN_FILE``: receivables behind pay.
+"""``commission-engine aging PLAN_FILE EVENT_FILE --as-of DATE``: receivables behind pay.
+
+(The older ``aging EVENT_FILE --as-of DATE --plans PLAN_FILE`` still works, with a note on
+stderr that it is deprecated.)
 
 Per rep: open receivables by days past due, the commission at risk (held, plus
 what a pending past-due clawback would take back) and DSO per period. The plan
@@ -47,7 +50,13 @@ def register(subparsers: Any) -> None:
         "period. Exit status: 0 all events applied (or --lenient), 1 an event rejected, 2 a "
         "bad plan file, an unreadable file or bad usage.",
     )
-    parser.add_argument("event_file", metavar="EVENT_FILE", type=Path)
+    parser.add_argument(
+        "files",
+        metavar="PLAN_FILE EVENT_FILE",
+        type=Path,
+        nargs="+",
+        help="the plan file (it sets due dates, currencies and commission), then the events",
+    )
     parser.add_argument(
         "--as-of", metavar="YYYY-MM-DD", type=iso_date, required=True, help="the day to age on"
     )
@@ -55,8 +64,7 @@ def register(subparsers: Any) -> None:
         "--plans",
         metavar="PLAN_FILE",
         type=Path,
-        required=True,
-        help="the plan file (it sets due dates, currencies and commission)",
+        help="deprecated: give PLAN_FILE first, as every command takes it",
     )
     add_output(
         parser,
@@ -73,6 +81,14 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Age the receivables and print them; returns the exit status."""
+    if len(args.files) == 2 and args.plans is None:
+        args.plans, args.event_file = args.files
+    elif len(args.files) == 1 and args.plans is not None:
+        (args.event_file,) = args.files
+        say(PROG, "--plans is deprecated: write `aging PLAN_FILE EVENT_FILE --as-of DATE`")
+    else:
+        say(PROG, "give PLAN_FILE EVENT_FILE (or the deprecated EVENT_FILE --plans PLAN_FILE)")
+        return 2
     try:
         plans = read_plans(args.plans)
         events = read_events(args.event_file, processes=cores())  # in parts, on every core

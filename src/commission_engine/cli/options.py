@@ -16,8 +16,9 @@ from typing import IO, TextIO, TypeVar, cast
 
 from ..domain.currencies import is_locale
 from ..domain.errors import Rejection, printable
-from ..domain.events import in_range
+from ..domain.events import FIRST_DAY, LAST_DAY, in_range
 from ..domain.money import shown
+from ..domain.statements import last_day
 from ..files import FileError
 from ..parallel.by_rep import cores
 
@@ -31,12 +32,13 @@ def add_files(parser: argparse.ArgumentParser) -> None:
 
 
 def add_through(parser: argparse.ArgumentParser) -> None:
-    """``--through YYYY-MM-DD``."""
+    """``--through YYYY-MM-DD`` or ``YYYY-MM`` (that month's last day)."""
     parser.add_argument(
         "--through",
-        metavar="YYYY-MM-DD",
-        type=iso_date,
-        help="last day to compute (default: the latest event date)",
+        metavar="YYYY-MM[-DD]",
+        type=day_or_month,
+        help="last day to compute; a month YYYY-MM means its last day "
+        "(default: the latest event date)",
     )
 
 
@@ -51,11 +53,13 @@ def add_output(parser: argparse.ArgumentParser, *, lenient: str) -> None:
         "--format", choices=("table", "json", "csv"), default="table", help="default: table"
     )
     parser.add_argument("--lenient", action="store_true", help=lenient)
+    add_locale(parser, "how the table writes money, e.g. de_DE")
+
+
+def add_locale(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--locale``, en_US by default."""
     parser.add_argument(
-        "--locale",
-        default="en_US",
-        type=locale_name,
-        help="how the table writes money, e.g. de_DE (default: en_US)",
+        "--locale", default="en_US", type=locale_name, help=f"{what} (default: en_US)"
     )
 
 
@@ -132,6 +136,20 @@ def write_safely(prog: str, write: Callable[[TextIO], None]) -> int:
     return deliver(prog, rendered(write))
 
 
+def write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Write ``path`` through ``write(out)``: into a temporary file in the same folder, then
+    renamed over ``path``, so that ``path`` is never left half written, and an older
+    ``path`` stays as it was when anything fails."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            write(out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def iso_date(text: str) -> dt.date:
     """An argparse type: a date written YYYY-MM-DD."""
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
@@ -144,6 +162,24 @@ def iso_date(text: str) -> dt.date:
         except ValueError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
     raise argparse.ArgumentTypeError(f"{shown(text)} is not a date in the form YYYY-MM-DD")
+
+
+def month(text: str) -> str:
+    """An argparse type: a pay period written YYYY-MM."""
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a month in the form YYYY-MM")
+    if not FIRST_DAY.year <= int(text[:4]) <= LAST_DAY.year:
+        raise argparse.ArgumentTypeError(
+            f"{text} is out of range: months go from {FIRST_DAY:%Y-%m} to {LAST_DAY:%Y-%m}"
+        )
+    return text
+
+
+def day_or_month(text: str) -> dt.date:
+    """An argparse type: a date YYYY-MM-DD, or a month YYYY-MM meaning its last day."""
+    if len(text) == 7 and re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+        return last_day(month(text))
+    return iso_date(text)
 
 
 def locale_name(name: str) -> str:

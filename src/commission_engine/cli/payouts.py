@@ -18,15 +18,19 @@ from ..api import Result, compute, read_events
 from ..books.closing import ClosedRun, reopen_and_compute
 from ..books.store import Ledger, LedgerError
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
+from ..domain.statements import last_day
 from ..files import read_plans
+from ..report.month_end import write_period_table
 from ..report.render import statements_of, write_csv, write_json, write_table
 from .options import (
     add_files,
     add_output,
     add_processes,
     add_through,
+    month,
     say,
     with_events,
+    write_atomically,
     write_safely,
 )
 
@@ -63,6 +67,20 @@ def register(subparsers: Any) -> None:
         help="a ledger of closed periods (SQLite, see `close`): closed statements are shown "
         "as paid, late or corrected events roll forward into the first open period",
     )
+    parser.add_argument(
+        "--period",
+        metavar="YYYY-MM",
+        type=month,
+        help="only that month's statements (what to pay for it), with a subtotal per rep; "
+        "--through is then the month's last day unless given",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write to FILE rather than stdout, only once the run has succeeded (written "
+        "beside it, then renamed into place)",
+    )
     add_processes(
         parser,
         "split a large run by rep across up to N processes (default: the cores this "
@@ -73,6 +91,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the statements; returns the exit status."""
+    if args.period is not None and args.through is None:
+        args.through = last_day(args.period)
     try:
         result, closed_through = _compute(args)
     except RejectedEventError as error:
@@ -91,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "csv":
         for rejection in result.rejected:
             _say(f"{args.event_file}: {rejection.message}")
+    if args.period is not None:
+        result = result.model_copy(
+            update={"statements": tuple(s for s in result.statements if s.period == args.period)}
+        )
     return _write(result, args, closed_through)
 
 
@@ -162,10 +186,26 @@ def _write(result: Result, args: argparse.Namespace, closed_through: str | None 
             write_json(result, out, args.rep, closed_through)
         elif args.format == "csv":
             write_csv(result, out, args.rep, closed_through)
+        elif args.period is not None:
+            write_period_table(statements_only(result, args.rep), out, args.period, args.locale)
         else:
             write_table(result, out, args.locale, args.rep, closed_through)
 
+    if args.output is not None:
+        try:
+            write_atomically(args.output, write)
+        except OSError as error:
+            _say(f"cannot write {args.output}: {error.strerror or error}")
+            return 2
+        return 0
     return write_safely(PROG, write)
+
+
+def statements_only(result: Result, rep: str | None) -> Result:
+    """``result`` with only ``rep``'s statements (all of them without ``rep``)."""
+    if rep is None:
+        return result
+    return result.model_copy(update={"statements": statements_of(result, rep)})
 
 
 def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:

@@ -358,3 +358,21 @@ def show(value: Decimal, currency: str) -> str:
     if fixed != value:
         raise ValueError(f"{value} is not a whole number of {currency} minor units")
     return format(fixed, "f")
+
+
+#: The places a ratio is shown with (a share of an invoice, attainment of a quota): enough
+#: to tell 99.99 % from 100 %, and never the 28 digits of a quotient.
+RATIO_PLACES = 4
+
+
+def round_ratio(value: Exact, places: int = RATIO_PLACES) -> Decimal:
+    """``value`` (not money: a share, a fraction of quota) rounded half up to ``places``.
+
+    >>> round_ratio(Fraction(2, 3)), round_ratio(Decimal("0.6"))
+    (Decimal('0.6667'), Decimal('0.6000'))
+    """
+    step = Decimal(1).scaleb(-places)
+    if isinstance(value, Decimal):
+        return value.quantize(step, ROUND_HALF_UP, EXACT)
+    quotient = _QUOTIENT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return quotient.quantize(step, ROUND_HALF_UP, EXACT)

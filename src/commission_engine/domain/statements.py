@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Annotated, Literal, NamedTuple
 
+from dateutil.relativedelta import relativedelta
 from pydantic import BeforeValidator
 
 from .money import ZERO, RoundingMode, round_money, shared_decimal, zero
@@ -64,19 +65,39 @@ def period_of(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def first_day(period: str) -> dt.date:
+    """The first calendar day of the ``YYYY-MM`` period."""
+    return dt.date(int(period[:4]), int(period[5:7]), 1)
+
+
+#: From a month's first day to its last: dateutil's calendar arithmetic (month lengths, leap
+#: years), where hand-written arithmetic used to be.
+_TO_LAST_DAY = relativedelta(months=1, days=-1)
+
+
 def periods_between(first: str, last: str) -> Iterator[str]:
-    """Every ``YYYY-MM`` from ``first`` to ``last`` inclusive."""
-    year, month = int(first[:4]), int(first[5:])
-    while (current := f"{year:04d}-{month:02d}") <= last:
+    """Every ``YYYY-MM`` from ``first`` to ``last`` inclusive.
+
+    Counts months as numbers (no calendar is involved): a run nets every rep's every period
+    through this, and stepping a date by ``relativedelta`` costs three times as much.
+
+    >>> list(periods_between("2025-11", "2026-02"))
+    ['2025-11', '2025-12', '2026-01', '2026-02']
+    """
+    year, month = divmod(int(first[:4]) * 12 + int(first[5:7]) - 1, 12)
+    while (current := f"{year:04d}-{month + 1:02d}") <= last:
         yield current
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        year, month = divmod(year * 12 + month + 1, 12)
 
 
+@cache
 def last_day(period: str) -> dt.date:
-    """The last calendar day of the ``YYYY-MM`` period."""
-    year, month = int(period[:4]), int(period[5:])
-    following = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
-    return following - dt.timedelta(days=1)
+    """The last calendar day of the ``YYYY-MM`` period.
+
+    >>> last_day("2028-02"), last_day("2026-12")
+    (datetime.date(2028, 2, 29), datetime.date(2026, 12, 31))
+    """
+    return first_day(period) + _TO_LAST_DAY
 
 
 @dataclass(frozen=True, slots=True)
