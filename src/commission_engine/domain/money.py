@@ -358,3 +358,18 @@ def show(value: Decimal, currency: str) -> str:
     if fixed != value:
         raise ValueError(f"{value} is not a whole number of {currency} minor units")
     return format(fixed, "f")
+
+
+def shown_measure(value: Exact, places: int = 2) -> str:
+    """A measure (a DSO, a percentage) as text with ``places`` digits, half up: for reading
+    only, never for money or for a decision (those compare the exact value).
+
+    >>> shown_measure(Fraction(85, 3)), shown_measure(Decimal("12.5"), 0)
+    ('28.33', '13')
+    """
+    exact = Fraction(value) if type(value) is Decimal else cast(Fraction, value)
+    scaled = exact * 10**places
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest >= scaled.denominator:
+        whole += 1
+    return format(Decimal(whole).scaleb(-places, EXACT), "f")
