@@ -40,6 +40,7 @@ from .money import (
     exact_sum,
     is_whole_minor_units,
     show,
+    zero,
 )
 from .plans import Plan, PlanBook
 from .rating import commission_times_amount, quota_period_of
@@ -119,6 +120,7 @@ class Engine:
             self.book, self.plan_for, self.terms, day
         ):
             totals = self._totals(self._ledger(rep, currency, day), day)
+            amount += zero(currency)  # written with the currency's digits
             totals.gross += amount
             totals.lines.append(
                 LedgerLine(
@@ -180,6 +182,7 @@ class Engine:
     def statements(self, through: dt.date, reps: Collection[str] | None = None) -> list[Statement]:
         """Every rep's statements through ``through`` (or only those of ``reps``), sorted."""
         recovery_terms = self.plans.schedule().recovery_terms
+        draws = self.plans.draw_terms()
         statements: list[Statement] = []
         with localcontext(EXACT):
             for (rep, currency), ledger in self.book.ledgers.items():
@@ -187,7 +190,7 @@ class Engine:
                     statements.extend(
                         net_periods(
                             rep, currency, ledger.periods, ledger.first_period, through,
-                            recovery_terms,
+                            recovery_terms, draws=draws,
                         )
                     )  # fmt: skip
         statements.sort(key=lambda s: (s.rep, s.period, s.currency))
