@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from scenario import Stream, book, line_amounts, run, statement, table
 from strategies import PROPERTY, incentive_cases
 
@@ -372,12 +373,12 @@ def test_input_order_irrelevant_and_netting_balances_with_draws(
 
 
 @PROPERTY
-@given(incentive_cases(), st_month := __import__("hypothesis").strategies.integers(1, 11))
+@given(incentive_cases(), st.integers(1, 11))
 def test_resume_equals_batch_with_the_new_terms(
-    case: tuple[PlanBook, list[dict[str, Any]]], st_month: int
+    case: tuple[PlanBook, list[dict[str, Any]]], month: int
 ) -> None:
     plans, events = case
-    cut = dt.date(2026, st_month + 1, 1) - dt.timedelta(days=1)
+    cut = dt.date(2026, month + 1, 1) - dt.timedelta(days=1)  # the last day of ``month``
     batch = compute(plans, events, through=END)
     early = [e for e in events if e["date"] <= cut.isoformat()]
     later = [e for e in events if e["date"] > cut.isoformat()]
