@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -347,9 +348,8 @@ def test_identity_holds_with_the_late_payment_forfeit(
         net = invoice.amount - invoice.credited
         for position in invoice.positions:
             if plan.earn_on == "invoice":
-                total = round_money(
-                    position.commission * net / invoice.amount, plan.currency, plan.rounding
-                )
+                exact = Fraction(position.commission) * Fraction(net) / Fraction(invoice.amount)
+                total = round_money(exact, plan.currency, plan.rounding)
                 assert position.payable + position.held + position.forfeited == total
 
 
