@@ -48,6 +48,12 @@ class Stream:
         extra = {} if amount is None else {"amount": amount}
         return self._add("write_off", date, invoice=invoice, **extra)
 
+    def dispute(self, date: str, invoice: str) -> Stream:
+        return self._add("dispute", date, invoice=invoice)
+
+    def resolve(self, date: str, invoice: str) -> Stream:
+        return self._add("dispute_resolved", date, invoice=invoice)
+
     def adjust(self, date: str, amount: str, reason: str = "manual") -> Stream:
         return self._add("adjustment", date, rep=self.rep, amount=amount, reason=reason)
 

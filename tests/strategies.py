@@ -101,3 +101,49 @@ def cases(draw: st.DrawFn) -> tuple[PlanBook, list[dict[str, Any]]]:
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 END = dt.date(2026, 12, 31)
+
+
+@st.composite
+def incentive_cases(draw: st.DrawFn) -> tuple[PlanBook, list[dict[str, Any]]]:
+    """:func:`cases` whose plan carries some terms of SEMANTICS.md section 11, and whose
+    stream holds disputes (some of them rejected: a second dispute, a resolution of none)."""
+    book, events = draw(cases())
+    terms = book.plans[0].model_dump(by_alias=True, exclude={"incentives", "draw"})
+    incentives: dict[str, Any] = {}
+    if draw(st.booleans()):
+        incentives["cash_with_order"] = {"rate": "0.015", "within_days": draw(st.integers(0, 20))}
+    if draw(st.booleans()):
+        incentives["late_payment"] = [
+            {"after_days": 10, "factor": "0.8"},
+            {"after_days": 60, "factor": draw(st.sampled_from(["0", "0.3333"]))},
+        ]
+    if draw(st.booleans()):
+        measure = draw(st.sampled_from(["dso", "current"]))
+        bound = "at_most" if measure == "dso" else "at_least"
+        values = ["20", "60"] if measure == "dso" else ["0.9", "0.5"]
+        incentives["collection_bonus"] = {
+            "period": draw(st.sampled_from(["month", "quarter", "year"])),
+            "measure": measure,
+            "tiers": [{bound: values[0], "amount": "300"}, {bound: values[1], "amount": "7"}],
+        }
+    if incentives:
+        terms["incentives"] = incentives
+    if draw(st.booleans()):
+        terms["draw"] = {"amount": "50", "recoverable": draw(st.booleans())}
+    if terms.get("tiers") and draw(st.booleans()):
+        terms["quota_period"] = "quarter_ytd"
+    invoices = [event for event in events if event["type"] == "invoice"]
+    for number in range(draw(st.integers(0, 4))):
+        invoice = draw(st.sampled_from(invoices))
+        opened = dt.date.fromisoformat(invoice["date"]) + dt.timedelta(draw(st.integers(0, 90)))
+        events.append(
+            {"type": "dispute", "id": f"d{number}", "date": opened.isoformat(),
+             "invoice": invoice["invoice"]}
+        )  # fmt: skip
+        if draw(st.booleans()):
+            closed = opened + dt.timedelta(draw(st.integers(0, 60)))
+            events.append(
+                {"type": "dispute_resolved", "id": f"r{number}", "date": closed.isoformat(),
+                 "invoice": invoice["invoice"]}
+            )  # fmt: skip
+    return PlanBook(plans=[Plan(**terms)]), events

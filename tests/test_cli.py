@@ -109,7 +109,7 @@ def test_json_is_the_document_of_formats_md(
     assert first == {
         "rep": "ana", "period": "2026-01", "currency": "USD",
         "gross": "100.00", "recovered": "0.00", "payout": "100.00",
-        "debt_balance": "0.00", "held_balance": "0.00",
+        "debt_balance": "0.00", "held_balance": "0.00", "draw": "0.00",
         "lines": [{"date": "2026-01-15", "event": "e1", "invoice": "I1",
                    "kind": "advance", "amount": "100.00"}],
     }  # fmt: skip
@@ -143,7 +143,7 @@ def test_csv_is_one_row_per_statement_with_exact_money(cli: Command) -> None:
     rows = list(csv.DictReader(io.StringIO(run.out)))
     assert list(rows[0]) == [
         "rep", "period", "currency", "gross", "recovered", "payout", "debt_balance",
-        "held_balance",
+        "held_balance", "draw",
     ]  # fmt: skip
     expected = [{k: v for k, v in s.items() if k != "lines"} for s in document["statements"]]
     assert rows == expected
@@ -251,7 +251,8 @@ def test_a_bad_plan_file_is_status_2_naming_key_and_line(
     assert (run.status, run.out) == (2, "")
     assert run.err.splitlines()[1:] == [
         "  line 2, plans[0]: unknown key 'rates'; allowed here: id, currency, level, earn_on, "
-        "advance, clawback, rate, quota, quota_period, tiers, base, payment_terms_days, rounding",
+        "advance, clawback, rate, quota, quota_period, tiers, base, payment_terms_days, rounding, "
+        "incentives, draw",
     ]
 
 

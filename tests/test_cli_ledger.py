@@ -43,8 +43,8 @@ def test_close_then_a_late_payment_rolls_forward(
     )
     assert status == 0, err
     assert out.splitlines() == [
-        "rep,period,currency,gross,recovered,payout,debt_balance,held_balance,closed",
-        "ana,2026-01,USD,0.00,0.00,0.00,0.00,100.00,true",
+        "rep,period,currency,gross,recovered,payout,debt_balance,held_balance,draw,closed",
+        "ana,2026-01,USD,0.00,0.00,0.00,0.00,100.00,0.00,true",
     ]
     with events.open("a") as more:
         more.write(LATE)

@@ -28,8 +28,8 @@ CASES: list[tuple[str, dict[str, Any], str | None, str]] = [
         "unknown type",
         ev("refund", "x1", invoice="I1"),
         "type",
-        "unknown event type 'refund'; expected one of invoice, credit_note, payment, "
-        "payment_reversal, write_off, adjustment",
+        "unknown event type 'refund'; expected one of invoice, dispute, dispute_resolved, "
+        "credit_note, payment, payment_reversal, write_off, adjustment",
     ),
     ("missing field", ev("payment", "x1", invoice="I1"), "amount", "is required"),
     (

@@ -58,7 +58,7 @@ def test_the_layout_is_a_statement_a_line_and_a_ledger_line_a_line() -> None:
         '  "statements": [\n'
         '    {"rep": "ana", "period": "2026-01", "currency": "USD", "gross": "100.00", '
         '"recovered": "0.00", "payout": "100.00", "debt_balance": "0.00", '
-        '"held_balance": "0.00", "lines": [\n'
+        '"held_balance": "0.00", "draw": "0.00", "lines": [\n'
         '      {"date": "2026-01-15", "event": "e1", "invoice": "I-1", "kind": "advance", '
         '"amount": "100.00"}\n'
         "    ]}\n"

@@ -309,6 +309,7 @@ def _roll_forward(
                 plans.schedule().recovery_terms,
                 debt=debt,
                 held=held_at_close,
+                draws=plans.draw_terms(),
             )
         )
     return tuple(rolled)

@@ -21,26 +21,40 @@ from .events import (
     Adjustment,
     BaseEvent,
     CreditNote,
+    Dispute,
+    DisputeResolved,
     Invoice,
     Payment,
     PaymentReversal,
     WriteOff,
 )
+from .incentives import collection_bonuses
 from .money import (
     EXACT,
+    ONE,
     ZERO,
     Exact,
+    canonical,
     exact_product,
     exact_ratio,
     exact_sum,
     is_whole_minor_units,
     show,
+    zero,
 )
 from .plans import Plan, PlanBook
 from .rating import commission_times_amount, quota_period_of
 from .state import InvoiceState, Position, RepAccount, WorkingState
-from .statements import LedgerLine, LineKind, PeriodTotals, Statement, net_periods, period_of
-from .targets import forfeited_base, payable_base, terms_by_plan
+from .statements import (
+    LedgerLine,
+    LineKind,
+    PeriodTotals,
+    Statement,
+    last_day,
+    net_periods,
+    period_of,
+)
+from .targets import forfeited_base, late_bases, payable_base, terms_by_plan
 
 
 def arrange(events: list[BaseEvent]) -> tuple[list[Invoice], dict[str, dt.date]]:
@@ -70,12 +84,16 @@ class Engine:
         self.bookings = bookings or {}
         self._handlers: dict[type[BaseEvent], Callable[[BaseEvent], Rejection | None]] = {
             Invoice: self._invoice,  # type: ignore[dict-item]
+            Dispute: self._dispute,  # type: ignore[dict-item]
+            DisputeResolved: self._dispute_resolved,  # type: ignore[dict-item]
             CreditNote: self._credit_note,  # type: ignore[dict-item]
             Payment: self._payment,  # type: ignore[dict-item]
             PaymentReversal: self._payment_reversal,  # type: ignore[dict-item]
             WriteOff: self._write_off,  # type: ignore[dict-item]
             Adjustment: self._adjustment,  # type: ignore[dict-item]
         }
+        # Collection bonuses are measured at month ends only when some plan pays one.
+        self.pays_bonuses = any(terms.bonus is not None for terms in self.terms.values())
 
     # The calendar --------------------------------------------------------------------
 
@@ -85,12 +103,49 @@ class Engine:
             self._advance_to(day)
 
     def _advance_to(self, day: dt.date) -> None:
+        if self.pays_bonuses:
+            book = self.book
+            # Each month end on the way: that day's clawbacks, then its bonuses (11.3).
+            month_end = book.bonus_next or last_day(period_of(day + _ONE_DAY))
+            while month_end <= day:
+                self._fire_clawbacks(month_end)
+                self._pay_collection_bonuses(month_end)
+                month_end = last_day(period_of(month_end + _ONE_DAY))
+            book.bonus_next = month_end
+        self._fire_clawbacks(day)
+
+    def _pay_collection_bonuses(self, day: dt.date) -> None:
+        """Post the collection bonuses of the bonus periods ending on ``day`` (11.3)."""
+        for rep, currency, amount, detail in collection_bonuses(
+            self.book, self.plan_for, self.terms, day
+        ):
+            totals = self._totals(self._ledger(rep, currency, day), day)
+            amount += zero(currency)  # written with the currency's digits
+            totals.gross += amount
+            totals.lines.append(
+                LedgerLine(
+                    rep=rep,
+                    currency=currency,
+                    date=day,
+                    kind="collection_bonus",
+                    amount=amount,
+                    event=None,
+                    invoice=None,
+                    detail=detail,
+                )
+            )
+
+    def _fire_clawbacks(self, day: dt.date) -> None:
         due = self.book.clawbacks_due
         while due and due[0][0] <= day:
             when, invoice_id, index = heapq.heappop(due)
             invoice = self.book.invoices.get(invoice_id) or self.book.resumed_invoice(invoice_id)
             assert invoice is not None  # only booked invoices have clawbacks due
-            self._come_due(invoice, invoice.positions[index], when)
+            position = invoice.positions[index]
+            # A dispute stops the clock; its resolution sets a later date (11.6) and this
+            # entry is then stale.
+            if invoice.disputed_since is None and position.clawback_date == when:
+                self._come_due(invoice, position, when)
 
     def _come_due(self, invoice: InvoiceState, position: Position, when: dt.date) -> None:
         if not position.past_due:
@@ -127,6 +182,7 @@ class Engine:
     def statements(self, through: dt.date, reps: Collection[str] | None = None) -> list[Statement]:
         """Every rep's statements through ``through`` (or only those of ``reps``), sorted."""
         recovery_terms = self.plans.schedule().recovery_terms
+        draws = self.plans.draw_terms()
         statements: list[Statement] = []
         with localcontext(EXACT):
             for (rep, currency), ledger in self.book.ledgers.items():
@@ -134,7 +190,7 @@ class Engine:
                     statements.extend(
                         net_periods(
                             rep, currency, ledger.periods, ledger.first_period, through,
-                            recovery_terms,
+                            recovery_terms, draws=draws,
                         )
                     )  # fmt: skip
         statements.sort(key=lambda s: (s.rep, s.period, s.currency))
@@ -209,7 +265,7 @@ class Engine:
         else:
             key = (rep, plan.id, quota_period)
             attained = self.book.attainment.get(key, ZERO)
-            commission = terms.commission(attained, credited)
+            commission = terms.commission(attained, credited, event.date)
             self.book.attainment[key] = exact_sum(attained, credited)
         days = plan.clawback.after_days_past_due
         at_stake = days is not None and terms.advance > ZERO and not terms.earns_on_collection
@@ -271,10 +327,17 @@ class Engine:
                     key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
                     attained = self.book.attainment.get(key, ZERO)
                     earned = commission_times_amount(
-                        terms.bands, attained, credit_times_amount, invoice.amount
+                        terms.bands_on(event.date), attained, credit_times_amount, invoice.amount
                     )
                     credit = exact_ratio(credit_times_amount, invoice.amount)
                     self.book.attainment[key] = exact_sum(attained, credit)
+                if terms.late is not None:  # each payment's commission scaled by its factor
+                    factor = terms.late_factor((event.date - invoice.due).days)
+                    lost = exact_product(earned, ONE - factor)
+                    position.late_lost_times_amount = exact_sum(
+                        position.late_lost_times_amount, lost
+                    )
+                    earned = exact_product(earned, factor)
                 position.realized_times_amount = exact_sum(position.realized_times_amount, earned)
                 kind: LineKind = "collection"
             elif (position.past_due and open_ > ZERO and terms.advance > ZERO) or (
@@ -283,7 +346,19 @@ class Engine:
                 kind = "reinstatement"
             else:
                 kind = "release"
+            if terms.late is not None and not terms.earns_on_collection:
+                factor = terms.late_factor((event.date - invoice.due).days)
+                position.paid_factored = exact_sum(position.paid_factored, factor * event.amount)
+                lost = exact_product(position.commission, terms.cash_share * (ONE - factor))
+                position.late_lost_times_amount = exact_sum(
+                    position.late_lost_times_amount, exact_product(lost, event.amount)
+                )
             self._post(invoice, position, event.date, kind, event.id)
+            if terms.cash_with_order is not None and (
+                event.date <= invoice.date + terms.cash_with_order_days
+            ):
+                position.cash_with_order = exact_sum(position.cash_with_order, event.amount)
+                self._post_cash_with_order(invoice, position, event)
         return None
 
     def _payment_reversal(self, event: PaymentReversal) -> Rejection | None:
@@ -308,8 +383,18 @@ class Engine:
                     lowered = exact_ratio(position.credited_base * event.amount, invoice.amount)
                     attained = self.book.attainment.get(key, ZERO)
                     self.book.attainment[key] = max(ZERO, exact_sum(attained, -lowered))
+            terms = position.terms
+            if terms.late is not None:  # paid_f, and what lateness cost, lowered pro rata
+                position.paid_factored = _pro_rata(position.paid_factored, left, paid)
+                position.late_lost_times_amount = _pro_rata(
+                    position.late_lost_times_amount, left, paid
+                )
         invoice.paid = left
         self._post_all(invoice, event, "payment_reversal")
+        for position in invoice.positions:
+            if position.terms.cash_with_order is not None and position.cash_with_order:
+                position.cash_with_order = _pro_rata(position.cash_with_order, left, paid)
+                self._post_cash_with_order(invoice, position, event)
         return None
 
     def _write_off(self, event: WriteOff) -> Rejection | None:
@@ -328,6 +413,79 @@ class Engine:
         invoice.written_off += amount
         self._post_all(invoice, event, "clawback")
         return None
+
+    def _dispute(self, event: Dispute) -> Rejection | None:
+        invoice, rejection = self._disputed_invoice(event)
+        if invoice is None:
+            return rejection
+        if invoice.disputed_since is not None:
+            return _reject(
+                event,
+                "invoice",
+                f"invoice {invoice.id} is already in dispute since {invoice.disputed_since}",
+            )
+        invoice.disputed_since = event.date
+        return None
+
+    def _dispute_resolved(self, event: DisputeResolved) -> Rejection | None:
+        invoice, rejection = self._disputed_invoice(event)
+        if invoice is None:
+            return rejection
+        since = invoice.disputed_since
+        if since is None:
+            return _reject(event, "invoice", f"invoice {invoice.id} has no open dispute to resolve")
+        invoice.disputed_since = None
+        # The days of the dispute from the due date on do not count as past due: the
+        # clawback moves later by as many (SEMANTICS.md 11.6).
+        paused = dt.timedelta(days=max(0, (event.date - max(since, invoice.due)).days))
+        for index, position in enumerate(invoice.positions):
+            if position.clawback_date is not None and not position.past_due:
+                position.clawback_date += paused
+                heapq.heappush(self.book.clawbacks_due, (position.clawback_date, invoice.id, index))
+        return None
+
+    def _disputed_invoice(
+        self, event: Dispute | DisputeResolved
+    ) -> tuple[InvoiceState | None, Rejection | None]:
+        invoice = self.book.invoices.get(event.invoice) or self.book.resumed_invoice(event.invoice)
+        booked = invoice.date if invoice is not None else self.bookings.get(event.invoice)
+        if booked is not None and event.date < booked:
+            return None, _reject(
+                event, "date", f"dated before its invoice {event.invoice} of {booked}"
+            )
+        if invoice is None:
+            return None, _reject(event, "invoice", f"unknown invoice {event.invoice}")
+        return invoice, None
+
+    def _post_cash_with_order(
+        self, invoice: InvoiceState, position: Position, event: Payment | PaymentReversal
+    ) -> None:
+        """Post the change of the position's cash-with-order target (SEMANTICS.md 11.1):
+        ``rate * s * B * q / A``, rounded like every target."""
+        terms = position.terms
+        rate = terms.cash_with_order
+        assert rate is not None
+        target = terms.round.ratio(
+            exact_product(rate * position.credited_base, position.cash_with_order), invoice.amount
+        )
+        change = target - position.cash_with_order_paid
+        position.cash_with_order_paid = target
+        if change:
+            assert position.ledger is not None
+            totals = self._totals(position.ledger, event.date)
+            totals.gross += change
+            totals.lines.append(
+                LedgerLine(
+                    rep=position.rep,
+                    currency=invoice.currency,
+                    date=event.date,
+                    kind="cash_with_order",
+                    amount=change,
+                    event=event.id,
+                    invoice=invoice.id,
+                    detail=None,
+                )
+            )
 
     def _adjustment(self, event: Adjustment) -> Rejection | None:
         plan = self.plan_for(event.rep, event.date)
@@ -385,7 +543,13 @@ class Engine:
         # past-due part first, on the state before the event, so each line says what it is.
         for position in invoice.positions:
             when = position.clawback_date
-            if when is not None and not position.past_due and when <= day:
+            # (A dispute stops the clock: 11.6.)
+            if (
+                when is not None
+                and not position.past_due
+                and when <= day
+                and invoice.disputed_since is None
+            ):
                 self._come_due(invoice, position, when)
 
     def _post_all(self, invoice: InvoiceState, event: BaseEvent, kind: LineKind) -> None:
@@ -423,16 +587,24 @@ class Engine:
                 total = times_ratio(commission, net, amount)
             else:
                 total = position.payable + position.forfeited + position.held
-            forfeited = position.forfeited
-            if position.at_written_off is None or written_off != position.at_written_off:
-                position.at_written_off = written_off
-                lost = forfeited_base(terms, written_off)
-                forfeited = times_ratio(commission, lost, amount)
-            base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
-            payable = position.payable
-            if position.at_base is None or base != position.at_base:
-                position.at_base = base
-                payable = times_ratio(commission, base, amount)
+            if terms.late is None:
+                forfeited = position.forfeited
+                if position.at_written_off is None or written_off != position.at_written_off:
+                    position.at_written_off = written_off
+                    lost = forfeited_base(terms, written_off)
+                    forfeited = times_ratio(commission, lost, amount)
+                base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
+                payable = position.payable
+                if position.at_base is None or base != position.at_base:
+                    position.at_base = base
+                    payable = times_ratio(commission, base, amount)
+            else:  # a late-payment schedule (11.2): both exact, recomputed each time
+                on_payable, on_forfeited = late_bases(
+                    terms, net, invoice.paid, written_off, position.past_due,
+                    position.paid_factored,
+                )  # fmt: skip
+                payable = round_.ratio(exact_product(commission, on_payable), amount)
+                forfeited = round_.ratio(exact_product(commission, on_forfeited), amount)
             held = total - payable - forfeited
         line_amount = payable - position.payable
         held_change = held - position.held
@@ -463,6 +635,14 @@ class Engine:
         if totals is None:
             totals = ledger.periods[period] = PeriodTotals()
         return totals
+
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def _pro_rata(value: Exact, left: Decimal, paid: Decimal) -> Exact:
+    """``value`` lowered with a reversal of ``x``: ``value - x*value/paid``, ``value*left/paid``."""
+    return canonical(exact_ratio(exact_product(value, left), paid))
 
 
 def _reject(event: BaseEvent, field: str | None, reason: str) -> Rejection:

@@ -275,10 +275,34 @@ class Invoice(BaseEvent):
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
+class Dispute(BaseEvent):
+    """The customer disputes an invoice: its past-due clock stops until it is resolved.
+
+    Ranked right after ``invoice`` in a day (SEMANTICS.md 11.6), so it governs every other
+    event of its day.
+    """
+
+    ORDER = 1
+    type: Literal["dispute"] = "dispute"
+    invoice: Name
+    reason: str | None = None
+
+
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
+class DisputeResolved(BaseEvent):
+    """An invoice's open dispute is settled: its past-due clock runs again from this day."""
+
+    ORDER = 2
+    type: Literal["dispute_resolved"] = "dispute_resolved"
+    invoice: Name
+    reason: str | None = None
+
+
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
 class CreditNote(BaseEvent):
     """Part of an invoice cancelled: lowers what is owed, and the commission on it."""
 
-    ORDER = 1
+    ORDER = 3
     type: Literal["credit_note"] = "credit_note"
     invoice: Name
     amount: Amount
@@ -291,7 +315,7 @@ class CreditNote(BaseEvent):
 class Payment(BaseEvent):
     """Cash received on an invoice."""
 
-    ORDER = 2
+    ORDER = 4
     type: Literal["payment"] = "payment"
     invoice: Name
     amount: Amount
@@ -303,7 +327,7 @@ class Payment(BaseEvent):
 class PaymentReversal(BaseEvent):
     """A payment undone (a bounced cheque, a charge-back)."""
 
-    ORDER = 3
+    ORDER = 5
     type: Literal["payment_reversal"] = "payment_reversal"
     invoice: Name
     amount: Amount
@@ -316,7 +340,7 @@ class PaymentReversal(BaseEvent):
 class WriteOff(BaseEvent):
     """Part (``amount``) or all (no amount) of an invoice's open balance given up as lost."""
 
-    ORDER = 4
+    ORDER = 6
     type: Literal["write_off"] = "write_off"
     invoice: Name
     amount: Amount | None = None
@@ -331,7 +355,7 @@ class WriteOff(BaseEvent):
 class Adjustment(BaseEvent):
     """A manual amount for a rep, positive or negative, with a reason."""
 
-    ORDER = 5
+    ORDER = 7
     type: Literal["adjustment"] = "adjustment"
     rep: Name
     amount: Amount
@@ -349,6 +373,8 @@ class Adjustment(BaseEvent):
 #: The event classes, in the order of a day (SEMANTICS.md section 7).
 EVENT_CLASSES: tuple[type[BaseEvent], ...] = (
     Invoice,
+    Dispute,
+    DisputeResolved,
     CreditNote,
     Payment,
     PaymentReversal,
@@ -367,11 +393,27 @@ for _kind in EVENT_CLASSES:
     )
 
 Event = Annotated[
-    Invoice | CreditNote | Payment | PaymentReversal | WriteOff | Adjustment,
+    Invoice
+    | Dispute
+    | DisputeResolved
+    | CreditNote
+    | Payment
+    | PaymentReversal
+    | WriteOff
+    | Adjustment,
     Field(discriminator="type"),
 ]
-InvoiceEvent = CreditNote | Payment | PaymentReversal | WriteOff
-EVENT_TYPES = ("invoice", "credit_note", "payment", "payment_reversal", "write_off", "adjustment")
+InvoiceEvent = Dispute | DisputeResolved | CreditNote | Payment | PaymentReversal | WriteOff
+EVENT_TYPES = (
+    "invoice",
+    "dispute",
+    "dispute_resolved",
+    "credit_note",
+    "payment",
+    "payment_reversal",
+    "write_off",
+    "adjustment",
+)
 
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 

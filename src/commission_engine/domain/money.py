@@ -376,3 +376,12 @@ def round_ratio(value: Exact, places: int = RATIO_PLACES) -> Decimal:
         return value.quantize(step, ROUND_HALF_UP, EXACT)
     quotient = _QUOTIENT.divide(Decimal(value.numerator), Decimal(value.denominator))
     return quotient.quantize(step, ROUND_HALF_UP, EXACT)
+
+def shown_measure(value: Exact, places: int = 2) -> str:
+    """A measure (a DSO, a percentage) as text with ``places`` digits, half up: for reading
+    only, never for money or for a decision (those compare the exact value).
+
+    >>> shown_measure(Fraction(85, 3)), shown_measure(Decimal("12.5"), 0)
+    ('28.33', '13')
+    """
+    return format(round_ratio(value, places), "f")

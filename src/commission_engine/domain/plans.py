@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -20,14 +21,16 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .currencies import is_currency
 from .errors import PlanError
 from .events import in_range
-from .money import ONE, ZERO, RoundingMode, to_decimal
+from .money import ONE, ZERO, RoundingMode, is_whole_minor_units, to_decimal
 
 #: A number read from its text, never through float (and below 10^15 in size).
 Number = Annotated[Decimal, BeforeValidator(to_decimal)]
@@ -50,7 +53,8 @@ Rate = Annotated[Number, Field(ge=0, le=MAX_RATE)]
 
 Level = Literal[0, 1, 2, 3, 4]
 EarnOn = Literal["invoice", "collection"]
-QuotaPeriod = Literal["month", "quarter", "year"]
+QuotaPeriod = Literal["month", "quarter", "year", "quarter_ytd"]
+BonusPeriod = Literal["month", "quarter", "year"]
 Base = Literal["revenue", "gross_profit"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -92,6 +96,127 @@ class Tier(BaseModel):
     rate: Rate
 
 
+# Incentives, guarantees (SEMANTICS.md section 11) ------------------------------------------
+
+
+class CashWithOrder(BaseModel):
+    """Extra commission, at ``rate`` of the credited base, on cash paid by ``within_days``
+    after the invoice date (11.1)."""
+
+    model_config = _FROZEN
+
+    rate: Rate
+    within_days: Days = 0
+
+
+class LateStep(BaseModel):
+    """From ``after_days`` days late on, commission that cash releases is scaled by ``factor``."""
+
+    model_config = _FROZEN
+
+    after_days: Days
+    factor: Annotated[Number, Field(ge=0, le=1)]
+
+
+class BonusTier(BaseModel):
+    """A collection bonus tier: ``amount`` when the measure is ``at_most`` (dso) or
+    ``at_least`` (current) the bound."""
+
+    model_config = _FROZEN
+
+    at_most: Annotated[Number, Field(ge=0)] | None = None
+    at_least: Annotated[Number, Field(ge=0, le=1)] | None = None
+    amount: Annotated[Number, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> BonusTier:
+        if (self.at_most is None) == (self.at_least is None):
+            raise ValueError("give a tier either at_most (dso) or at_least (current)")
+        return self
+
+
+class CollectionBonus(BaseModel):
+    """A fixed amount per bonus ``period`` for collecting well, by DSO or share current (11.3)."""
+
+    model_config = _FROZEN
+
+    period: BonusPeriod
+    measure: Literal["dso", "current"]
+    tiers: tuple[BonusTier, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _tiers_fit_the_measure(self) -> CollectionBonus:
+        bound = "at_most" if self.measure == "dso" else "at_least"
+        other = "at_least" if bound == "at_most" else "at_most"
+        problems = [
+            _problem(("tiers", i, other), f"a {self.measure} tier takes {bound}, not {other}")
+            for i, tier in enumerate(self.tiers)
+            if getattr(tier, other) is not None
+        ]
+        if not problems:
+            bounds = [getattr(tier, bound) for tier in self.tiers]
+            # Tiers are read in order and the first that holds pays: each must be harder
+            # to reach than the next, or it could never pay.
+            for i in range(1, len(bounds)):
+                later_is_looser = (
+                    bounds[i] > bounds[i - 1] if bound == "at_most" else (bounds[i] < bounds[i - 1])
+                )
+                if not later_is_looser:
+                    order = "increasing" if bound == "at_most" else "decreasing"
+                    problems.append(_problem(
+                        ("tiers", i, bound),
+                        f"tiers out of order: {bound} must be strictly {order} from one tier "
+                        f"to the next (the first tier that holds pays), got {bounds[i - 1]} "
+                        f"then {bounds[i]}",
+                    ))  # fmt: skip
+        if problems:
+            raise ValidationError.from_exception_data("CollectionBonus", problems)
+        return self
+
+
+class Incentives(BaseModel):
+    """The rewards and penalties of section 11: each optional, absent means off."""
+
+    model_config = _FROZEN
+
+    cash_with_order: CashWithOrder | None = None
+    late_payment: tuple[LateStep, ...] | None = Field(default=None, min_length=1)
+    collection_bonus: CollectionBonus | None = None
+
+    @field_validator("late_payment")
+    @classmethod
+    def _ascending(cls, steps: tuple[LateStep, ...] | None) -> tuple[LateStep, ...] | None:
+        if steps is None:
+            return None
+        problems = [
+            _problem(
+                (i, "after_days"),
+                f"late_payment out of order: after_days must be strictly increasing, got "
+                f"{steps[i - 1].after_days} then {steps[i].after_days}",
+            )
+            for i in range(1, len(steps))
+            if steps[i].after_days <= steps[i - 1].after_days
+        ]
+        if problems:
+            raise ValidationError.from_exception_data("Incentives", problems)
+        return steps
+
+
+class Draw(BaseModel):
+    """A guaranteed minimum payout per pay period; ``recoverable`` draws become debt (11.5)."""
+
+    model_config = _FROZEN
+
+    amount: Annotated[Number, Field(gt=0)]
+    recoverable: bool = Field(strict=True)
+
+
+def _problem(loc: tuple[str | int, ...], reason: str) -> InitErrorDetails:
+    """A validation error at ``loc`` below the model being validated, worded ``reason``."""
+    error = PydanticCustomError("value_error", "{error}", {"error": reason})
+    return InitErrorDetails(type=error, loc=loc, input=None)
+
+
 def _is_preset(level: object) -> bool:
     # Whatever a file says the level is (a list, say), this only asks; the field validates it.
     try:
@@ -126,6 +251,8 @@ class Plan(BaseModel):
     base: Base = "revenue"
     payment_terms_days: Days = 30
     rounding: RoundingMode = "half_up"
+    incentives: Incentives | None = None
+    draw: Draw | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -173,6 +300,36 @@ class Plan(BaseModel):
         if self.earn_on == "collection" and self.advance != ZERO:
             raise ValueError("a plan that earns on collection has nothing to advance")
         return self
+
+    @model_validator(mode="after")
+    def _whole_amounts(self) -> Plan:
+        # Fixed amounts are paid as they are: each must be a whole number of minor units.
+        amounts: list[tuple[tuple[str | int, ...], Decimal]] = []
+        if self.draw is not None:
+            amounts.append((("draw", "amount"), self.draw.amount))
+        bonus = self.incentives and self.incentives.collection_bonus
+        if bonus:
+            amounts.extend(
+                (("incentives", "collection_bonus", "tiers", i, "amount"), tier.amount)
+                for i, tier in enumerate(bonus.tiers)
+            )
+        problems = [
+            _problem(loc, f"{amount} is not a whole number of {self.currency} minor units")
+            for loc, amount in amounts
+            if not is_whole_minor_units(amount, self.currency)
+        ]
+        if problems:
+            raise ValidationError.from_exception_data("Plan", problems)
+        return self
+
+    @property
+    def has_section_11_terms(self) -> bool:
+        """Whether the plan carries any term of SEMANTICS.md section 11."""
+        return (
+            self.incentives is not None
+            or self.draw is not None
+            or self.quota_period == "quarter_ytd"
+        )
 
 
 class Assignment(BaseModel):
@@ -257,6 +414,12 @@ class PlanBook(BaseModel):
         """The assignment index behind :meth:`plan_for`, for callers that look up per event."""
         return self._schedule
 
+    def draw_terms(self) -> Callable[[str, dt.date], tuple[Decimal, bool, str] | None] | None:
+        """For netting: the draw of a rep's plan on a day, or ``None`` when no plan has one."""
+        if all(plan.draw is None for plan in self.plans):
+            return None
+        return self._schedule.draw_for
+
 
 class Schedule:
     """Which plan each rep is on when: per rep, assignment start dates and their plans."""
@@ -287,3 +450,11 @@ class Schedule:
         """``max_recovery`` and rounding of ``rep``'s plan on ``on``; (1, half_up) with none."""
         plan = self.plan_for(rep, on)
         return (ONE, "half_up") if plan is None else (plan.clawback.max_recovery, plan.rounding)
+
+    def draw_for(self, rep: str, on: dt.date) -> tuple[Decimal, bool, str] | None:
+        """(amount, recoverable, currency) of the draw of ``rep``'s plan on ``on``; ``None``
+        with no draw or no plan in force."""
+        plan = self.plan_for(rep, on)
+        if plan is None or plan.draw is None:
+            return None
+        return plan.draw.amount, plan.draw.recoverable, plan.currency

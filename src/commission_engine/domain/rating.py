@@ -15,8 +15,12 @@ from .plans import Plan, QuotaPeriod
 def quota_period_of(day: dt.date, period: QuotaPeriod) -> str:
     """The quota period containing ``day``: ``2026-02``, ``2026-Q1`` or ``2026``.
 
+    A ``quarter_ytd`` quota accumulates over the calendar year (SEMANTICS.md 11.4).
+
     >>> quota_period_of(dt.date(2026, 5, 9), "quarter")
     '2026-Q2'
+    >>> quota_period_of(dt.date(2026, 5, 9), "quarter_ytd")
+    '2026'
     """
     if period == "month":
         return f"{day.year:04d}-{day.month:02d}"
@@ -29,11 +33,15 @@ def quota_period_of(day: dt.date, period: QuotaPeriod) -> str:
 Bands = tuple[tuple[Decimal, Decimal | None, Decimal], ...]
 
 
-def bands_of(plan: Plan) -> Bands:
-    """The plan's tiers as absolute bands of attainment; empty for a flat plan."""
+def bands_of(plan: Plan, quarters: int = 1) -> Bands:
+    """The plan's tiers as absolute bands of attainment; empty for a flat plan.
+
+    With ``quarters`` ``k``, each tier starts at ``from * quota * k``: the thresholds of
+    credit dated in quarter ``k`` of a ``quarter_ytd`` quota (SEMANTICS.md 11.4).
+    """
     if plan.quota is None or plan.tiers is None:
         return ()
-    starts = [tier.from_ * plan.quota for tier in plan.tiers]
+    starts = [tier.from_ * plan.quota * quarters for tier in plan.tiers]
     ends: list[Decimal | None] = [*starts[1:], None]
     return tuple(zip(starts, ends, (tier.rate for tier in plan.tiers), strict=True))
 
@@ -53,6 +61,11 @@ def commission_on(plan: Plan, attained: Exact, credit: Exact) -> Exact:
     if plan.rate is not None:
         return exact_product(plan.rate, credit)
     return commission_in_bands(bands_of(plan), attained, credit)
+
+
+def quarter_of(day: dt.date) -> int:
+    """The calendar quarter (1 to 4) containing ``day``."""
+    return (day.month - 1) // 3 + 1
 
 
 def commission_in_bands(bands: Bands, attained: Exact, credit: Exact) -> Exact:

@@ -73,6 +73,13 @@ class Position:
     payable: Decimal = ZERO  # rounded targets as last posted
     forfeited: Decimal = ZERO
     held: Decimal = ZERO
+    # Section 11, kept only under a plan with the term: cash paid weighted by its late-payment
+    # factor (``paid_f``); what lateness cost, times A (for modeling); the qualifying cash
+    # with order ``q``, and its rounded target as last posted.
+    paid_factored: Exact = ZERO
+    late_lost_times_amount: Exact = ZERO
+    cash_with_order: Exact = ZERO
+    cash_with_order_paid: Decimal = ZERO
     ledger: RepAccount | None = None  # where its lines go (derived; not saved)
     # The arguments the rounded targets were last computed at (derived; not saved, so a
     # resumed position recomputes all three once): net, written_off, payable's base.
@@ -98,6 +105,7 @@ class InvoiceState:
     credited: Decimal = ZERO
     paid: Decimal = ZERO
     written_off: Decimal = ZERO
+    disputed_since: dt.date | None = None  # the date of its open dispute (11.6)
 
     @property
     def open(self) -> Decimal:
@@ -121,6 +129,8 @@ class WorkingState:
     # history's invoices); the others are saved again as they were.
     resumed: dict[str, InvoiceRecord] = field(default_factory=dict)
     terms: dict[str, Terms] = field(default_factory=dict)  # plan id -> terms, to resume them
+    # The next month end at which collection bonuses are measured (None: from the first event).
+    bonus_next: dt.date | None = None
 
     def resumed_invoice(self, invoice_id: str) -> InvoiceState | None:
         """The working state of a resumed invoice not used yet this run, or ``None``."""
@@ -153,6 +163,11 @@ class PositionRecord:
     payable: StoredDecimal
     forfeited: StoredDecimal
     held: StoredDecimal
+    # Section 11 (a state saved before them reads as zero): see Position.
+    paid_factored: StoredExact = ZERO
+    late_lost: StoredExact = ZERO  # what lateness cost, unrounded (not times A)
+    cash_with_order: StoredExact = ZERO
+    cash_with_order_paid: StoredDecimal = ZERO
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
@@ -166,6 +181,7 @@ class InvoiceRecord:
     paid: StoredDecimal
     written_off: StoredDecimal
     positions: tuple[PositionRecord, ...]
+    disputed_since: dt.date | None = None
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
@@ -209,15 +225,21 @@ class EngineState(BaseModel):
     invoices: tuple[InvoiceRecord, ...] = ()
     attainment: tuple[AttainmentRecord, ...] = ()
     ledgers: tuple[LedgerRecord, ...] = ()
+    bonus_next: dt.date | None = None
 
 
 def plan_digests(book: PlanBook) -> dict[str, str]:
     """Plan id -> a digest of its terms."""
 
-    return {
-        plan.id: hashlib.blake2b(plan.model_dump_json().encode(), digest_size=16).hexdigest()
-        for plan in book.plans
-    }
+    return {plan.id: _plan_digest(plan) for plan in book.plans}
+
+
+def _plan_digest(plan: Plan) -> str:
+    # Terms a plan does not use are left out, so that a plan without the terms of section 11
+    # keeps the digest it had before they existed (and its saved states and closed books).
+    unused = {name for name in ("incentives", "draw") if getattr(plan, name) is None}
+    text = plan.model_dump_json(exclude=unused)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 _R = TypeVar("_R")
@@ -257,6 +279,7 @@ def save(book: WorkingState, plans: PlanBook) -> EngineState:
             seen[event_id] = applied.digest()
     return EngineState(
         through=book.through,
+        bonus_next=book.bonus_next,
         plans=plan_digests(plans),
         events=dict(book.seen),  # digests only, since save()
         invoices=saved_invoices(book),
@@ -342,7 +365,9 @@ class OpenInvoices:
 #: terms) and ``realized`` (saved as the commission itself; the working position keeps it
 #: times the invoice amount).
 _AS_IS = tuple(
-    f.name for f in dataclasses.fields(PositionRecord) if f.name not in ("plan", "realized")
+    f.name
+    for f in dataclasses.fields(PositionRecord)
+    if f.name not in ("plan", "realized", "late_lost")
 )
 _as_is = attrgetter(*_AS_IS)
 
@@ -364,9 +389,11 @@ def _invoice_record(inv: InvoiceState) -> InvoiceRecord:
                 **dict(zip(_AS_IS, _as_is(pos), strict=True)),
                 plan=pos.plan.id,
                 realized=exact_ratio(pos.realized_times_amount, inv.amount),
+                late_lost=exact_ratio(pos.late_lost_times_amount, inv.amount),
             )
             for pos in inv.positions
         ),
+        disputed_since=inv.disputed_since,
     )
 
 
@@ -409,6 +436,7 @@ def resume(state: EngineState, plans: PlanBook) -> WorkingState:
             raise StateError(f"plan {plan_id} has changed since the state was saved")
     book = WorkingState(
         through=state.through,
+        bonus_next=state.bonus_next,
         seen=dict(state.events),
         resumed={record.id: record for record in state.invoices},
         terms=terms_by_plan(plans),
@@ -440,6 +468,7 @@ def _working(record: InvoiceRecord, book: WorkingState) -> InvoiceState:
             **dict(zip(_AS_IS, _as_is(pos), strict=True)),
             terms=book.terms[pos.plan],
             realized_times_amount=exact_product(pos.realized, record.amount),
+            late_lost_times_amount=exact_product(pos.late_lost, record.amount),
             ledger=book.ledgers[(pos.rep, record.currency)],
         )
         for pos in record.positions
@@ -454,4 +483,5 @@ def _working(record: InvoiceRecord, book: WorkingState) -> InvoiceState:
         credited=record.credited,
         paid=record.paid,
         written_off=record.written_off,
+        disputed_since=record.disputed_since,
     )

@@ -27,6 +27,8 @@ LineKind = Literal[
     "payment_reversal",  # commission taken back with a reversed payment
     "clawback",  # advanced commission taken back on a write-off
     "past_due",  # advanced commission taken back when an invoice goes past due
+    "cash_with_order",  # extra commission on cash paid with the order (11.1)
+    "collection_bonus",  # a fixed amount for collecting well over a bonus period (11.3)
     "adjustment",  # a manual amount
     "prior_period_adjustment",  # late or corrected events behind closed periods, rolled forward
 ]
@@ -117,10 +119,16 @@ class Statement:
     debt_balance: StoredDecimal
     held_balance: StoredDecimal
     lines: tuple[LedgerLine, ...] = ()
+    #: What a guaranteed draw added to ``payout`` (11.5), and whether it became debt.
+    draw: StoredDecimal = ZERO
+    draw_recoverable: bool = False
 
 
 #: For a rep and a day: (max_recovery, rounding mode) of the plan then in force.
 RecoveryTerms = Callable[[str, dt.date], tuple[Decimal, RoundingMode]]
+#: For a rep and a day: (amount, recoverable, currency) of the draw of the plan then in force,
+#: or ``None`` (SEMANTICS.md 11.5).
+DrawTerms = Callable[[str, dt.date], tuple[Decimal, bool, str] | None]
 
 
 def net_periods(
@@ -133,10 +141,12 @@ def net_periods(
     *,
     debt: Decimal = ZERO,
     held: Decimal = ZERO,
+    draws: DrawTerms | None = None,
 ) -> list[Statement]:
     """Net a rep's periods ``first`` .. ``through`` into statements, carrying debt forward.
 
-    ``debt`` and ``held`` are the balances brought into ``first``.
+    ``debt`` and ``held`` are the balances brought into ``first``. With ``draws``, a plan's
+    guaranteed draw tops the payout up after netting (SEMANTICS.md 11.5).
     """
     statements = []
     empty = PeriodTotals()
@@ -158,6 +168,16 @@ def net_periods(
                 recovered = min(debt, cap)
             payout = gross - recovered
             debt -= recovered
+        draw, recoverable = nothing, False
+        if draws is not None:
+            # The plan in force on the period's last day (or the end date, when earlier).
+            terms = draws(rep, min(last_day(period), through))
+            # (A draw is paid in its plan's currency, on that currency's statement only.)
+            if terms is not None and terms[2] == currency and payout < terms[0]:
+                draw, recoverable = terms[0] - payout, terms[1]
+                payout += draw
+                if recoverable:
+                    debt += draw
         statements.append(
             Statement(
                 rep=rep,
@@ -169,6 +189,8 @@ def net_periods(
                 debt_balance=debt,
                 held_balance=held,
                 lines=tuple(totals.lines),
+                draw=draw,
+                draw_recoverable=recoverable,
             )
         )
     return statements

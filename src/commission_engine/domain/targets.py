@@ -9,26 +9,39 @@ plan modeling asks the same functions what a clawback would take
 
 from __future__ import annotations
 
+import datetime as dt
+from bisect import bisect_right
 from decimal import Decimal
 
-from .money import ONE, ZERO, Exact, Rounding, exact_product, rounder
-from .plans import Plan, PlanBook
-from .rating import bands_of, commission_in_bands
+from .money import ONE, ZERO, Exact, Rounding, exact_product, exact_sum, rounder
+from .plans import CollectionBonus, Draw, Plan, PlanBook
+from .rating import Bands, bands_of, commission_in_bands, quarter_of
 
 
 class Terms:
     """What the per-event arithmetic needs from one plan, computed once per run.
 
     ``advance``, ``cash_share`` and ``write_off_share`` are ``a``, ``1 - a`` and
-    ``a*w + 1 - a`` of SEMANTICS.md section 3.
+    ``a*w + 1 - a`` of SEMANTICS.md section 3. The terms of section 11 are read here once,
+    so that a plan without them costs the per-event path one attribute test each:
+    ``cash_with_order`` (its rate, or ``None``), ``late`` (the late-payment schedule, or
+    ``None``), ``bands_by_quarter`` (``quarter_ytd`` thresholds, or ``None``), ``bonus``
+    and ``draw``.
     """
 
     __slots__ = (
         "advance",
         "bands",
+        "bands_by_quarter",
+        "bonus",
         "cash_share",
+        "cash_with_order",
+        "cash_with_order_days",
         "claws_back_write_off",
+        "draw",
         "earns_on_collection",
+        "late",
+        "late_days",
         "plan",
         "round",
         "write_off_share",
@@ -45,13 +58,48 @@ class Terms:
         self.earns_on_collection = plan.earn_on == "collection"
         self.bands = bands_of(plan)
         self.round: Rounding = rounder(plan.currency, plan.rounding)
+        self.bands_by_quarter: tuple[Bands, ...] | None = None
+        if plan.quota_period == "quarter_ytd":
+            self.bands_by_quarter = tuple(bands_of(plan, k) for k in (1, 2, 3, 4))
+        incentives = plan.incentives
+        cash = incentives and incentives.cash_with_order
+        self.cash_with_order: Decimal | None = cash.rate if cash else None
+        self.cash_with_order_days = dt.timedelta(days=cash.within_days if cash else 0)
+        steps = incentives.late_payment if incentives else None
+        self.late_days: list[int] = [step.after_days for step in steps or ()]
+        self.late: tuple[Decimal, ...] | None = (
+            tuple(step.factor for step in steps) if steps else None
+        )
+        self.bonus: CollectionBonus | None = incentives.collection_bonus if incentives else None
+        self.draw: Draw | None = plan.draw
 
-    def commission(self, attained: Exact, credit: Exact) -> Exact:
-        """Commission, unrounded and exact, on ``credit`` added to ``attained``."""
+    def bands_on(self, day: dt.date) -> Bands:
+        """The tiers' bands for credit dated ``day`` (per quarter with ``quarter_ytd``)."""
+        if self.bands_by_quarter is None:
+            return self.bands
+        return self.bands_by_quarter[quarter_of(day) - 1]
+
+    def commission(self, attained: Exact, credit: Exact, day: dt.date) -> Exact:
+        """Commission, unrounded and exact, on ``credit`` dated ``day`` added to ``attained``."""
         rate = self.plan.rate
         if rate is not None:
             return exact_product(rate, credit)
-        return commission_in_bands(self.bands, attained, credit)
+        return commission_in_bands(self.bands_on(day), attained, credit)
+
+    def late_factor(self, days_late: int) -> Decimal:
+        """The late-payment factor of cash paid ``days_late`` days after the due date: the
+        entry with the largest ``after_days`` not above it, else 1 (SEMANTICS.md 11.2).
+
+        >>> plan = Plan(id="p", currency="USD", level=3, rate="0.1", incentives={
+        ...     "late_payment": [{"after_days": 30, "factor": "0.75"},
+        ...                      {"after_days": 90, "factor": "0"}]})
+        >>> [str(Terms(plan).late_factor(days)) for days in (-5, 29, 30, 89, 90, 400)]
+        ['1', '1', '0.75', '0.75', '0', '0']
+        """
+        if self.late is None:
+            return ONE
+        index = bisect_right(self.late_days, days_late) - 1
+        return ONE if index < 0 else self.late[index]
 
 
 def terms_by_plan(plans: PlanBook) -> dict[str, Terms]:
@@ -60,7 +108,11 @@ def terms_by_plan(plans: PlanBook) -> dict[str, Terms]:
 
 
 def payable_base(
-    terms: Terms, net: Decimal, paid: Decimal, written_off: Decimal, past_due: bool
+    terms: Terms,
+    net: Decimal,
+    paid: Decimal,
+    written_off: Decimal,
+    past_due: bool,
 ) -> Decimal:
     """What ``u`` multiplies in the payable target of an invoice earned at invoicing::
 
@@ -86,3 +138,27 @@ def payable_base(
 def forfeited_base(terms: Terms, written_off: Decimal) -> Decimal:
     """What ``u`` multiplies in the forfeited target: ``written_off * (a*w + 1 - a)``."""
     return terms.write_off_share * written_off
+
+
+def late_bases(
+    terms: Terms,
+    net: Decimal,
+    paid: Decimal,
+    written_off: Decimal,
+    past_due: bool,
+    paid_factored: Exact,
+) -> tuple[Exact, Exact]:
+    """:func:`payable_base` and :func:`forfeited_base` under a late-payment schedule
+    (SEMANTICS.md 11.2): ``(1 - a) * paid`` becomes ``(1 - a) * paid_f``, and what lateness
+    cost, ``(1 - a) * (paid - paid_f)``, is forfeited. ``paid_f`` is exact (a reversal lowers
+    it pro rata).
+
+    >>> terms = Terms(Plan(id="l3", currency="USD", level=3, rate="0.1",
+    ...                    incentives={"late_payment": [{"after_days": 30, "factor": "0.5"}]}))
+    >>> late_bases(terms, Decimal(1000), Decimal(400), Decimal(0), False, Decimal(200))
+    (Decimal('200'), Decimal('200'))
+    """
+    on_advance = payable_base(terms, net, paid, written_off, past_due) - terms.cash_share * paid
+    late = exact_product(terms.cash_share, exact_sum(paid, -paid_factored))
+    payable = exact_sum(on_advance, exact_product(terms.cash_share, paid_factored))
+    return payable, exact_sum(forfeited_base(terms, written_off), late)

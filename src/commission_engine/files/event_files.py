@@ -21,29 +21,14 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from ..domain.errors import Rejection
-from ..domain.events import (
-    Adjustment,
-    CreditNote,
-    Event,
-    Invoice,
-    Payment,
-    PaymentReversal,
-    WriteOff,
-    parse_event,
-)
+from ..domain.events import EVENT_CLASSES, Event, parse_event
 from .errors import FileError
 from .fast_json import plain_event
 
 Read = Iterator[Event | Rejection]
 
 #: Every field some event type has: the columns a CSV header may name.
-COLUMNS = tuple(
-    dict.fromkeys(
-        name
-        for kind in (Invoice, CreditNote, Payment, PaymentReversal, WriteOff, Adjustment)
-        for name in ("type", *kind.FIELDS)
-    )
-)
+COLUMNS = tuple(dict.fromkeys(name for kind in EVENT_CLASSES for name in ("type", *kind.FIELDS)))
 _REQUIRED_COLUMNS = ("type", "id", "date")
 
 

@@ -47,6 +47,8 @@ from ..domain.events import (
     Adjustment,
     BaseEvent,
     CreditNote,
+    Dispute,
+    DisputeResolved,
     Event,
     Invoice,
     Payment,
@@ -109,9 +111,10 @@ def _default(field: dataclasses.Field[Any]) -> Any:
     return default
 
 
-_Invoice, _CreditNote, _Payment, _PaymentReversal, _WriteOff, _Adjustment = (
-    _record_type(kind) for kind in EVENT_CLASSES
-)
+(
+    _Invoice, _Dispute, _DisputeResolved, _CreditNote, _Payment, _PaymentReversal, _WriteOff,
+    _Adjustment,
+) = (_record_type(kind) for kind in EVENT_CLASSES)  # fmt: skip
 
 _NEGATIVE_LIMIT = -LIMIT
 
@@ -132,6 +135,10 @@ def _positive(r: Any) -> bool:
     return bool(r.amount.is_finite() and ZERO < r.amount < LIMIT)
 
 
+def _always(r: Any) -> bool:
+    return True  # a dispute's fields are an id, a date, an invoice and a text: typed is valid
+
+
 def _write_off_holds(r: Any) -> bool:
     return r.amount is None or _positive(r)
 
@@ -149,6 +156,8 @@ _KINDS: dict[type, tuple[Callable[[Sequence[Any]], BaseEvent], Callable[[Any], b
 _UNDERSCORES: dict[type, int] = {}
 for _record, _event, _holds in (
     (_Invoice, Invoice, _invoice_holds),
+    (_Dispute, Dispute, _always),
+    (_DisputeResolved, DisputeResolved, _always),
     (_CreditNote, CreditNote, _positive),
     (_Payment, Payment, _positive),
     (_PaymentReversal, PaymentReversal, _positive),
@@ -172,7 +181,14 @@ for _record, _event, _holds in (
 _ODD_NUMBER = re.compile(rb'"[\s+\-.0-9eE_\x80-\xff]*[_\x80-\xff][\s+\-.0-9eE_\x80-\xff]*"')
 
 _DECODER = msgspec.json.Decoder(
-    _Invoice | _CreditNote | _Payment | _PaymentReversal | _WriteOff | _Adjustment
+    _Invoice
+    | _Dispute
+    | _DisputeResolved
+    | _CreditNote
+    | _Payment
+    | _PaymentReversal
+    | _WriteOff
+    | _Adjustment
 )
 
 

@@ -9,6 +9,7 @@ figures are in ``docs/modeling.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,10 +18,10 @@ from decimal import Decimal
 from ..api import EventInput, Result, compute
 from ..domain.errors import PlanError, Rejection
 from ..domain.events import BaseEvent, parse_event
-from ..domain.money import ZERO, zero
+from ..domain.money import ZERO, round_money, zero
 from ..domain.plans import Plan, PlanBook
 from ..domain.statements import LedgerLine, LineKind, Statement
-from .comparison import Comparison, PeriodFigures, PlanOutcome, ScenarioRun
+from .comparison import Comparison, PeriodFigures, PlanOutcome, ScenarioRun, TermFigures
 
 #: Line kinds that take advanced commission back because of how the invoice was collected.
 CLAWBACK_KINDS: frozenset[LineKind] = frozenset({"past_due", "clawback"})
@@ -85,7 +86,10 @@ def _run(given: Sequence[BaseEvent | Rejection]) -> ScenarioRun:
     """One scenario's run over ``given`` and its outcome."""
 
     def run(name: str, book: PlanBook, through: dt.date | None) -> PlanOutcome:
-        return _outcome(name, _currency(name, book), compute(book, given, through=through))
+        outcome = _outcome(name, _currency(name, book), compute(book, given, through=through))
+        if any(plan.has_section_11_terms for plan in book.plans):
+            outcome = dataclasses.replace(outcome, terms=term_figures(outcome))
+        return outcome
 
     return run
 
@@ -143,6 +147,37 @@ def _outcome(name: str, currency: str, result: Result) -> PlanOutcome:
         weighted_days=_weighted_days(lines, booked),
         periods=tuple(periods),
         result=result,
+    )
+
+
+def term_figures(outcome: PlanOutcome) -> TermFigures:
+    """What the terms of section 11 cost or paid in ``outcome`` (its run keeps its state)."""
+    result, nothing = outcome.result, zero(outcome.currency)
+    lines = result.lines
+    forfeited_late = sum(
+        (
+            round_money(position.late_lost, outcome.currency)
+            for invoice in result.invoices()
+            for position in invoice.positions
+            if position.late_lost
+        ),
+        nothing,
+    )
+    topped_up: dict[str, Decimal] = {}
+    owed: dict[str, Decimal] = {}
+    for statement in result.statements:  # sorted by rep, then period: the last is the latest
+        if statement.draw_recoverable:
+            topped_up[statement.rep] = topped_up.get(statement.rep, ZERO) + statement.draw
+        owed[statement.rep] = statement.debt_balance
+    recovered = sum(
+        (drawn - min(drawn, owed.get(rep, ZERO)) for rep, drawn in topped_up.items()), nothing
+    )
+    return TermFigures(
+        bonus_paid=sum((x.amount for x in lines if x.kind == "collection_bonus"), nothing),
+        cash_with_order_paid=sum((x.amount for x in lines if x.kind == "cash_with_order"), nothing),
+        forfeited_late=forfeited_late,
+        draws_topped_up=sum((s.draw for s in result.statements), nothing),
+        draws_recovered=recovered,
     )
 
 

@@ -9,7 +9,7 @@ their views: rows of text for the CLI and HTML, JSON-ready documents, and DataFr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,31 @@ class PeriodFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class TermFigures:
+    """What the terms of SEMANTICS.md section 11 cost or paid in one scenario, over every rep.
+
+    ``draws_recovered`` counts recoverable draws as repaid only once every other debt is:
+    what a rep still owes at the end is taken to be draw first.
+    """
+
+    bonus_paid: Decimal
+    cash_with_order_paid: Decimal
+    forfeited_late: Decimal
+    draws_topped_up: Decimal
+    draws_recovered: Decimal
+
+
+#: The figures of :class:`TermFigures`: field name and label.
+TERM_FIGURES = (
+    ("bonus_paid", "collection bonus paid"),
+    ("cash_with_order_paid", "cash-with-order paid"),
+    ("forfeited_late", "forfeited for paying late"),
+    ("draws_topped_up", "draws topped up"),
+    ("draws_recovered", "draws recovered"),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class PlanOutcome:
     """What one scenario would have cost, and when reps would have been paid.
 
@@ -62,6 +87,8 @@ class PlanOutcome:
     weighted_days: Decimal | None
     periods: tuple[PeriodFigures, ...] = field(repr=False)
     result: Result = field(repr=False)
+    #: Only for a scenario whose plans carry a term of section 11.
+    terms: TermFigures | None = None
 
     @property
     def rejected(self) -> tuple[Rejection, ...]:
@@ -99,8 +126,10 @@ class Comparison:
             record: dict[str, Any] = {
                 field.name: getattr(outcome, field.name)
                 for field in fields(outcome)
-                if field.name not in ("periods", "result")
+                if field.name not in ("periods", "result", "terms")
             }
+            if outcome.terms is not None:
+                record.update(asdict(outcome.terms))
             record["rejected"] = len(outcome.rejected)
             records.append(record)
         return records_frame(records, index="name")
@@ -146,14 +175,17 @@ PERIOD_COLUMNS = [
 
 
 def _figures(
-    money: MoneyFormat, ratio: FigureFormat, day: FigureFormat
+    money: MoneyFormat, ratio: FigureFormat, day: FigureFormat, outcomes: Sequence[PlanOutcome]
 ) -> list[tuple[str, str, Callable[[PlanOutcome], str]]]:
     """The figures of a comparison: field name, label, and how to show it for one outcome."""
 
     def cash(attribute: str) -> Callable[[PlanOutcome], str]:
         return lambda o: money(getattr(o, attribute), o.currency)
 
-    return [
+    def term(attribute: str) -> Callable[[PlanOutcome], str]:
+        return lambda o: "" if o.terms is None else money(getattr(o.terms, attribute), o.currency)
+
+    figures: list[tuple[str, str, Callable[[PlanOutcome], str]]] = [
         ("currency", "currency", lambda o: o.currency),
         ("payout", "total payout", cash("payout")),
         ("gross", "commission earned (net)", cash("gross")),
@@ -168,12 +200,15 @@ def _figures(
         ("weighted_days", "avg days invoice to payable", lambda o: day(o.weighted_days)),
         ("rejected", "events not applied", lambda o: str(len(o.rejected))),
     ]
+    if any(outcome.terms is not None for outcome in outcomes):
+        figures[-1:-1] = [(name, label, term(name)) for name, label in TERM_FIGURES]
+    return figures
 
 
 def comparison_rows(comparison: Comparison, money: MoneyFormat = show) -> list[list[str]]:
     """A header row (``figure`` then one column per scenario), then one row per figure."""
     rows = [["figure", *comparison.names]]
-    for _, label, shown in _figures(money, percent, days):
+    for _, label, shown in _figures(money, percent, days, comparison.outcomes):
         rows.append([label, *(shown(outcome) for outcome in comparison.outcomes)])
     return rows
 
@@ -181,7 +216,7 @@ def comparison_rows(comparison: Comparison, money: MoneyFormat = show) -> list[l
 def comparison_csv_rows(comparison: Comparison) -> list[list[str]]:
     """As :func:`comparison_rows`, with field names and exact shares and days."""
     rows = [["figure", *comparison.names]]
-    for name, _, shown in _figures(show, exact, exact):
+    for name, _, shown in _figures(show, exact, exact, comparison.outcomes):
         rows.append([name, *(shown(outcome) for outcome in comparison.outcomes)])
     return rows
 
@@ -192,7 +227,7 @@ def outcome_document(outcome: PlanOutcome) -> dict[str, object]:
     Shares and average days are exact decimal strings (``null`` when undefined).
     """
     document: dict[str, object] = {"plan": outcome.name}
-    for name, _, shown in _figures(show, exact, exact):
+    for name, _, shown in _figures(show, exact, exact, (outcome,)):
         if name != "rejected":
             document[name] = shown(outcome) or None
     document["rejected"] = [rejection_document(r) for r in outcome.rejected]

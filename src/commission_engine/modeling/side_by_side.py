@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import astuple
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +30,7 @@ from ..domain.plans import PlanBook
 from ..parallel.collector import collector_paused
 from ..parallel.pipes import Child
 from ..parallel.wire import rejection_from, rejection_values, statement_from, statement_values
-from .comparison import PeriodFigures, PlanOutcome, ScenarioRun
+from .comparison import PeriodFigures, PlanOutcome, ScenarioRun, TermFigures
 
 _MONEY = ("payout", "gross", "clawed_back", "reinstated", "peak_debt", "final_debt", "held",
           "collected")  # fmt: skip
@@ -120,6 +121,7 @@ def _sent(outcome: PlanOutcome) -> tuple[Any, ...]:
         [rejection_values(r) for r in result.rejected],
         result.pending,
         result.duplicates,
+        None if outcome.terms is None else [str(v) for v in astuple(outcome.terms)],
     )  # fmt: skip
 
 
@@ -127,7 +129,7 @@ def _outcome(sent: tuple[Any, ...], book: PlanBook) -> PlanOutcome:
     """The outcome :func:`_sent` wrote; its run keeps no engine state."""
     name, currency, *money = sent[:10]
     period, cost_share, weighted_days, periods, through, statements, rejected = sent[10:17]
-    pending, duplicates = sent[17:]
+    pending, duplicates, terms = sent[17:]
     result = Result.of(
         book,
         None,
@@ -149,6 +151,7 @@ def _outcome(sent: tuple[Any, ...], book: PlanBook) -> PlanOutcome:
             for period, *values in periods
         ),
         result=result,
+        terms=None if terms is None else TermFigures(*(Decimal(value) for value in terms)),
     )
 
 

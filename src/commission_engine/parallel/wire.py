@@ -39,12 +39,14 @@ def statement_values(s: Statement) -> tuple[Any, ...]:
              line.detail)
             for line in s.lines
         ],
+        str(s.draw),
+        s.draw_recoverable,
     )  # fmt: skip
 
 
 def statement_from(values: tuple[Any, ...] | list[Any]) -> Statement:
     """The statement :func:`statement_values` wrote."""
-    rep, period, currency, gross, recovered, payout, debt, held, lines = values
+    rep, period, currency, gross, recovered, payout, debt, held, lines, draw, recoverable = values
     day = dt.date.fromordinal
     return Statement(
         rep=rep,
@@ -61,6 +63,8 @@ def statement_from(values: tuple[Any, ...] | list[Any]) -> Statement:
                               detail))
             for date, kind, amount, event, invoice, detail in lines
         ),
+        draw=Decimal(draw),
+        draw_recoverable=recoverable,
     )  # fmt: skip
 
 

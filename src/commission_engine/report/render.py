@@ -24,7 +24,8 @@ from ..domain.statements import LedgerLine, Statement
 
 #: The money columns of a statement, in the order FORMATS.md writes them.
 MONEY = ("gross", "recovered", "payout", "debt_balance", "held_balance")
-CSV_COLUMNS = ("rep", "period", "currency", *MONEY)
+#: FORMATS.md 1.1: what a guaranteed draw added to the payout, on every statement.
+CSV_COLUMNS = ("rep", "period", "currency", *MONEY, "draw")
 
 
 def statements_of(result: Result, rep: str | None = None) -> tuple[Statement, ...]:
@@ -66,6 +67,7 @@ def _statement(statement: Statement) -> dict[str, Any]:
         "period": statement.period,
         "currency": currency,
         **{name: show(getattr(statement, name), currency) for name in MONEY},
+        **_draw(statement),
         "lines": [
             {
                 "date": line.date.isoformat(),
@@ -73,10 +75,24 @@ def _statement(statement: Statement) -> dict[str, Any]:
                 "invoice": line.invoice,
                 "kind": line.kind,
                 "amount": show(line.amount, currency),
+                **({"detail": line.detail} if line.kind in _EXPLAINED else {}),
             }
             for line in statement.lines
         ],
     }
+
+
+#: Line kinds whose detail the JSON document carries: a bonus has no event to trace it to,
+#: so its detail names its period and measure.
+_EXPLAINED = frozenset({"collection_bonus"})
+
+
+def _draw(statement: Statement) -> dict[str, Any]:
+    """The statement's ``draw`` (money, always) and, when it has one, ``draw_recoverable``."""
+    draw: dict[str, Any] = {"draw": show(statement.draw, statement.currency)}
+    if statement.draw:
+        draw["draw_recoverable"] = statement.draw_recoverable
+    return draw
 
 
 def write_json(
@@ -127,11 +143,18 @@ def _statement_json(statement: Statement, closed: bool | None) -> str:
         f'{{"rep": {_quote(statement.rep)}, "period": "{statement.period}", '
         f'"currency": {_quote(currency)}, '
         + ", ".join(f'"{name}": "{show(getattr(statement, name), currency)}"' for name in MONEY)
+        + f', "draw": "{show(statement.draw, currency)}"'
+        + (
+            f', "draw_recoverable": {_JSON_ONE_LINE(statement.draw_recoverable)}'
+            if statement.draw
+            else ""
+        )
     )
     lines = ",\n      ".join(
         f'{{"date": "{line.date.isoformat()}", "event": {_json(line.event)}, '
         f'"invoice": {_json(line.invoice)}, "kind": "{line.kind}", '
-        f'"amount": "{show(line.amount, currency)}"}}'
+        f'"amount": "{show(line.amount, currency)}"'
+        + (f', "detail": {_json(line.detail)}}}' if line.kind in _EXPLAINED else "}")
         for line in statement.lines
     )
     lines = f"\n      {lines}\n    " if lines else ""
@@ -197,6 +220,7 @@ def write_csv(
     writer.writerow((*CSV_COLUMNS, "closed") if marked else CSV_COLUMNS)
     for s in statements_of(result, rep):
         row = [s.rep, s.period, s.currency, *(show(getattr(s, m), s.currency) for m in MONEY)]
+        row.append(show(s.draw, s.currency))
         if closed_through is not None:
             row.append("true" if s.period <= closed_through else "false")
         writer.writerow(row)
