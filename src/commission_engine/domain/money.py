@@ -121,6 +121,11 @@ def shown(value: object, at_most: int = 40) -> str:
 
 
 @cache
+def _places(currency: str) -> int:
+    return minor_units(currency)
+
+
+@cache
 def quantum(currency: str) -> Decimal:
     """The currency's smallest unit: ``Decimal('0.01')`` for USD, ``Decimal('1')`` for JPY."""
     return Decimal(1).scaleb(-minor_units(currency))
@@ -354,6 +359,18 @@ def show(value: Decimal, currency: str) -> str:
     >>> show(Decimal("-0.00"), "USD")
     '0.00'
     """
+    text = str(value)
+    places = _places(currency)
+    # A posted amount has exactly the currency's exponent, and str() then writes it plainly
+    # with those digits (the writers show a million of them); any other (50, 1E+3, -0.00)
+    # is written the careful way below.
+    if (
+        len(text) > places
+        and "E" not in text
+        and (text[-places - 1] == "." if places else "." not in text)
+        and (text[0] != "-" or value)
+    ):
+        return text
     fixed = value.quantize(quantum(currency)) + ZERO  # + ZERO turns -0.00 into 0.00
     if fixed != value:
         raise ValueError(f"{value} is not a whole number of {currency} minor units")
@@ -376,6 +393,7 @@ def round_ratio(value: Exact, places: int = RATIO_PLACES) -> Decimal:
         return value.quantize(step, ROUND_HALF_UP, EXACT)
     quotient = _QUOTIENT.divide(Decimal(value.numerator), Decimal(value.denominator))
     return quotient.quantize(step, ROUND_HALF_UP, EXACT)
+
 
 def shown_measure(value: Exact, places: int = 2) -> str:
     """A measure (a DSO, a percentage) as text with ``places`` digits, half up: for reading
