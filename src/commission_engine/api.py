@@ -18,6 +18,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
@@ -123,6 +124,7 @@ def compute(
     state: EngineState | None = None,
     strict: bool = False,
     processes: int = 1,
+    client: Any = None,
 ) -> Result:
     """Apply ``events`` under ``plans`` and net them into statements.
 
@@ -142,7 +144,17 @@ def compute(
     across up to that many processes, forked from this one (on platforms that fork): the
     statements and rejections are the same, but the result keeps no state to resume from.
     Fork only from a process without threads of its own (a command, a script).
+
+    With ``client``, a ``dask.distributed.Client`` (the ``dask`` extra), the run is split by
+    rep across the cluster's workers instead (``processes`` is then not used; nor may
+    ``state`` be given): the same statements and rejections, in the same order, and no state
+    to resume from (docs/scaling.md).
     """
+    if client is not None and state is not None:
+        raise StateError(
+            "a run on a cluster keeps no engine state, so it cannot resume one either; "
+            "compute a resumed run without client"
+        )
     if state is None:
         book = WorkingState()
     else:
@@ -158,7 +170,16 @@ def compute(
     to_apply, pending, duplicates = prepare(events, book, through, reject)
     with collector_paused():
         parts = 1 if state is not None else parts_for(len(to_apply), processes)
-        if parts > 1:
+        if client is not None:
+            from .parallel.dask_run import compute_on_cluster  # dask only when asked for
+
+            through, statements, rejections = compute_on_cluster(
+                client, plans, to_apply, through, strict
+            )
+            for rejection in rejections:
+                reject(rejection)
+            kept_book = None
+        elif parts > 1:
             through, statements, rejections = compute_by_rep(
                 plans, to_apply, through, strict, parts
             )
