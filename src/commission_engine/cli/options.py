@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import re
@@ -12,13 +13,14 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import IO, TextIO, TypeVar, cast
+from typing import IO, Any, TextIO, TypeVar, cast
 
 from ..domain.currencies import is_locale
 from ..domain.errors import Rejection, printable
 from ..domain.events import in_range
 from ..domain.money import shown
 from ..files import FileError
+from ..files.extras import require
 from ..parallel.by_rep import cores
 
 T = TypeVar("T")
@@ -43,6 +45,39 @@ def add_through(parser: argparse.ArgumentParser) -> None:
 def add_processes(parser: argparse.ArgumentParser, help: str) -> None:
     """``--processes N``, every core by default."""
     parser.add_argument("--processes", metavar="N", type=_processes, default=cores(), help=help)
+
+
+def add_scheduler(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS``: compute on a Dask cluster (``local`` starts one here)."""
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="compute on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), "
+        "or on a cluster of this machine's cores started for the run with 'local' "
+        "(needs the dask extra; docs/scaling.md)",
+    )
+
+
+@contextlib.contextmanager
+def cluster(address: str | None) -> Iterator[Any]:
+    """A ``dask.distributed.Client`` of the cluster at ``address`` for the run, or ``None``
+    without one. A scheduler that cannot be reached is a :class:`FileError` (exit status 2)."""
+    if address is None:
+        yield None
+        return
+    distributed = require("dask.distributed", "--scheduler", "dask")
+    with contextlib.ExitStack() as stack:
+        try:
+            if address == "local":
+                where = stack.enter_context(
+                    distributed.LocalCluster(processes=True, dashboard_address=None)
+                )
+            else:
+                where = address
+            client = stack.enter_context(distributed.Client(where, timeout="20s"))
+        except (OSError, TimeoutError, ValueError) as error:
+            raise FileError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+        yield client
 
 
 def add_output(parser: argparse.ArgumentParser, *, lenient: str) -> None:

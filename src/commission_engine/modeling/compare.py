@@ -13,6 +13,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from ..api import EventInput, Result, compute
 from ..domain.errors import PlanError, Rejection
@@ -36,6 +37,7 @@ def compare_plans(
     *,
     through: dt.date | None = None,
     processes: int = 1,
+    client: Any = None,
 ) -> Comparison:
     """Compute ``events`` once per scenario and sum up each run.
 
@@ -49,6 +51,9 @@ def compare_plans(
     processes forked from this one (on platforms that fork; from a process without
     threads of its own): the same outcomes, but their runs keep no engine state
     (``outcome.result.state()`` raises), which also keeps memory down.
+
+    With ``client``, a ``dask.distributed.Client`` (the ``dask`` extra), each scenario is
+    computed by a worker of its cluster instead: the same outcomes, keeping no engine state.
 
     >>> from commission_engine import Plan
     >>> events = [
@@ -67,6 +72,11 @@ def compare_plans(
     given: list[BaseEvent | Rejection] = [
         parse_event(item) if isinstance(item, Mapping) else item for item in events
     ]
+    if client is not None:
+        from .side_by_side import outcomes_on_cluster
+
+        outcomes = outcomes_on_cluster(client, scenarios, given, through, _run)
+        return Comparison(through=outcomes[-1].result.through, outcomes=tuple(outcomes))
     run = _run(given)
     if processes > 1 and len(scenarios) > 1 and hasattr(os, "fork"):
         from .side_by_side import outcomes_in_parallel

@@ -29,8 +29,14 @@ from ..domain.state import WorkingState
 from ..domain.statements import Statement
 from ..files.extras import require
 from .by_rep import Partition
-from .wire import event_from, event_values, rejection_from, rejection_values, statement_from
-from .wire import statement_values
+from .wire import (
+    event_from,
+    event_values,
+    rejection_from,
+    rejection_values,
+    statement_from,
+    statement_values,
+)
 
 Plain = tuple[Any, ...]
 
@@ -66,7 +72,7 @@ def compute_on_cluster(
     folds = []
     for part in range(parts):
         numbered = list(partition.events_of(part, events))
-        mine = {getattr(event, "invoice", None) for _, event in numbered} & bookings.keys()
+        mine = bookings.keys() & {getattr(event, "invoice", None) for _, event in numbered}
         folds.append(
             client.submit(
                 fold_part,
