@@ -78,9 +78,10 @@ def run(args: argparse.Namespace) -> int:
     """Age the receivables and print them; returns the exit status."""
     try:
         plans = read_plans(args.plans)
-        events = read_events(args.event_file, processes=cores())  # in parts, on every core
-        events = with_events(events, args.event_file)
         with cluster(args.scheduler) as client:
+            # In parts, on every core (or on the cluster's workers).
+            events = read_events(args.event_file, processes=cores(), client=client)
+            events = with_events(events, args.event_file)
             aging = age_receivables(plans, events, args.as_of, dso=args.dso, client=client)
     except CommissionEngineError as error:
         say(PROG, str(error))

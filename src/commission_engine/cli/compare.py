@@ -70,10 +70,11 @@ def run(args: argparse.Namespace) -> int:
     """Compare the plans and print the figures; returns the exit status."""
     try:
         book = read_plans(args.plan_file)
-        events = with_events(
-            read_events(args.event_file, processes=args.processes), args.event_file
-        )
         with cluster(args.scheduler) as client:
+            events = with_events(
+                read_events(args.event_file, processes=args.processes, client=client),
+                args.event_file,
+            )
             comparison = compare_plans(
                 book.plans, events, through=args.through, processes=args.processes, client=client
             )

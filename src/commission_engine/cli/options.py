@@ -21,6 +21,7 @@ from ..domain.events import in_range
 from ..domain.money import shown
 from ..files import FileError
 from ..files.extras import require
+from ..files.many_files import EventFiles
 from ..parallel.by_rep import cores
 
 T = TypeVar("T")
@@ -58,6 +59,10 @@ def add_scheduler(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: How long to wait for a scheduler to answer.
+SCHEDULER_TIMEOUT = "20s"
+
+
 @contextlib.contextmanager
 def cluster(address: str | None) -> Iterator[Any]:
     """A ``dask.distributed.Client`` of the cluster at ``address`` for the run, or ``None``
@@ -74,7 +79,7 @@ def cluster(address: str | None) -> Iterator[Any]:
                 )
             else:
                 where = address
-            client = stack.enter_context(distributed.Client(where, timeout="20s"))
+            client = stack.enter_context(distributed.Client(where, timeout=SCHEDULER_TIMEOUT))
         except (OSError, TimeoutError, ValueError) as error:
             raise FileError(f"cannot reach the Dask scheduler at {address}: {error}") from None
         yield client
@@ -102,6 +107,8 @@ def with_events(events: Iterable[T], path: Path) -> Iterator[T]:
     """
     iterator = iter(events)
     for first in iterator:
+        if isinstance(iterator, EventFiles):  # kept, for compute to locate its rejections
+            return cast(Iterator[T], iterator.put_back(first))  # type: ignore[arg-type]
         return chain((first,), iterator)
     raise FileError(
         f"{path} holds no events (it is empty, or holds only blank lines or a CSV header); "

@@ -114,6 +114,7 @@ def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str 
         processes=args.processes,
         background=ledger and args.ledger.exists(),
         digests=ledger,
+        client=client,
     )
     events = with_events(events, args.event_file)
     terminal = sys.stderr.isatty()

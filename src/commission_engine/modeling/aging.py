@@ -9,6 +9,7 @@ types and their views are in :mod:`.receivables`. The definitions are in ``docs/
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, localcontext
@@ -22,6 +23,7 @@ from ..domain.plans import Plan, PlanBook
 from ..domain.state import InvoiceRecord, PositionRecord
 from ..domain.statements import last_day, period_of, periods_between
 from ..domain.targets import Terms, payable_base
+from ..files.many_files import EventFiles
 from ..parallel.wire import event_from, event_values
 from .receivables import Aging, OpenItem, PeriodDso, RepAging, bucket_of
 
@@ -60,6 +62,16 @@ def age_receivables(
     by one worker of its cluster, the events sent as plain values: aging reads every
     invoice's balances, which a run split by rep does not keep (docs/scaling.md).
     """
+    if not isinstance(events, EventFiles):
+        return _aged(plans, events, as_of, dso, client)
+    aging = _aged(plans, list(events), as_of, dso, client)
+    # Several files: each rejection's line in its own file (compute does so for one run).
+    return dataclasses.replace(aging, rejected=events.located(aging.rejected))
+
+
+def _aged(
+    plans: PlanBook, events: Iterable[EventInput], as_of: dt.date, dso: bool, client: Any
+) -> Aging:
     if client is not None:
         plain = [event_values(e) for e in _events(events)]
         future = client.submit(_aged_on_worker, plans, plain, as_of, dso, pure=False)

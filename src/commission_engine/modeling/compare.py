@@ -9,6 +9,7 @@ figures are in ``docs/modeling.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from ..domain.events import BaseEvent, parse_event
 from ..domain.money import ZERO, zero
 from ..domain.plans import Plan, PlanBook
 from ..domain.statements import LedgerLine, LineKind, Statement
+from ..files.many_files import EventFiles
 from .comparison import Comparison, PeriodFigures, PlanOutcome, ScenarioRun
 
 #: Line kinds that take advanced commission back because of how the invoice was collected.
@@ -68,6 +70,31 @@ def compare_plans(
     [('L0', '100.00', '0'), ('L3', '100.00', '54')]
     """
     scenarios = _scenarios(plans)
+    comparison = _compare(scenarios, events, through, processes, client)
+    if not isinstance(events, EventFiles):
+        return comparison
+    # Several files: each rejection's line in its own file (compute does so for one run).
+    return dataclasses.replace(
+        comparison,
+        outcomes=tuple(
+            dataclasses.replace(
+                outcome,
+                result=outcome.result.model_copy(
+                    update={"rejected": events.located(outcome.result.rejected)}
+                ),
+            )
+            for outcome in comparison.outcomes
+        ),
+    )
+
+
+def _compare(
+    scenarios: list[tuple[str, PlanBook]],
+    events: Iterable[EventInput],
+    through: dt.date | None,
+    processes: int,
+    client: Any,
+) -> Comparison:
     # Validate raw records once: every scenario then folds the very same events.
     given: list[BaseEvent | Rejection] = [
         parse_event(item) if isinstance(item, Mapping) else item for item in events

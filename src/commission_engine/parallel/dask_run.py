@@ -12,7 +12,8 @@ A part's fold stays in its worker's memory between the two steps of the run (the
 is the latest date any part applied, known only once every part has folded); if that worker
 dies in between, the scheduler folds the part again from its task.
 
-Dask is imported only when a client is given: the package works without the extra.
+Nothing here imports Dask: whoever has a client has Dask, and the package works without it
+(the command line imports it through :func:`~..files.extras.require` for ``--scheduler``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from ..domain.events import BaseEvent
 from ..domain.plans import PlanBook
 from ..domain.state import WorkingState
 from ..domain.statements import Statement
-from ..files.extras import require
 from .by_rep import Partition
 from .wire import (
     event_from,
@@ -39,12 +39,6 @@ from .wire import (
 )
 
 Plain = tuple[Any, ...]
-
-
-def distributed() -> Any:
-    """``dask.distributed``, or a :class:`~..files.extras.MissingExtraError` saying how to
-    install it."""
-    return require("dask.distributed", "computing on a Dask cluster", "dask")
 
 
 def workers_of(client: Any) -> int:
@@ -92,11 +86,12 @@ def compute_on_cluster(
             [client.submit(summary, fold, key=f"commission-summary-{run}-{p}", pure=False)
              for p, fold in enumerate(folds)]
         )  # fmt: skip
+        # An event of an invoice shared by two parts is rejected by both: once in the run.
         rejected = sorted(
-            (number, rejection_from(values)) for _, found in summaries for number, *values in found
+            {number: values for _, found in summaries for number, *values in found}.items()
         )
         if strict and rejected:
-            raise RejectedEventError(rejected[0][1])
+            raise RejectedEventError(rejection_from(rejected[0][1]))
         if through is None:
             through = max(
                 (dt.date.fromordinal(last) for last, _ in summaries if last is not None),
@@ -116,7 +111,7 @@ def compute_on_cluster(
             )  # fmt: skip
             statements = [statement_from(values) for chunk in sent for values in chunk]
             statements.sort(key=lambda s: (s.rep, s.period, s.currency))
-        return through, statements, [rejection for _, rejection in rejected]
+        return through, statements, [rejection_from(values) for _, values in rejected]
     finally:
         client.cancel(folds)
 
