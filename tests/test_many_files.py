@@ -137,3 +137,20 @@ def test_the_command_takes_a_glob(command: Any, examples: Path, tmp_path: Path) 
     rejected = run.json()["rejected"]
     assert [(r["event"], r["line"]) for r in rejected] == [("BAD1", 3), ("BAD2", 4), ("BAD3", 2)]
     assert rejected[1]["reason"] == f"{tmp_path / 'b.csv'}: amount must be positive, got -1"
+
+
+def test_a_reused_id_names_the_file_and_line_of_its_first_use(
+    examples: Path, tmp_path: Path
+) -> None:
+    plans = read_plans(examples / "plans.yaml")
+    files = write_parts(examples, tmp_path)
+    (tmp_path / "d.jsonl").write_text(
+        '{"id": "E0001", "type": "payment", "date": "2026-12-01", "invoice": "INV-0015", '
+        '"amount": "1.00"}\n'
+    )
+    reused = compute(plans, read_events(str(tmp_path / "*.*"))).rejected[-1]
+    assert (reused.event, reused.line) == ("E0001", 1)
+    assert reused.reason == (
+        f"{tmp_path / 'd.jsonl'}: event id E0001 was already used on line 1 of {files[0]} for "
+        "different content; give the correction a new id"
+    )

@@ -14,6 +14,7 @@ import csv
 import glob
 import io
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
@@ -105,14 +106,25 @@ class EventFiles(Iterator[Event | Rejection]):
             if rejection.line is None:
                 located.append(rejection)
                 continue
-            at = bisect.bisect_right(self.starts, rejection.line - 1) - 1
-            reason = f"{self.names[at]}: {rejection.reason}" if several else rejection.reason
-            located.append(
-                rejection.model_copy(
-                    update={"line": rejection.line - self.starts[at], "reason": reason}
-                )
-            )
+            at, line = self._where(rejection.line)
+            # A reused id's reason names the line of its first use: in its own file too.
+            reason = _EARLIER.sub(lambda found: self._line_of(int(found[2])), rejection.reason)
+            reason = f"{self.names[at]}: {reason}" if several else reason
+            located.append(rejection.model_copy(update={"line": line, "reason": reason}))
         return tuple(located)
+
+    def _where(self, line: int) -> tuple[int, int]:
+        """The file (its index) and its own line of the stream's ``line``."""
+        at = bisect.bisect_right(self.starts, line - 1) - 1
+        return at, line - self.starts[at]
+
+    def _line_of(self, line: int) -> str:
+        at, own = self._where(line)
+        return f"on line {own}" + (f" of {self.names[at]}" if len(self.names) > 1 else "")
+
+
+#: How the reason of a reused id names the line of its first use (``domain.run``).
+_EARLIER = re.compile(r"(on line )(\d+)")
 
 
 def read_files(paths: Paths) -> EventFiles:
