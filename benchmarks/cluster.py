@@ -52,8 +52,10 @@ def timed(label: str, client: Any, path: Path, plans: Any) -> None:
     start = time.perf_counter()
     result = compute(plans, events, strict=False, client=client)
     folded = time.perf_counter() - start
-    workers = "" if client is None else " workers " + ", ".join(
-        f"{mb:,.0f}" for mb in client.run(peak_mb).values()
+    workers = (
+        ""
+        if client is None
+        else " workers " + ", ".join(f"{mb:,.0f}" for mb in client.run(peak_mb).values())
     )
     print(
         f"{label:>12}: read {read:5.1f} s  compute {folded:5.1f} s  total {read + folded:5.1f} s"

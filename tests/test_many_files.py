@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import os
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 from commission_engine import RejectedEventError, compute, read_plans
 from commission_engine.api import read_events
 from commission_engine.files import FileError
+from commission_engine.modeling import MissingExtraError
 from commission_engine.report.render import write_json
 
 BAD_JSON = '{"id": "BAD1", "type": "payment", "date": "2026-13-01", "invoice": "X", "amount": "1"}'
@@ -153,4 +155,17 @@ def test_a_reused_id_names_the_file_and_line_of_its_first_use(
     assert reused.reason == (
         f"{tmp_path / 'd.jsonl'}: event id E0001 was already used on line 1 of {files[0]} for "
         "different content; give the correction a new id"
+    )
+
+
+def test_without_pyarrow_a_parquet_file_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pq.write_table(pa.table({"type": ["invoice"]}), tmp_path / "events.parquet")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(MissingExtraError) as error:
+        list(read_events(tmp_path / "events.parquet"))
+    assert str(error.value) == (
+        "reading Parquet event files needs pyarrow, which is not installed; "
+        "install it with: pip install 'commission-engine[parquet]'"
     )
