@@ -1,8 +1,9 @@
 """The same statements computed on a Dask cluster: byte-identical JSON to one process.
 
 One LocalCluster of two worker processes serves the whole module (starting one takes
-seconds). Dask is in the ``dev`` extra, so CI always runs these; elsewhere they are skipped
-only when Dask is not installed.
+seconds), run in a process of its own (``dask_cluster.py``), so that no process of it is a
+child of the test process. Dask is in the ``dev`` extra, so CI always runs these; elsewhere
+they are skipped only when Dask is not installed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ from test_many_files import write_parts
 if os.environ.get("CI") is None:
     pytest.importorskip("dask.distributed")
 
-from dask.distributed import Client, LocalCluster
+from dask.distributed import Client
 
 from commission_engine import PlanBook, RejectedEventError, compute, read_plans
 from commission_engine.api import read_events
@@ -41,13 +43,28 @@ ON_CLUSTER = settings(max_examples=25, deadline=None)
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
-    with (
-        LocalCluster(
-            processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
+    """A client of a LocalCluster of two worker processes (``dask_cluster.py``)."""
+    cluster = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("dask_cluster.py"))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert cluster.stdout is not None
+        address = cluster.stdout.readline().strip()
+        with Client(address) as client:
+            client.wait_for_workers(2)
+            yield client
+    finally:
+        assert cluster.stdin is not None
+        cluster.stdin.close()
+        try:
+            cluster.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            cluster.kill()
+            cluster.wait()
 
 
 def _json(result: Any) -> str:
