@@ -18,6 +18,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
@@ -29,6 +30,7 @@ from .domain.state import EngineState, InvoiceRecord, WorkingState, resume, save
 from .domain.statements import LedgerLine, Statement
 from .files.event_files import Read
 from .files.event_files import read_events as read_file
+from .files.many_files import EventFiles, Paths, is_one_file, read_files
 from .parallel.by_rep import compute_by_rep, parts_for
 from .parallel.collector import collector_paused
 from .parallel.read_in_parts import read_in_parts
@@ -123,6 +125,7 @@ def compute(
     state: EngineState | None = None,
     strict: bool = False,
     processes: int = 1,
+    client: Any = None,
 ) -> Result:
     """Apply ``events`` under ``plans`` and net them into statements.
 
@@ -142,23 +145,44 @@ def compute(
     across up to that many processes, forked from this one (on platforms that fork): the
     statements and rejections are the same, but the result keeps no state to resume from.
     Fork only from a process without threads of its own (a command, a script).
+
+    With ``client``, a ``dask.distributed.Client`` (the ``dask`` extra), the run is split by
+    rep across the cluster's workers instead (``processes`` is then not used; nor may
+    ``state`` be given): the same statements and rejections, in the same order, and no state
+    to resume from (docs/scaling.md).
     """
+    if client is not None and state is not None:
+        raise StateError(
+            "a run on a cluster keeps no engine state, so it cannot resume one either; "
+            "compute a resumed run without client"
+        )
     if state is None:
         book = WorkingState()
     else:
         with collector_paused():  # a book of every invoice ever booked, and no cycles
             book = resume(state, plans)
     rejected: list[Rejection] = []
+    # Several files are one stream while the run is computed; their lines, each file's after.
+    files = events if isinstance(events, EventFiles) else None
 
     def reject(rejection: Rejection) -> None:
         if strict:
-            raise RejectedEventError(rejection)
+            raise RejectedEventError(files.located([rejection])[0] if files else rejection)
         rejected.append(rejection)
 
     to_apply, pending, duplicates = prepare(events, book, through, reject)
     with collector_paused():
         parts = 1 if state is not None else parts_for(len(to_apply), processes)
-        if parts > 1:
+        if client is not None:
+            from .parallel.dask_run import compute_on_cluster  # dask only when asked for
+
+            through, statements, rejections = compute_on_cluster(
+                client, plans, to_apply, through, strict
+            )
+            for rejection in rejections:
+                reject(rejection)
+            kept_book = None
+        elif parts > 1:
             through, statements, rejections = compute_by_rep(
                 plans, to_apply, through, strict, parts
             )
@@ -169,7 +193,10 @@ def compute(
             _, bookings = arrange(to_apply)
             through, statements = fold(plans, book, to_apply, bookings, through, reject)
             kept_book = book
-    return Result.of(plans, kept_book, through, statements, rejected, pending, duplicates)
+    result = Result.of(plans, kept_book, through, statements, rejected, pending, duplicates)
+    if files is not None:
+        result = result.model_copy(update={"rejected": files.located(result.rejected)})
+    return result
 
 
 def open_invoices_at(
@@ -194,14 +221,22 @@ def open_invoices_at(
 
 
 def read_events(
-    path: str | os.PathLike[str],
+    path: Paths,
     processes: int = 1,
     *,
     background: bool = False,
     digests: bool = False,
+    client: Any = None,
 ) -> Read:
     """Stream the events of the JSON Lines or CSV file at ``path``
     (:func:`~.files.read_events`), read in parts on up to ``processes`` cores.
+
+    ``path`` may also be several files, or a glob (``"events/*.jsonl"``), JSON Lines, CSV or
+    Parquet (the ``parquet`` extra): they are read one after the other as one stream
+    (:mod:`.files.many_files`), and :func:`compute` gives each rejection its line in its own
+    file, the file named at the start of its reason. With ``client``, a
+    ``dask.distributed.Client``, the files are read in parts by its workers
+    (:mod:`.parallel.dask_read`), which must see them at the same paths.
 
     With ``processes`` above 1, a large file is read in that many parts at once, each in a
     process of its own (forked; :mod:`.parallel.read_in_parts`); the events, rejections and
@@ -212,6 +247,13 @@ def read_events(
     by the process that read it (:meth:`~.domain.events.BaseEvent.digest`, which the event
     remembers), for a caller that compares events with a closed book.
     """
+    if client is not None:
+        from .parallel.dask_read import read_on_cluster  # dask only when asked for
+
+        return read_on_cluster(client, path)
+    if not is_one_file(path):
+        return read_files(path)
+    path = cast("str | os.PathLike[str]", path)
     if processes > 1:
         parts = read_in_parts(Path(path), processes, background=background, digests=digests)
         if parts is not None:

@@ -29,6 +29,8 @@ from ..report.render import csv_writer
 from ..report.tables import aligned
 from .options import (
     add_output,
+    add_scheduler,
+    cluster,
     iso_date,
     report_rejections,
     say,
@@ -76,6 +78,7 @@ def register(subparsers: Any) -> None:
         action="store_false",
         help="leave out DSO per period: one run over the events instead of one per period",
     )
+    add_scheduler(parser)
     parser.set_defaults(run=run)
 
 
@@ -91,9 +94,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         plans = read_plans(args.plans)
-        events = read_events(args.event_file, processes=cores())  # in parts, on every core
-        events = with_events(events, args.event_file)
-        aging = age_receivables(plans, events, args.as_of, dso=args.dso)
+        with cluster(args.scheduler) as client:
+            # In parts, on every core (or on the cluster's workers).
+            events = read_events(args.event_file, processes=cores(), client=client)
+            events = with_events(events, args.event_file)
+            aging = age_receivables(plans, events, args.as_of, dso=args.dso, client=client)
     except CommissionEngineError as error:
         say(PROG, str(error))
         return 2

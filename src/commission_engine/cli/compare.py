@@ -29,7 +29,9 @@ from .options import (
     add_files,
     add_output,
     add_processes,
+    add_scheduler,
     add_through,
+    cluster,
     report_rejections,
     say,
     with_events,
@@ -60,6 +62,7 @@ def register(subparsers: Any) -> None:
         "compute up to N plans at once, each in its own process (default: the cores this "
         "process may use, here %(default)s); the figures are the same",
     )
+    add_scheduler(parser)
     parser.set_defaults(run=run)
 
 
@@ -67,12 +70,14 @@ def run(args: argparse.Namespace) -> int:
     """Compare the plans and print the figures; returns the exit status."""
     try:
         book = read_plans(args.plan_file)
-        events = with_events(
-            read_events(args.event_file, processes=args.processes), args.event_file
-        )
-        comparison = compare_plans(
-            book.plans, events, through=args.through, processes=args.processes
-        )
+        with cluster(args.scheduler) as client:
+            events = with_events(
+                read_events(args.event_file, processes=args.processes, client=client),
+                args.event_file,
+            )
+            comparison = compare_plans(
+                book.plans, events, through=args.through, processes=args.processes, client=client
+            )
     except CommissionEngineError as error:
         say(PROG, str(error))
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import re
@@ -12,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import IO, TextIO, TypeVar, cast
+from typing import IO, Any, TextIO, TypeVar, cast
 
 from ..domain.currencies import is_locale
 from ..domain.errors import Rejection, printable
@@ -20,6 +21,8 @@ from ..domain.events import FIRST_DAY, LAST_DAY, in_range
 from ..domain.money import shown
 from ..domain.statements import last_day
 from ..files import FileError
+from ..files.extras import require
+from ..files.many_files import EventFiles
 from ..parallel.by_rep import cores
 
 T = TypeVar("T")
@@ -47,6 +50,43 @@ def add_processes(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--processes", metavar="N", type=_processes, default=cores(), help=help)
 
 
+def add_scheduler(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS``: compute on a Dask cluster (``local`` starts one here)."""
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="compute on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), "
+        "or on a cluster of this machine's cores started for the run with 'local' "
+        "(needs the dask extra; docs/scaling.md)",
+    )
+
+
+#: How long to wait for a scheduler to answer.
+SCHEDULER_TIMEOUT = "20s"
+
+
+@contextlib.contextmanager
+def cluster(address: str | None) -> Iterator[Any]:
+    """A ``dask.distributed.Client`` of the cluster at ``address`` for the run, or ``None``
+    without one. A scheduler that cannot be reached is a :class:`FileError` (exit status 2)."""
+    if address is None:
+        yield None
+        return
+    distributed = require("dask.distributed", "--scheduler", "dask")
+    with contextlib.ExitStack() as stack:
+        try:
+            if address == "local":
+                where = stack.enter_context(
+                    distributed.LocalCluster(processes=True, dashboard_address=None)
+                )
+            else:
+                where = address
+            client = stack.enter_context(distributed.Client(where, timeout=SCHEDULER_TIMEOUT))
+        except (OSError, TimeoutError, ValueError) as error:
+            raise FileError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+        yield client
+
+
 def add_output(parser: argparse.ArgumentParser, *, lenient: str) -> None:
     """``--format``, ``--lenient`` (with its subcommand's own help) and ``--locale``."""
     parser.add_argument(
@@ -71,6 +111,8 @@ def with_events(events: Iterable[T], path: Path) -> Iterator[T]:
     """
     iterator = iter(events)
     for first in iterator:
+        if isinstance(iterator, EventFiles):  # kept, for compute to locate its rejections
+            return cast(Iterator[T], iterator.put_back(first))  # type: ignore[arg-type]
         return chain((first,), iterator)
     raise FileError(
         f"{path} holds no events (it is empty, or holds only blank lines or a CSV header); "

@@ -26,7 +26,9 @@ from .options import (
     add_files,
     add_output,
     add_processes,
+    add_scheduler,
     add_through,
+    cluster,
     month,
     say,
     with_events,
@@ -86,6 +88,7 @@ def register(subparsers: Any) -> None:
         "split a large run by rep across up to N processes (default: the cores this "
         "process may use, here %(default)s); the statements are the same",
     )
+    add_scheduler(parser)
     parser.set_defaults(run=run)
 
 
@@ -94,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     if args.period is not None and args.through is None:
         args.through = last_day(args.period)
     try:
-        result, closed_through = _compute(args)
+        with cluster(args.scheduler) as client:
+            result, closed_through = _compute(args, client)
     except RejectedEventError as error:
         _say(
             f"{args.event_file}: {error.rejection.message}\n"
@@ -118,13 +122,15 @@ def run(args: argparse.Namespace) -> int:
     return _write(result, args, closed_through)
 
 
-def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
+def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str | None]:
     """The result to show, and the last closed period when a ledger is given."""
     plans = read_plans(args.plan_file)
     if args.ledger is not None and not args.ledger.exists():  # a typo must not mean "none closed"
         raise LedgerError(
             f"there is no ledger {args.ledger}: only close creates one; is the path right?"
         )
+    if args.ledger is not None and client is not None:
+        raise LedgerError("--scheduler does not apply with --ledger: close runs in one place")
     # With a closed book to load, the file is read (and its events digested) meanwhile.
     ledger = args.ledger is not None
     events = read_events(
@@ -132,6 +138,7 @@ def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
         processes=args.processes,
         background=ledger and args.ledger.exists(),
         digests=ledger,
+        client=client,
     )
     events = with_events(events, args.event_file)
     terminal = sys.stderr.isatty()
@@ -145,6 +152,7 @@ def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
                 through=args.through,
                 strict=not args.lenient,
                 processes=args.processes,
+                client=client,
             )
             return result, None
         closed = Ledger(args.ledger).latest()

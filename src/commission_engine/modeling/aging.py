@@ -9,22 +9,32 @@ types and their views are in :mod:`.receivables`. The definitions are in ``docs/
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, localcontext
+from typing import Any
 
 from ..api import EventInput, compute, open_invoices_at
+from ..domain.errors import Rejection
 from ..domain.events import BaseEvent, parse_event
 from ..domain.money import EXACT, ZERO, round_money, zero
 from ..domain.plans import Plan, PlanBook
 from ..domain.state import InvoiceRecord, PositionRecord
 from ..domain.statements import last_day, period_of, periods_between
 from ..domain.targets import Terms, payable_base
+from ..files.many_files import EventFiles
+from ..parallel.wire import event_from, event_values
 from .receivables import Aging, OpenItem, PeriodDso, RepAging, bucket_of
 
 
 def age_receivables(
-    plans: PlanBook, events: Iterable[EventInput], as_of: dt.date, *, dso: bool = True
+    plans: PlanBook,
+    events: Iterable[EventInput],
+    as_of: dt.date,
+    *,
+    dso: bool = True,
+    client: Any = None,
 ) -> Aging:
     """Age every rep's open receivables on ``as_of`` and price the commission at risk.
 
@@ -47,7 +57,29 @@ def age_receivables(
     >>> ana = age_receivables(plans, events, dt.date(2026, 3, 31)).rep("ana")
     >>> ana.buckets()["31-60"], ana.held, ana.clawback_exposure, ana.at_risk
     (Decimal('600.00'), Decimal('30.00'), Decimal('30.00'), Decimal('60.00'))
+
+    With ``client``, a ``dask.distributed.Client`` (the ``dask`` extra), the aging is computed
+    by one worker of its cluster, the events sent as plain values: aging reads every
+    invoice's balances, which a run split by rep does not keep (docs/scaling.md).
     """
+    if not isinstance(events, EventFiles):
+        return _aged(plans, events, as_of, dso, client)
+    aging = _aged(plans, list(events), as_of, dso, client)
+    # Several files: each rejection's line in its own file (compute does so for one run).
+    return dataclasses.replace(aging, rejected=events.located(aging.rejected))
+
+
+def _aged(
+    plans: PlanBook, events: Iterable[EventInput], as_of: dt.date, dso: bool, client: Any
+) -> Aging:
+    if client is not None:
+        plain = [event_values(e) for e in _events(events)]
+        future = client.submit(_aged_on_worker, plans, plain, as_of, dso, pure=False)
+        try:
+            aging: Aging = future.result()
+        finally:
+            future.cancel()
+        return aging
     if dso:
         given = [parse_event(item) if isinstance(item, Mapping) else item for item in events]
         days = [event.date for event in given if isinstance(event, BaseEvent)]
@@ -72,6 +104,16 @@ def age_receivables(
         rejected=result.rejected,
         pending=result.pending,
     )
+
+
+def _events(events: Iterable[EventInput]) -> list[BaseEvent | Rejection]:
+    return [parse_event(item) if isinstance(item, Mapping) else item for item in events]
+
+
+def _aged_on_worker(
+    plans: PlanBook, plain: list[tuple[int, Any]], as_of: dt.date, dso: bool
+) -> Aging:
+    return age_receivables(plans, [event_from(values) for values in plain], as_of, dso=dso)
 
 
 # Balances at each period end -----------------------------------------------------------

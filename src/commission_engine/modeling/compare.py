@@ -14,6 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from ..api import EventInput, Result, compute
 from ..domain.errors import PlanError, Rejection
@@ -21,6 +22,7 @@ from ..domain.events import BaseEvent, parse_event
 from ..domain.money import ZERO, round_money, zero
 from ..domain.plans import Plan, PlanBook
 from ..domain.statements import LedgerLine, LineKind, Statement
+from ..files.many_files import EventFiles
 from .comparison import Comparison, PeriodFigures, PlanOutcome, ScenarioRun, TermFigures
 
 #: Line kinds that take advanced commission back because of how the invoice was collected.
@@ -37,6 +39,7 @@ def compare_plans(
     *,
     through: dt.date | None = None,
     processes: int = 1,
+    client: Any = None,
 ) -> Comparison:
     """Compute ``events`` once per scenario and sum up each run.
 
@@ -51,6 +54,9 @@ def compare_plans(
     threads of its own): the same outcomes, but their runs keep no engine state
     (``outcome.result.state()`` raises), which also keeps memory down.
 
+    With ``client``, a ``dask.distributed.Client`` (the ``dask`` extra), each scenario is
+    computed by a worker of its cluster instead: the same outcomes, keeping no engine state.
+
     >>> from commission_engine import Plan
     >>> events = [
     ...     {"type": "invoice", "id": "e1", "date": "2026-01-15", "invoice": "I1",
@@ -64,10 +70,40 @@ def compare_plans(
     [('L0', '100.00', '0'), ('L3', '100.00', '54')]
     """
     scenarios = _scenarios(plans)
+    comparison = _compare(scenarios, events, through, processes, client)
+    if not isinstance(events, EventFiles):
+        return comparison
+    # Several files: each rejection's line in its own file (compute does so for one run).
+    return dataclasses.replace(
+        comparison,
+        outcomes=tuple(
+            dataclasses.replace(
+                outcome,
+                result=outcome.result.model_copy(
+                    update={"rejected": events.located(outcome.result.rejected)}
+                ),
+            )
+            for outcome in comparison.outcomes
+        ),
+    )
+
+
+def _compare(
+    scenarios: list[tuple[str, PlanBook]],
+    events: Iterable[EventInput],
+    through: dt.date | None,
+    processes: int,
+    client: Any,
+) -> Comparison:
     # Validate raw records once: every scenario then folds the very same events.
     given: list[BaseEvent | Rejection] = [
         parse_event(item) if isinstance(item, Mapping) else item for item in events
     ]
+    if client is not None:
+        from .side_by_side import outcomes_on_cluster
+
+        outcomes = outcomes_on_cluster(client, scenarios, given, through, _run)
+        return Comparison(through=outcomes[-1].result.through, outcomes=tuple(outcomes))
     run = _run(given)
     if processes > 1 and len(scenarios) > 1 and hasattr(os, "fork"):
         from .side_by_side import outcomes_in_parallel

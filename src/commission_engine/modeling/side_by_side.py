@@ -12,6 +12,10 @@ scenario's run ends on, which the children cannot wait for. They compute through
 date of the events given; when the first run ends earlier (it rejected the latest events),
 the children are stopped and the other scenarios computed here, one after the other, as in
 one process. The outcomes are the same in every case (``tests/test_modeling_compare.py``).
+
+On a Dask cluster (:func:`outcomes_on_cluster`), each scenario is a task of its own, run by
+a worker exactly as here, on the events sent once as plain values (a task of their own too,
+which the scheduler can run again if its worker dies).
 """
 
 from __future__ import annotations
@@ -29,7 +33,14 @@ from ..domain.events import BaseEvent
 from ..domain.plans import PlanBook
 from ..parallel.collector import collector_paused
 from ..parallel.pipes import Child
-from ..parallel.wire import rejection_from, rejection_values, statement_from, statement_values
+from ..parallel.wire import (
+    event_from,
+    event_values,
+    rejection_from,
+    rejection_values,
+    statement_from,
+    statement_values,
+)
 from .comparison import PeriodFigures, PlanOutcome, ScenarioRun, TermFigures
 
 _MONEY = ("payout", "gross", "clawed_back", "reinstated", "peak_debt", "final_debt", "held",
@@ -81,6 +92,53 @@ def outcomes_in_parallel(
     finally:
         for child in children:
             child.stop()
+
+
+def outcomes_on_cluster(
+    client: Any,
+    scenarios: Sequence[tuple[str, PlanBook]],
+    given: Sequence[BaseEvent | Rejection],
+    through: dt.date | None,
+    runner: Callable[[Sequence[BaseEvent | Rejection]], ScenarioRun],
+) -> list[PlanOutcome]:
+    """Each scenario's outcome, in order, each computed by a worker of ``client``'s cluster
+    with ``runner(events)`` (a module-level function, sent by reference)."""
+    events = client.submit(_plain_events, [event_values(e) for e in given], pure=False)
+    guess = through or max((e.date for e in given if isinstance(e, BaseEvent)), default=None)
+
+    def submit(index: int, until: dt.date | None) -> Any:
+        name, book = scenarios[index]
+        return client.submit(_on_worker, events, runner, name, book, until, pure=False)
+
+    futures = [submit(index, guess) for index in range(len(scenarios))]
+    try:
+        first = _outcome(futures[0].result(), scenarios[0][1])
+        if first.result.through != guess:
+            # The first run ends before the latest event: it fixes the date for the others.
+            client.cancel(futures[1:])
+            futures[1:] = [submit(index, first.result.through) for index in range(1, len(futures))]
+        sent = client.gather(futures[1:])
+        return [first] + [
+            _outcome(values, book) for values, (_, book) in zip(sent, scenarios[1:], strict=True)
+        ]
+    finally:
+        client.cancel([events, *futures])
+
+
+def _plain_events(plain: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    return plain  # a task, so that the events are run again rather than lost with a worker
+
+
+def _on_worker(
+    plain: list[tuple[int, Any]],
+    runner: Callable[[Sequence[BaseEvent | Rejection]], ScenarioRun],
+    name: str,
+    book: PlanBook,
+    through: dt.date | None,
+) -> tuple[Any, ...]:
+    with collector_paused():
+        given = [event_from(values) for values in plain]
+    return _sent(runner(given)(name, book, through))
 
 
 def _work(

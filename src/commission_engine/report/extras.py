@@ -5,11 +5,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from ..domain.errors import CommissionEngineError
+from ..files.extras import MissingExtraError
 
-
-class MissingExtraError(CommissionEngineError, ImportError):
-    """An optional package (pandas, matplotlib) is needed for this and is not installed."""
+__all__ = ["MissingExtraError", "missing", "require"]
 
 
 def missing(package: str, purpose: str) -> MissingExtraError:

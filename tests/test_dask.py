@@ -1,0 +1,241 @@
+"""The same statements computed on a Dask cluster: byte-identical JSON to one process.
+
+One LocalCluster of two worker processes serves the whole module (starting one takes
+seconds), run in a process of its own (``dask_cluster.py``), so that no process of it is a
+child of the test process. Dask is in the ``dev`` extra, so CI always runs these; elsewhere
+they are skipped only when Dask is not installed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from strategies import cases
+from test_many_files import write_parts
+
+if os.environ.get("CI") is None:
+    pytest.importorskip("dask.distributed")
+
+from dask.distributed import Client
+
+from commission_engine import PlanBook, RejectedEventError, compute, read_plans
+from commission_engine.api import read_events
+from commission_engine.cli import options
+from commission_engine.domain.errors import StateError
+from commission_engine.modeling import compare_plans
+from commission_engine.modeling.aging import age_receivables
+from commission_engine.modeling.comparison import outcome_document
+from commission_engine.modeling.receivables import aging_document
+from commission_engine.parallel import dask_read
+from commission_engine.report.render import write_json
+
+ON_CLUSTER = settings(max_examples=25, deadline=None)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    """A client of a LocalCluster of two worker processes (``dask_cluster.py``)."""
+    cluster = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("dask_cluster.py"))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert cluster.stdout is not None
+        address = cluster.stdout.readline().strip()
+        with Client(address) as client:
+            client.wait_for_workers(2)
+            yield client
+    finally:
+        assert cluster.stdin is not None
+        cluster.stdin.close()
+        try:
+            cluster.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            cluster.kill()
+            cluster.wait()
+
+
+def _json(result: Any) -> str:
+    out = io.StringIO()
+    write_json(result, out)
+    return out.getvalue()
+
+
+def _awkward(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``events``, with the events a partition could get wrong and lines that are bad."""
+    return [
+        *events,
+        # An invoice nobody booked: rejected, in the first part.
+        {"type": "payment", "id": "lost", "date": "2026-02-01", "invoice": "NOPE",
+         "amount": "1"},
+        # An invoice id booked twice with another rep: the second is rejected.
+        {"type": "invoice", "id": "again", "date": "2026-06-01", "invoice": "I0",
+         "rep": "dee", "amount": "5"},
+        # A rep with adjustments only.
+        {"type": "adjustment", "id": "only-adj", "date": "2026-04-02", "rep": "eve",
+         "amount": "7"},
+        # Bad lines: a negative amount, an id reused for other content.
+        {"type": "payment", "id": "neg", "date": "2026-03-01", "invoice": "I0",
+         "amount": "-3"},
+        {"type": "adjustment", "id": "only-adj", "date": "2026-04-03", "rep": "eve",
+         "amount": "8"},
+    ]  # fmt: skip
+
+
+def test_the_example_gives_byte_identical_json(client: Client, examples: Path) -> None:
+    plans = read_plans(examples / "plans.yaml")
+    for name in ("events.jsonl", "events.csv"):
+        here = compute(plans, read_events(examples / name), strict=True)
+        there = compute(plans, read_events(examples / name), strict=True, client=client)
+        assert _json(there) == _json(here)
+        assert there.lines == here.lines
+
+
+@ON_CLUSTER
+@given(cases())
+def test_generated_streams_with_splits_and_bad_lines(
+    client: Client, case: tuple[PlanBook, list[dict[str, Any]]]
+) -> None:
+    book, events = case
+    events = _awkward(events)
+    here = compute(book, events)
+    there = compute(book, events, client=client)
+    assert there.rejected, "the stream holds bad lines"
+    assert _json(there) == _json(here)
+    assert (there.pending, there.duplicates) == (here.pending, here.duplicates)
+    with pytest.raises(RejectedEventError) as local:
+        compute(book, events, strict=True)
+    with pytest.raises(RejectedEventError) as far:
+        compute(book, events, strict=True, client=client)
+    assert far.value.rejection == local.value.rejection
+
+
+def test_a_cluster_run_keeps_no_state_and_resumes_none(client: Client, examples: Path) -> None:
+    plans = read_plans(examples / "plans.yaml")
+    result = compute(plans, read_events(examples / "events.jsonl"), client=client)
+    with pytest.raises(StateError, match="keeps no engine state"):
+        result.state()
+    saved = compute(plans, read_events(examples / "events.jsonl")).state()
+    with pytest.raises(StateError, match="cannot resume one either"):
+        compute(plans, [], state=saved, client=client)
+
+
+def test_plans_compared_on_the_cluster(client: Client, examples: Path) -> None:
+    plans = read_plans(examples / "plans.yaml")
+    events = list(read_events(examples / "events.jsonl"))
+    here = compare_plans(plans.plans, events)
+    there = compare_plans(plans.plans, events, client=client)
+    assert there.through == here.through
+    assert [json.dumps(outcome_document(o)) for o in there.outcomes] == [
+        json.dumps(outcome_document(o)) for o in here.outcomes
+    ]
+    assert [_json(o.result) for o in there.outcomes] == [_json(o.result) for o in here.outcomes]
+
+
+def test_aging_on_the_cluster(client: Client, examples: Path) -> None:
+    plans = read_plans(examples / "plans.yaml")
+    events = list(read_events(examples / "events.jsonl"))
+    as_of = max(e.date for e in events)  # type: ignore[union-attr]
+    here = age_receivables(plans, events, as_of)
+    there = age_receivables(plans, events, as_of, client=client)
+    assert aging_document(there) == aging_document(here)
+
+
+def test_files_read_in_parts_by_the_workers(client: Client, examples: Path, tmp_path: Path) -> None:
+    usual = dask_read.PART_BYTES
+    client.run(setattr, dask_read, "PART_BYTES", 3_000)  # survey() runs on the workers
+    try:
+        plans = read_plans(examples / "plans.yaml")
+        files = write_parts(examples, tmp_path)
+        for given in (files, str(tmp_path / "*.*"), examples / "events.jsonl"):
+            here = compute(plans, read_events(given))
+            there = compute(plans, read_events(given, client=client), client=client)
+            assert len(there.rejected) == (0 if given == examples / "events.jsonl" else 3)
+            assert _json(there) == _json(here)
+        parts = client.submit(dask_read.survey, str(files[0])).result()
+    finally:
+        client.run(setattr, dask_read, "PART_BYTES", usual)
+    assert len(parts) > 3, "the JSON Lines file was read in parts"
+    assert sum(lines for _, _, lines in parts) == 101
+
+
+def _dies_once(marker: str) -> None:
+    """On a worker: the next fold of a part, on whichever worker takes it first, kills that
+    worker's process mid-run (its nanny starts a fresh one, unpatched)."""
+    from commission_engine.parallel import dask_run
+
+    fold = dask_run.fold_part
+
+    def dying(*args: Any) -> Any:
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return fold(*args)
+        os._exit(1)
+
+    dask_run.fold_part = dying  # type: ignore[assignment]
+
+
+def test_a_worker_killed_mid_run_gives_the_same_statements(
+    client: Client, examples: Path, tmp_path: Path
+) -> None:
+    plans = read_plans(examples / "plans.yaml")
+    events = list(read_events(examples / "events.jsonl"))
+    here = compute(plans, events)
+    marker = tmp_path / "killed"
+    client.run(_dies_once, str(marker))
+    there = compute(plans, events, client=client)
+    assert marker.exists(), "a worker died"
+    assert _json(there) == _json(here)
+    client.wait_for_workers(2)
+
+
+def test_the_commands_take_a_scheduler(client: Client, command: Any, examples: Path) -> None:
+    address = client.scheduler.address
+    files = (examples / "plans.yaml", examples / "events.jsonl")
+    for args in (
+        ("payouts", *files, "--format", "json"),
+        ("compare", *files, "--format", "json"),
+        ("aging", files[1], "--plans", files[0], "--as-of", "2026-12-31", "--format", "json"),
+    ):
+        here = command(*args)
+        there = command(*args, "--scheduler", address)
+        assert (there.status, there.out) == (here.status, here.out)
+        assert here.status == 0
+
+
+def test_an_unreachable_scheduler_is_bad_usage(
+    command: Any, examples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(options, "SCHEDULER_TIMEOUT", "1s")
+    run = command(
+        "payouts", examples / "plans.yaml", examples / "events.jsonl",
+        "--scheduler", "tcp://127.0.0.1:9",
+    )  # fmt: skip
+    assert run.status == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in run.err
+
+
+def test_without_dask_the_scheduler_option_says_how_to_install_it(
+    command: Any, examples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    run = command("payouts", examples / "plans.yaml", examples / "events.jsonl",
+                  "--scheduler", "local")  # fmt: skip
+    assert run.status == 2
+    assert (
+        "--scheduler needs dask, which is not installed; "
+        "install it with: pip install 'commission-engine[dask]'"
+    ) in run.err
