@@ -377,6 +377,7 @@ def round_ratio(value: Exact, places: int = RATIO_PLACES) -> Decimal:
     quotient = _QUOTIENT.divide(Decimal(value.numerator), Decimal(value.denominator))
     return quotient.quantize(step, ROUND_HALF_UP, EXACT)
 
+
 def shown_measure(value: Exact, places: int = 2) -> str:
     """A measure (a DSO, a percentage) as text with ``places`` digits, half up: for reading
     only, never for money or for a decision (those compare the exact value).

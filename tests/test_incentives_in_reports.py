@@ -1,0 +1,71 @@
+"""Section 11 (issue 17) in what the other commands show: the draw in the payouts tables,
+the new line kinds and the draw in the explained statement (issue 16), disputes and
+late-payment plans in the overdue list and the aging (issue 18)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from scenario import Stream, book, run
+
+from commission_engine.report.month_end import write_period_table
+from commission_engine.report.render import write_table
+
+# The draw in the payouts tables ---------------------------------------------------------------
+
+
+def _two_invoices() -> Stream:
+    return Stream().invoice("2026-01-10", "I1", "2000.00").invoice("2026-02-10", "I2", "10000")
+
+
+def test_the_table_shows_a_draw_column_before_the_payout_it_is_part_of() -> None:
+    plans = book(0, draw={"amount": "500", "recoverable": True})
+    out = io.StringIO()
+    write_table(run(plans, _two_invoices(), through="2026-02-28"), out, "en_US")
+    assert out.getvalue().splitlines()[2:5] == [
+        "rep  period   currency      gross  recovered     draw   payout  debt balance  held "
+        "balance",
+        "ana  2026-01  USD         $200.00      $0.00  $300.00  $500.00       $300.00         "
+        "$0.00",
+        "ana  2026-02  USD       $1,000.00    $300.00    $0.00  $700.00         $0.00         "
+        "$0.00",
+    ]
+
+
+def test_without_a_draw_the_table_has_no_draw_column() -> None:
+    out = io.StringIO()
+    write_table(run(book(0), _two_invoices(), through="2026-02-28"), out, "en_US")
+    assert out.getvalue().splitlines()[2] == (
+        "rep  period   currency      gross  recovered     payout  debt balance  held balance"
+    )
+
+
+@pytest.mark.parametrize(
+    ("recoverable", "kind", "locale"),
+    [
+        (True, "draw (recoverable)", "en_US"),
+        (False, "Garantieprovision (nicht rückzahlbar)", "de_DE"),
+    ],
+)
+def test_the_month_end_table_says_what_the_draw_tops_up_and_whether_it_is_owed_back(
+    recoverable: bool, kind: str, locale: str
+) -> None:
+    plans = book(0, draw={"amount": "500", "recoverable": recoverable})
+    out = io.StringIO()
+    write_period_table(run(plans, _two_invoices(), through="2026-01-31"), out, "2026-01", locale)
+    rows = [line.split("  ") for line in out.getvalue().splitlines()[2:6]]
+    cells = [[cell.strip() for cell in row if cell.strip()] for row in rows]
+    amounts = ("200.00", "0.00", "300.00", "500.00")
+    if locale == "en_US":
+        money = [f"${a}" for a in amounts]
+    else:  # babel writes a no-break space before the sign
+        money = [f"{a.replace('.', ',')}\N{NO-BREAK SPACE}$" for a in amounts]
+    money_headings = ("gross", "recovered", "draw", "payout")
+    subtotal = "Subtotal" if locale == "en_US" else "Zwischensumme"
+    assert cells == [
+        [*("rep", "currency", "kind", "date", "invoice", "event"), *money_headings],
+        ["ana", "USD", "advance", "2026-01-10", "I1", "e001", money[0]],
+        ["ana", "USD", kind, money[2]],
+        ["ana", "USD", subtotal, *money],
+    ]
