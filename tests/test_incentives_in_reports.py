@@ -4,11 +4,14 @@ late-payment plans in the overdue list and the aging (issue 18)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from scenario import Stream, book, run
 
+from commission_engine.modeling.aging import age_receivables
 from commission_engine.report.month_end import write_period_table
 from commission_engine.report.render import write_table
 
@@ -69,3 +72,24 @@ def test_the_month_end_table_says_what_the_draw_tops_up_and_whether_it_is_owed_b
         ["ana", "USD", kind, money[2]],
         ["ana", "USD", subtotal, *money],
     ]
+
+
+# A late-payment plan in the aging's what-if ----------------------------------------------------
+
+LATE = {"late_payment": [{"after_days": 30, "factor": "0.75"}, {"after_days": 90, "factor": "0"}]}
+
+
+def test_the_clawback_exposure_of_a_late_payment_plan_is_what_the_engine_claws_back() -> None:
+    plans = book(2, incentives=LATE)  # half advanced, the past-due clawback at 90 days
+    stream = Stream().invoice("2026-01-01", "I1", "1000.00", due="2026-01-31")
+    stream.pay("2026-03-05", "I1", "300.00")  # 33 days late: its cash counts at 0.75
+    (item,) = age_receivables(plans, stream.events, dt.date(2026, 3, 31), dso=False).items
+    # payable now 50 + 0.1 * 0.5 * 0.75 * 300 = 61.25; if due, 0.1 * (0.5 * 300 + 0.5 * 225)
+    # = 26.25 (reading paid unscaled it would be 30.00, an exposure of 31.25)
+    assert (item.clawback_exposure, item.clawback_date) == (Decimal("35.00"), dt.date(2026, 5, 1))
+    clawed = run(plans, stream, through="2026-05-31").lines[-1]
+    assert (clawed.kind, clawed.date, -clawed.amount) == (
+        "past_due",
+        item.clawback_date,
+        Decimal("35.00"),
+    )
