@@ -12,6 +12,12 @@ import pytest
 from scenario import Stream, book, run
 
 from commission_engine.modeling.aging import age_receivables
+from commission_engine.modeling.overdue import (
+    overdue_document,
+    overdue_html,
+    overdue_list,
+    overdue_rows,
+)
 from commission_engine.report.month_end import write_period_table
 from commission_engine.report.render import write_table
 
@@ -92,4 +98,57 @@ def test_the_clawback_exposure_of_a_late_payment_plan_is_what_the_engine_claws_b
         "past_due",
         item.clawback_date,
         Decimal("35.00"),
+    )
+
+
+# Disputes in the overdue list ------------------------------------------------------------------
+
+
+def _disputed(resolved: bool) -> Stream:
+    stream = Stream().invoice("2026-01-05", "I1", "2000.00", due="2026-01-31", customer="Acme")
+    stream.dispute("2026-02-10", "I1")
+    if resolved:  # ten days paused: the clawback (L1: 90 days) moves from May 1 to May 11
+        stream.resolve("2026-02-20", "I1")
+    return stream
+
+
+@pytest.mark.parametrize(
+    ("as_of", "days", "stage"),
+    [("2026-03-11", 29, "rep follows up"), ("2026-03-12", 30, "collections with the rep informed")],
+)
+def test_a_resolved_dispute_moves_the_handoff_by_the_days_it_paused(
+    as_of: str, days: int, stage: str
+) -> None:
+    # On the calendar 39 and 40 days past due; the clock counts 29 and 30.
+    day = dt.date.fromisoformat(as_of)
+    (item,) = overdue_list(book(1), _disputed(resolved=True).events, day).items
+    assert (item.days_past_due, item.disputed, item.stage) == (days, False, stage)
+    # The clawback date is the engine's, moved by the dispute.
+    assert (item.clawback_date, item.clawback_exposure) == (dt.date(2026, 5, 11), Decimal("200.00"))
+    clawed = run(book(1), _disputed(resolved=True), through="2026-05-31").lines[-1]
+    assert (clawed.kind, clawed.date) == ("past_due", item.clawback_date)
+
+
+def test_an_open_dispute_stops_the_count_and_is_flagged_in_every_format() -> None:
+    as_of = dt.date(2026, 3, 20)  # 48 days past due on the calendar; 10 on the clock
+    overdue = overdue_list(book(1), _disputed(resolved=False).events, as_of)
+    (item,) = overdue.items
+    assert (item.days_past_due, item.disputed, item.stage) == (10, True, "rep follows up")
+    # At risk still, but no date while the clock is stopped.
+    assert (item.clawback_exposure, item.clawback_date) == (Decimal("200.00"), None)
+    (entry,) = overdue_document(overdue)["items"]  # type: ignore[index]
+    assert (entry["days_past_due"], entry["disputed"], entry["clawback_date"]) == (10, True, None)
+    header, row = overdue_rows(overdue.items, flag="true")
+    assert dict(zip(header, row, strict=True))["disputed"] == "true"
+    assert 'right">disputed</td>' in overdue_html(overdue)
+
+
+def test_a_dispute_settled_before_the_due_date_pauses_nothing() -> None:
+    stream = Stream().invoice("2026-01-05", "I1", "2000.00", due="2026-01-31")
+    stream.dispute("2026-01-10", "I1").resolve("2026-01-20", "I1")
+    (item,) = overdue_list(book(1), stream.events, dt.date(2026, 3, 2)).items
+    assert (item.days_past_due, item.disputed, item.clawback_date) == (
+        30,
+        False,
+        dt.date(2026, 5, 1),
     )

@@ -129,7 +129,10 @@ def _open_items(
                 open=part,
                 held=position.held,
                 clawback_exposure=exposure,
-                clawback_date=position.clawback_date if exposure else None,
+                # While in dispute the clock is stopped: no date until it is resolved (11.6).
+                clawback_date=position.clawback_date
+                if exposure and invoice.disputed_since is None
+                else None,
             )
 
 
