@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from conftest import Command
 from scenario import Stream, book, run
 
 from commission_engine.modeling.aging import age_receivables
@@ -152,3 +154,95 @@ def test_a_dispute_settled_before_the_due_date_pauses_nothing() -> None:
         False,
         dt.date(2026, 5, 1),
     )
+
+
+# The explained statement of a plan with the section-11 terms ---------------------------------
+
+REWARDED_PLAN = """\
+plans:
+  - id: rewarded
+    currency: USD
+    level: 3
+    rate: "0.10"
+    incentives:
+      cash_with_order: {rate: "0.01", within_days: 0}
+      late_payment: [{after_days: 30, factor: "0.75"}]
+      collection_bonus: {period: month, measure: dso, tiers: [{at_most: 30, amount: "100"}]}
+    draw: {amount: "500", recoverable: true}
+"""
+REWARDED_EVENTS = """\
+type,id,date,invoice,rep,customer,amount,due
+invoice,e1,2026-01-10,I1,ana,Acme,1000.00,2026-01-31
+payment,e2,2026-01-10,I1,,,400.00,
+payment,e3,2026-03-05,I1,,,600.00,
+"""
+
+
+def _rewarded(tmp_path: Path) -> tuple[Path, Path]:
+    plans, events = tmp_path / "plans.yaml", tmp_path / "events.csv"
+    plans.write_text(REWARDED_PLAN)
+    events.write_text(REWARDED_EVENTS)
+    return plans, events
+
+
+def test_the_explained_statement_explains_the_section_11_lines_and_the_draw(
+    command: Command, tmp_path: Path
+) -> None:
+    plans, events = _rewarded(tmp_path)
+    run_ = command("statement", plans, events, "--rep", "ana", "--format", "json")
+    assert run_.status == 0, run_.err
+    january, february, march = run_.json()["statements"]
+    # January: 10% of 400 released, 1% of it paid with the order, and a month's DSO of
+    # 600 / 1000 x 31 = 18.6 days, within 30: the bonus. 144 earned, the draw tops up 356.
+    lines = [(x["kind"], x["amount"], x["rate"], x["reason"]) for x in january["lines"]]
+    assert lines == [
+        ("release", "40.00", "0.10", None),
+        ("cash_with_order", "4.00", "0.01", None),
+        ("collection_bonus", "100.00", None,
+         "2026-01: DSO 18.60 days (open 600.00 / sales 1000.00 x 31 days)"),
+    ]  # fmt: skip
+    assert (january["draw"], january["draw_recoverable"]) == ("356.00", True)
+    summary = january["summary"]
+    assert (summary["release"], summary["cash_with_order"], summary["collection_bonus"]) == (
+        "40.00", "4.00", "100.00",
+    )  # fmt: skip
+    figures = ("gross", "recovered", "draw", "payout", "debt_balance")
+    assert [summary[f] for f in figures] == ["144.00", "0.00", "356.00", "500.00", "356.00"]
+    # February: nothing earned, no sales (no bonus); the draw pays all 500, owed back.
+    assert [february["summary"][f] for f in figures] == [
+        "0.00", "0.00", "500.00", "500.00", "856.00",
+    ]  # fmt: skip
+    # March: 600 paid 33 days late counts at 0.75: 45 released (15 forfeited), all of it
+    # recovered against the draws; the draw tops up again. 856 - 45 + 500 = 1311 owed.
+    (late,) = march["lines"]
+    assert (late["kind"], late["amount"], late["days_late"], late["late_factor"]) == (
+        "release", "45.00", 33, "0.75",
+    )  # fmt: skip
+    assert [march["summary"][f] for f in figures] == [
+        "45.00", "45.00", "500.00", "500.00", "1311.00",
+    ]  # fmt: skip
+    assert january["lines"][0]["days_late"] is None  # paid before its due date
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        ("en_US", ["Cash with order", "Collection bonus", "Draw top-up (recoverable)",
+                   "paid 33 days late: factor 0.75", "$1,311.00", "bonus period"]),
+        ("de_DE", ["Prämie für Zahlung bei Bestellung", "Inkassobonus",
+                   "Aufstockung auf die Garantieprovision (rückzahlbar)",
+                   "33 Tage verspätet bezahlt: Faktor 0,75", "1.311,00", "Bonuszeitraum"]),
+        ("fr_FR", ["Prime de paiement à la commande", "Prime d&#39;encaissement",
+                   "Complément du minimum garanti (récupérable)",
+                   "payé avec 33 jours de retard : facteur 0,75", "1\u202f311,00"]),
+    ],
+)  # fmt: skip
+def test_the_statement_page_explains_them_in_the_reader_s_language(
+    command: Command, tmp_path: Path, locale: str, words: list[str]
+) -> None:
+    plans, events = _rewarded(tmp_path)
+    run_ = command("statement", plans, events, "--rep", "ana", "--locale", locale)
+    assert run_.status == 0, run_.err
+    for word in words:
+        assert word in run_.out, word
+    assert run_.out.count('data-figure="draw"') == 3  # a top-up in each month

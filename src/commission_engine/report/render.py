@@ -67,7 +67,7 @@ def _statement(statement: Statement) -> dict[str, Any]:
         "period": statement.period,
         "currency": currency,
         **{name: show(getattr(statement, name), currency) for name in MONEY},
-        **_draw(statement),
+        **draw_fields(statement),
         "lines": [
             {
                 "date": line.date.isoformat(),
@@ -87,7 +87,7 @@ def _statement(statement: Statement) -> dict[str, Any]:
 _EXPLAINED = frozenset({"collection_bonus"})
 
 
-def _draw(statement: Statement) -> dict[str, Any]:
+def draw_fields(statement: Statement) -> dict[str, Any]:
     """The statement's ``draw`` (money, always) and, when it has one, ``draw_recoverable``."""
     draw: dict[str, Any] = {"draw": show(statement.draw, statement.currency)}
     if statement.draw:
