@@ -22,7 +22,7 @@ from ..domain.errors import CommissionEngineError, Rejection
 from ..domain.money import show, zero
 from ..domain.plans import PlanBook
 from ..report.html import html_table
-from ..report.tables import MoneyFormat, rejection_document
+from ..report.tables import MoneyFormat, rejection_document, snake_case
 from .aging import age_receivables
 from .applied import InvoiceFacts, applied_events, invoice_facts, parsed
 from .receivables import OpenItem
@@ -263,22 +263,33 @@ def overdue_row(item: OverdueItem, money: MoneyFormat = show, flag: str = "dispu
     ]
 
 
+#: The CSV's names for the columns: the JSON's.
+OVERDUE_CSV_HEADER = [
+    "clawback_exposure" if name == "clawback" else snake_case(name) for name in OVERDUE_HEADER
+]
+
+
 def overdue_rows(
     items: Iterable[OverdueItem], money: MoneyFormat = show, flag: str = "disputed"
 ) -> list[list[str]]:
-    """The header, then one row per item."""
-    return [OVERDUE_HEADER, *(overdue_row(item, money, flag) for item in items)]
+    """The header, then one row per item. With ``flag="true"``, the CSV: its header is
+    :data:`OVERDUE_CSV_HEADER`, and ``disputed`` is ``true`` or ``false``."""
+    header = OVERDUE_CSV_HEADER if flag == "true" else OVERDUE_HEADER
+    return [header, *(overdue_row(item, money, flag) for item in items)]
 
 
 def overdue_document(overdue: Overdue) -> dict[str, object]:
     """The list as JSON-ready data: the thresholds, then the items in work order."""
     return {
         "as_of": overdue.as_of.isoformat(),
-        "stages": {
-            overdue.stages.NAMES[0]: 1,
-            overdue.stages.NAMES[1]: overdue.stages.informed_from,
-            overdue.stages.NAMES[2]: overdue.stages.collections_from,
-        },
+        "stages": [
+            {"stage": name, "from_days": days}
+            for name, days in zip(
+                overdue.stages.NAMES,
+                (1, overdue.stages.informed_from, overdue.stages.collections_from),
+                strict=True,
+            )
+        ],
         "items": [
             {
                 "rep": item.rep,
