@@ -10,6 +10,7 @@ import pytest
 from conftest import Command
 
 from commission_engine import compute
+from commission_engine.domain.money import round_ratio
 from commission_engine.files import read_events, read_plans
 from commission_engine.modeling import age_receivables
 
@@ -161,7 +162,7 @@ def test_aging_json_equals_the_library(cli: Cli) -> None:
     assert [r["rep"] for r in document["reps"]] == [r.rep for r in aging.reps]
     for row, rep in zip(document["reps"], aging.reps, strict=True):
         assert row["at_risk"] == str(rep.at_risk)
-        assert row["buckets"]["over 90"] == str(rep.over_90)
+        assert row["buckets"]["over_90"] == str(rep.over_90)  # snake_case, as every name
     assert len(document["invoices"]) == len(aging.items)
     assert len(document["dso"]) == len(aging.dso)
     assert document["pending"] == aging.pending > 0
@@ -170,12 +171,17 @@ def test_aging_json_equals_the_library(cli: Cli) -> None:
 def test_aging_csv_is_one_row_per_rep(cli: Cli, files: tuple[Path, Path]) -> None:
     plans, events = files
     rows = cli("aging", events, "--as-of", "2026-03-31", "--plans", plans, "--format", "csv").csv()
-    assert rows[0] == [
-        "rep", "currency", "current", "1-30", "31-60", "61-90", "over 90", "open", "held",
-        "clawback exposure", "at risk",
+    assert rows[0] == [  # the JSON's snake_case names, and each rep's DSO of as_of's period
+        "rep", "currency", "current", "days_1_30", "days_31_60", "days_61_90", "over_90",
+        "open", "held", "clawback_exposure", "at_risk", "dso_period", "dso",
     ]  # fmt: skip
     assert [row[0] for row in rows[1:]] == ["ana", "bo"]
     assert rows[2][2] == "500.00"  # bo's I2 is due 2026-03-31: current
+    aging = age_receivables(read_plans(plans), read_events(events), dt.date(2026, 3, 31))
+    march = {d.rep: d for d in aging.dso if d.period == "2026-03"}
+    for row in rows[1:]:
+        dso = march[row[0]].dso
+        assert row[-2:] == ["2026-03", "" if dso is None else str(round_ratio(dso))]
 
 
 def test_aging_needs_as_of_and_plans(cli: Cli, files: tuple[Path, Path]) -> None:

@@ -20,9 +20,9 @@ def test_json_keeps_version_1_fields_in_order_and_adds_the_explanation(
     assert list(doc)[:4] == ["through", "statements", "rejected", "pending"]
     assert doc["version"] == 2 and doc["duplicates"] == 0
     (may,) = doc["statements"]
-    assert list(may)[:9] == [
+    assert list(may)[:10] == [  # version 1.1's, with the draw (FORMATS.md 1.1)
         "rep", "period", "currency", "gross", "recovered", "payout", "debt_balance",
-        "held_balance", "lines",
+        "held_balance", "draw", "lines",
     ]  # fmt: skip
     assert may["summary"]["advance"] == "2248.40"
     assert may["summary"]["past_due"] == "-4504.80"

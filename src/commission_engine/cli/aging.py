@@ -23,7 +23,7 @@ from ..domain.currencies import format_money
 from ..domain.errors import CommissionEngineError
 from ..files import read_plans
 from ..modeling.aging import age_receivables
-from ..modeling.receivables import Aging, aging_document, aging_rows, dso_rows
+from ..modeling.receivables import Aging, aging_csv_rows, aging_document, aging_rows, dso_rows
 from ..parallel.by_rep import cores
 from ..report.render import csv_writer
 from ..report.tables import aligned
@@ -120,7 +120,7 @@ def _write(aging: Aging, args: argparse.Namespace, out: TextIO) -> None:
         json.dump(aging_document(aging), out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
-        csv_writer(out).writerows(aging_rows(aging))
+        csv_writer(out).writerows(aging_csv_rows(aging))
     else:
         _write_table(aging, args.locale, out)
 

@@ -23,7 +23,7 @@ from ..modeling.customers import COST_OF_CAPITAL, customer_pnl
 from ..parallel.by_rep import cores
 from ..report.html import html_table
 from ..report.render import csv_writer
-from ..report.tables import aligned, exact
+from ..report.tables import aligned, exact, snake_case
 from .options import add_files, add_through, report_rejections, say, with_events, write_safely
 from .overdue import add_formats, html_page
 
@@ -98,7 +98,9 @@ def _write(pnl: CustomerPnl, args: argparse.Namespace, out: TextIO) -> None:
         json.dump(pnl_document(pnl), out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
-        csv_writer(out).writerows(pnl_rows(pnl.rows, figure=exact))
+        header, *rows = pnl_rows(pnl.rows, figure=exact)
+        # The JSON's names (snake_case), as in every CSV.
+        csv_writer(out).writerows([[snake_case(name) for name in header], *rows])
     elif args.format == "html":
         title = f"Customer P&L through {pnl.through}"
         out.write(html_page(title, html_table(pnl_rows(pnl.rows), caption=title)))

@@ -139,7 +139,7 @@ def _write(overdue: Overdue, args: argparse.Namespace, out: TextIO) -> None:
         json.dump(overdue_document(overdue), out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
-        csv_writer(out).writerows(overdue_rows(overdue.items))
+        csv_writer(out).writerows(overdue_rows(overdue.items, flag="true"))
     elif args.format == "html":
         out.write(html_page(f"Invoices past due on {overdue.as_of}", overdue_html(overdue)))
     else:

@@ -15,6 +15,7 @@ import heapq
 from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal, localcontext
 
+from .disputes import days_paused
 from .errors import Rejection
 from .events import (
     SORT_KEY,
@@ -437,7 +438,7 @@ class Engine:
         invoice.disputed_since = None
         # The days of the dispute from the due date on do not count as past due: the
         # clawback moves later by as many (SEMANTICS.md 11.6).
-        paused = dt.timedelta(days=max(0, (event.date - max(since, invoice.due)).days))
+        paused = dt.timedelta(days=days_paused(since, event.date, invoice.due))
         for index, position in enumerate(invoice.positions):
             if position.clawback_date is not None and not position.past_due:
                 position.clawback_date += paused

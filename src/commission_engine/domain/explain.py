@@ -31,6 +31,7 @@ from .plans import ANY_REP, Plan, PlanBook
 from .rating import quota_period_of
 from .state import InvoiceRecord, PositionRecord
 from .statements import LedgerLine, Statement, first_day, last_day
+from .targets import Terms
 
 #: The kinds of line in the order a summary lists them; a kind not named here (a newer
 #: engine's) is listed after them, in the order it first appears.
@@ -45,10 +46,14 @@ KIND_ORDER = (
     "past_due",
     "adjustment",
     "prior_period_adjustment",
+    "cash_with_order",
+    "collection_bonus",
 )
 
 #: Kinds whose line exists because of the days an invoice is past due.
 _DAYS_MATTER = frozenset({"past_due", "clawback", "reinstatement"})
+#: Kinds a late-payment schedule scales (SEMANTICS.md 11.2), on a payment's line.
+_LATE_SCALES = frozenset({"release", "collection"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,16 +100,21 @@ class LineBasis:
     share: Decimal | None  # the rep's share of the invoice
     base_credited: Decimal | None  # the rep's credited base on the invoice, rounded
     commission: Decimal | None  # the rep's whole commission on the invoice, rounded
-    rate: Decimal | None  # a flat plan's rate
+    rate: Decimal | None  # a flat plan's rate; a cash-with-order line's, its rate (11.1)
     tiers: tuple[TierUsed, ...]  # a tiered plan's tiers the credit fell in
     due: dt.date | None
     days_past_due: int | None  # where that is why the line exists
     reason: str | None  # an adjustment's, credit note's or reversal's reason; a line's detail
+    # (a collection bonus's: its period and measured DSO or share current, 11.3)
+    days_late: int | None = None  # a payment's days after the due date, under a late-payment
+    late_factor: Decimal | None = None  # schedule: and the factor its commission was paid at
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Explained:
-    """A statement, explained: it adds up from ``by_kind`` to ``payout``."""
+    """A statement, explained: it adds up from ``by_kind`` to ``payout``: the kinds sum to
+    ``gross``; ``payout`` is ``gross`` (nothing when negative) less ``recovered``, plus the
+    ``draw`` that tops it up (SEMANTICS.md 11.5; ``draw_recoverable``: it became debt)."""
 
     statement: Statement
     plans: tuple[PlanInForce, ...]
@@ -114,6 +124,14 @@ class Explained:
     held_brought: Decimal
     attainment: tuple[Attainment, ...]
     lines: tuple[LineBasis, ...]
+
+    @property
+    def draw(self) -> Decimal:
+        return self.statement.draw
+
+    @property
+    def draw_recoverable(self) -> bool:
+        return self.statement.draw_recoverable
 
 
 def explain(
@@ -234,10 +252,22 @@ def _basis(
     if record is not None and line.kind in _DAYS_MATTER and line.date > record.due:
         days = (line.date - record.due).days
     tiers: tuple[TierUsed, ...] = ()
-    if plan is not None and plan.tiers is not None:
+    rate = None if plan is None else plan.rate
+    days_late = factor = None
+    if plan is not None and line.kind == "cash_with_order":
+        incentives = plan.incentives
+        rate = None if incentives is None or incentives.cash_with_order is None else (
+            incentives.cash_with_order.rate
+        )  # fmt: skip
+    elif plan is not None and plan.tiers is not None:
         collected = plan.earn_on == "collection"
         credit = (line.event if collected else line.invoice) or ""
         tiers = replay.tiers_of(credit, line.rep)
+    if plan is not None and record is not None and type(event) is Payment:
+        terms = Terms(plan)
+        late = (event.date - record.due).days
+        if terms.late is not None and line.kind in _LATE_SCALES and late > 0:
+            days_late, factor = late, terms.late_factor(late)
     currency = line.currency
     return LineBasis(
         line=line,
@@ -250,11 +280,13 @@ def _basis(
         commission=None
         if position is None or (plan is not None and plan.earn_on == "collection")
         else round_money(position.commission, currency),
-        rate=None if plan is None else plan.rate,
+        rate=rate,
         tiers=tiers,
         due=None if record is None else record.due,
         days_past_due=days,
         reason=reason,
+        days_late=days_late,
+        late_factor=factor,
     )
 
 

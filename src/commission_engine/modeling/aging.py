@@ -18,11 +18,11 @@ from typing import Any
 from ..api import EventInput, compute, open_invoices_at
 from ..domain.errors import Rejection
 from ..domain.events import BaseEvent, parse_event
-from ..domain.money import EXACT, ZERO, round_money, zero
+from ..domain.money import EXACT, ZERO, exact_product, round_money, zero
 from ..domain.plans import Plan, PlanBook
 from ..domain.state import InvoiceRecord, PositionRecord
 from ..domain.statements import last_day, period_of, periods_between
-from ..domain.targets import Terms, payable_base
+from ..domain.targets import Terms, late_bases, payable_base
 from ..files.many_files import EventFiles
 from ..parallel.wire import event_from, event_values
 from .receivables import Aging, OpenItem, PeriodDso, RepAging, bucket_of
@@ -171,7 +171,10 @@ def _open_items(
                 open=part,
                 held=position.held,
                 clawback_exposure=exposure,
-                clawback_date=position.clawback_date if exposure else None,
+                # While in dispute the clock is stopped: no date until it is resolved (11.6).
+                clawback_date=position.clawback_date
+                if exposure and invoice.disputed_since is None
+                else None,
             )
 
 
@@ -181,7 +184,9 @@ def _clawback_exposure(
     """What the pending past-due clawback would take back if nothing more is paid.
 
     The engine's own payable target (SEMANTICS.md 3) with ``d = 1`` instead of
-    ``d = 0``, rounded as the engine rounds it, less what is payable now.
+    ``d = 0``, rounded as the engine rounds it, less what is payable now. Under a
+    late-payment schedule (11.2) the cash counts at its factor-weighted ``paid_f``, as the
+    saved position keeps it and the engine posts it.
     """
     nothing = zero(invoice.currency)
     if position.clawback_date is None or position.past_due:
@@ -189,8 +194,17 @@ def _clawback_exposure(
     plan_terms = Terms(terms[position.plan])
     with localcontext(EXACT):
         net = invoice.amount - invoice.credited
-        base = payable_base(plan_terms, net, invoice.paid, invoice.written_off, past_due=True)
-        if_due = plan_terms.round.times_ratio(position.commission, base, invoice.amount)
+        paid, written_off = invoice.paid, invoice.written_off
+        if plan_terms.late is None:
+            base = payable_base(plan_terms, net, paid, written_off, past_due=True)
+            if_due = plan_terms.round.times_ratio(position.commission, base, invoice.amount)
+        else:  # as the engine's _post: exact base, one rounded quotient
+            late_base, _ = late_bases(
+                plan_terms, net, paid, written_off, True, position.paid_factored
+            )
+            if_due = plan_terms.round.ratio(
+                exact_product(position.commission, late_base), invoice.amount
+            )
     return position.payable - if_due + nothing
 
 

@@ -15,8 +15,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..api import EventInput
+from ..domain.disputes import Span
 from ..domain.errors import Rejection
-from ..domain.events import BaseEvent, Invoice, Payment, PaymentReversal, parse_event
+from ..domain.events import (
+    BaseEvent,
+    Dispute,
+    DisputeResolved,
+    Invoice,
+    Payment,
+    PaymentReversal,
+    parse_event,
+)
 
 #: Where an invoice without a ``customer`` goes: a name no customer is likely to carry, and
 #: one that says what it is.
@@ -31,12 +40,14 @@ def parsed(events: Iterable[EventInput]) -> list[BaseEvent | Rejection]:
 @dataclass(frozen=True, slots=True)
 class InvoiceFacts:
     """An invoice as its event says it: customer (or :data:`NO_CUSTOMER`), tax and cost;
-    and its cash events as ``(date, amount)``, reversals negative, in the order applied."""
+    its cash events as ``(date, amount)``, reversals negative, in the order applied; and its
+    disputes as ``(date, resolved)`` (SEMANTICS.md 11.6; ``None`` while open)."""
 
     customer: str
     tax: Decimal
     cost: Decimal
     cash: list[tuple[dt.date, Decimal]] = field(default_factory=list)
+    disputes: list[Span] = field(default_factory=list)
 
 
 def applied_events(
@@ -73,4 +84,10 @@ def invoice_facts(applied: Iterable[BaseEvent]) -> dict[str, InvoiceFacts]:
         elif isinstance(event, Payment | PaymentReversal) and event.invoice in facts:
             sign = -1 if isinstance(event, PaymentReversal) else 1
             facts[event.invoice].cash.append((event.date, sign * event.amount))
+        elif isinstance(event, Dispute) and event.invoice in facts:
+            facts[event.invoice].disputes.append((event.date, None))
+        elif isinstance(event, DisputeResolved) and event.invoice in facts:
+            # (Applied, so it resolves the invoice's one open dispute: the last.)
+            disputes = facts[event.invoice].disputes
+            disputes[-1] = (disputes[-1][0], event.date)
     return facts

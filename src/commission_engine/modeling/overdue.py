@@ -17,13 +17,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..api import EventInput
+from ..domain.disputes import past_due_days
 from ..domain.errors import CommissionEngineError, Rejection
 from ..domain.money import show, zero
 from ..domain.plans import PlanBook
 from ..report.html import html_table
-from ..report.tables import MoneyFormat, rejection_document
+from ..report.tables import MoneyFormat, rejection_document, snake_case
 from .aging import age_receivables
-from .applied import applied_events, invoice_facts, parsed
+from .applied import InvoiceFacts, applied_events, invoice_facts, parsed
 from .receivables import OpenItem
 
 if TYPE_CHECKING:
@@ -75,7 +76,12 @@ class OverdueItem:
     ``clawback_date`` if nothing more is paid (zero when none is pending: the plan has no
     such clawback, or it has already been taken); ``held`` is commission not paid yet, which
     comes only if the customer pays. Both are the aging's (:class:`~.receivables.OpenItem`).
-    A dispute flag (SEMANTICS.md 11.6) will sit here once disputes pause the past-due count.
+
+    ``disputed``: the invoice is in dispute on ``as_of`` (SEMANTICS.md 11.6). Its past-due
+    clock is stopped: ``days_past_due`` is the clock's count (days past the due date not
+    inside a dispute, this one's or earlier ones'), and there is no ``clawback_date`` until
+    the dispute is resolved. An invoice is on the list once its due date has passed unpaid,
+    in dispute or not.
     """
 
     rep: str
@@ -85,6 +91,7 @@ class OverdueItem:
     date: dt.date
     due: dt.date
     days_past_due: int
+    disputed: bool
     stage: str
     open: Decimal
     held: Decimal
@@ -182,9 +189,9 @@ def overdue_list(
     aging = age_receivables(plans, given, as_of, dso=False)
     facts = invoice_facts(applied_events(given, aging.rejected, as_of))
     items = work_order(
-        _overdue(item, facts[item.invoice].customer, stages)
+        _overdue(item, facts[item.invoice], stages, as_of)
         for item in aging.items
-        if item.days_past_due > 0
+        if item.days_past_due > 0  # past its due date on the calendar
     )
     return Overdue(
         as_of=as_of,
@@ -195,16 +202,19 @@ def overdue_list(
     )
 
 
-def _overdue(item: OpenItem, customer: str, stages: Stages) -> OverdueItem:
+def _overdue(item: OpenItem, facts: InvoiceFacts, stages: Stages, as_of: dt.date) -> OverdueItem:
+    # The clock of 11.6, over the disputes the run applied (the engine's own rule).
+    days = past_due_days(item.due, facts.disputes, as_of)
     return OverdueItem(
         rep=item.rep,
         currency=item.currency,
-        customer=customer,
+        customer=facts.customer,
         invoice=item.invoice,
         date=item.date,
         due=item.due,
-        days_past_due=item.days_past_due,
-        stage=stages.stage_of(item.days_past_due),
+        days_past_due=days,
+        disputed=bool(facts.disputes) and facts.disputes[-1][1] is None,
+        stage=stages.stage_of(days),
         open=item.open,
         held=item.held,
         clawback_exposure=item.clawback_exposure,
@@ -221,6 +231,7 @@ OVERDUE_HEADER = [
     "currency",
     "due",
     "days past due",
+    "disputed",
     "stage",
     "open",
     "held",
@@ -228,12 +239,13 @@ OVERDUE_HEADER = [
     "clawback date",
     "at risk",
 ]
-#: The columns that are text (left-aligned in a table): the first seven.
-OVERDUE_TEXT_COLUMNS = 7
+#: The columns that are text (left-aligned in a table): the first eight.
+OVERDUE_TEXT_COLUMNS = 8
 
 
-def overdue_row(item: OverdueItem, money: MoneyFormat = show) -> list[str]:
-    """An item as text, in the order of :data:`OVERDUE_HEADER`."""
+def overdue_row(item: OverdueItem, money: MoneyFormat = show, flag: str = "disputed") -> list[str]:
+    """An item as text, in the order of :data:`OVERDUE_HEADER`; ``flag`` is what the
+    ``disputed`` column says of a disputed invoice (CSV: ``true``, and ``false`` if not)."""
     return [
         item.rep,
         item.customer,
@@ -241,6 +253,7 @@ def overdue_row(item: OverdueItem, money: MoneyFormat = show) -> list[str]:
         item.currency,
         item.due.isoformat(),
         str(item.days_past_due),
+        (flag if item.disputed else "false" if flag == "true" else ""),
         item.stage,
         money(item.open, item.currency),
         money(item.held, item.currency),
@@ -250,20 +263,33 @@ def overdue_row(item: OverdueItem, money: MoneyFormat = show) -> list[str]:
     ]
 
 
-def overdue_rows(items: Iterable[OverdueItem], money: MoneyFormat = show) -> list[list[str]]:
-    """The header, then one row per item."""
-    return [OVERDUE_HEADER, *(overdue_row(item, money) for item in items)]
+#: The CSV's names for the columns: the JSON's.
+OVERDUE_CSV_HEADER = [
+    "clawback_exposure" if name == "clawback" else snake_case(name) for name in OVERDUE_HEADER
+]
+
+
+def overdue_rows(
+    items: Iterable[OverdueItem], money: MoneyFormat = show, flag: str = "disputed"
+) -> list[list[str]]:
+    """The header, then one row per item. With ``flag="true"``, the CSV: its header is
+    :data:`OVERDUE_CSV_HEADER`, and ``disputed`` is ``true`` or ``false``."""
+    header = OVERDUE_CSV_HEADER if flag == "true" else OVERDUE_HEADER
+    return [header, *(overdue_row(item, money, flag) for item in items)]
 
 
 def overdue_document(overdue: Overdue) -> dict[str, object]:
     """The list as JSON-ready data: the thresholds, then the items in work order."""
     return {
         "as_of": overdue.as_of.isoformat(),
-        "stages": {
-            overdue.stages.NAMES[0]: 1,
-            overdue.stages.NAMES[1]: overdue.stages.informed_from,
-            overdue.stages.NAMES[2]: overdue.stages.collections_from,
-        },
+        "stages": [
+            {"stage": name, "from_days": days}
+            for name, days in zip(
+                overdue.stages.NAMES,
+                (1, overdue.stages.informed_from, overdue.stages.collections_from),
+                strict=True,
+            )
+        ],
         "items": [
             {
                 "rep": item.rep,
@@ -273,6 +299,7 @@ def overdue_document(overdue: Overdue) -> dict[str, object]:
                 "date": item.date.isoformat(),
                 "due": item.due.isoformat(),
                 "days_past_due": item.days_past_due,
+                "disputed": item.disputed,
                 "stage": item.stage,
                 **{
                     name: show(getattr(item, name), item.currency)

@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..domain.errors import Rejection
-from ..domain.money import show
+from ..domain.money import round_ratio, show
 from ..report.html import html_table
-from ..report.tables import MoneyFormat, days, exact, rejection_document
+from ..report.tables import MoneyFormat, days, rejection_document, snake_case
 
 if TYPE_CHECKING:
     import pandas
@@ -206,6 +206,26 @@ def aging_rows(aging: Aging, money: MoneyFormat = show) -> list[list[str]]:
     return [AGING_HEADER, *(aging_row(row, money) for row in aging.reps)]
 
 
+def aging_csv_rows(aging: Aging) -> list[list[str]]:
+    """The CSV: :func:`aging_rows` under snake_case names, with each rep's DSO of the period
+    of ``as_of`` (``dso_period``, ``dso`` to 4 places; blank without sales in it)."""
+    latest: dict[tuple[str, str], PeriodDso] = {}
+    for period in aging.dso:  # in period order per rep: the last one is as_of's
+        latest[(period.rep, period.currency)] = period
+    header = [*(snake_case(name) for name in AGING_HEADER), "dso_period", "dso"]
+    rows = [header]
+    for row in aging.reps:
+        dso = latest.get((row.rep, row.currency))
+        rows.append(
+            [
+                *aging_row(row),
+                "" if dso is None else dso.period,
+                "" if dso is None or dso.dso is None else str(round_ratio(dso.dso)),
+            ]
+        )
+    return rows
+
+
 def aging_document(aging: Aging) -> dict[str, object]:
     """An aging as JSON-ready data: per rep, per open invoice and per period (DSO)."""
     return {
@@ -215,7 +235,8 @@ def aging_document(aging: Aging) -> dict[str, object]:
                 "rep": row.rep,
                 "currency": row.currency,
                 "buckets": {
-                    name: show(amount, row.currency) for name, amount in row.buckets().items()
+                    snake_case(name): show(amount, row.currency)
+                    for name, amount in row.buckets().items()
                 },
                 **{
                     name: show(getattr(row, name), row.currency)
@@ -249,7 +270,7 @@ def aging_document(aging: Aging) -> dict[str, object]:
                 "receivables": show(row.receivables, row.currency),
                 "sales": show(row.sales, row.currency),
                 "days": row.days,
-                "dso": exact(row.dso) or None,
+                "dso": None if row.dso is None else str(round_ratio(row.dso)),
             }
             for row in aging.dso
         ],

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from ..domain.explain import Explained, LineBasis
 from ..domain.money import RATIO_PLACES, round_ratio, show
 from ..domain.statements import Statement
-from .render import MONEY, csv_writer
+from .render import MONEY, csv_writer, draw_fields
 
 #: The version of the explained statements document (version 1: FORMATS.md's).
 VERSION = 2
@@ -43,6 +43,7 @@ def summary_of(explained: Explained) -> dict[str, str]:
         "gross": show(statement.gross, currency),
         "debt_brought_forward": show(explained.debt_brought, currency),
         "recovered": show(statement.recovered, currency),
+        "draw": show(statement.draw, currency),
         "payout": show(statement.payout, currency),
         "debt_balance": show(statement.debt_balance, currency),
         "held_brought_forward": show(explained.held_brought, currency),
@@ -72,6 +73,8 @@ def line_of(basis: LineBasis) -> dict[str, Any]:
         "due": None if basis.due is None else basis.due.isoformat(),
         "days_past_due": basis.days_past_due,
         "reason": basis.reason,
+        "days_late": basis.days_late,
+        "late_factor": None if basis.late_factor is None else str(basis.late_factor),
     }
 
 
@@ -84,6 +87,7 @@ def statement_of(explained: Explained, closed_through: str | None = None) -> dic
         "period": statement.period,
         "currency": currency,
         **{name: show(getattr(statement, name), currency) for name in MONEY},
+        **draw_fields(statement),
         "lines": [line_of(basis) for basis in explained.lines],
         **({} if closed is None else {"closed": closed}),
         "plans": [
@@ -140,6 +144,7 @@ SUMMARY_COLUMNS = (
     "held_brought_forward",
     "commission_booked",
     "attainment",
+    "draw_recoverable",
 )
 LINE_COLUMNS = (
     "date",
@@ -159,6 +164,8 @@ LINE_COLUMNS = (
     "event_amount",
     "amount",
     "reason",
+    "days_late",
+    "late_factor",
 )
 
 
@@ -172,7 +179,7 @@ def write_csv(
     for e in explained:
         kinds.extend(kind for kind, _ in e.by_kind if kind not in kinds)
     writer = csv_writer(out)
-    header = ["record", "rep", "period", "currency", *MONEY, "closed", *kinds]
+    header = ["record", "rep", "period", "currency", *MONEY, "draw", "closed", *kinds]
     writer.writerow([*header, *SUMMARY_COLUMNS, *LINE_COLUMNS])
     blank_lines = ("",) * len(LINE_COLUMNS)
     for e in explained:
@@ -189,6 +196,7 @@ def write_csv(
             (
                 *head,
                 *(show(getattr(statement, name), currency) for name in MONEY),
+                show(statement.draw, currency),
                 "" if closed is None else str(closed).lower(),
                 *(show(sums.get(kind, Decimal(0)), currency) for kind in kinds),
                 plans,
@@ -196,10 +204,11 @@ def write_csv(
                 show(e.held_brought, currency),
                 show(e.commission_booked, currency),
                 attained,
+                str(statement.draw_recoverable).lower() if statement.draw else "",
                 *blank_lines,
             )
         )
-        blank_head = ("",) * (len(MONEY) + 1 + len(kinds) + len(SUMMARY_COLUMNS))
+        blank_head = ("",) * (len(MONEY) + 2 + len(kinds) + len(SUMMARY_COLUMNS))
         for basis in e.lines:
             line = line_of(basis)
             tiers = ";".join(f"{t['from']}:{t['rate']}" for t in line["tiers"])

@@ -29,9 +29,12 @@ def write_period_table(result: Result, out: TextIO, period: str, locale: str) ->
     for statement in statements:
         reps.setdefault(statement.rep, []).append(statement)
         totals[statement.currency] = totals.get(statement.currency, ZERO) + statement.payout
-    rows: list[Sequence[str]] = [
-        ("rep", "currency", "kind", "date", "invoice", "event", "gross", "recovered", "payout")
-    ]
+    # A draw column only when a statement has a draw (11.5), before the payout it is part of.
+    drawn = any(s.draw for s in statements)
+    draw_heading: tuple[str, ...] = ("draw",) if drawn else ()
+    heading = ("rep", "currency", "kind", "date", "invoice", "event", "gross", "recovered")
+    rows: list[Sequence[str]] = [(*heading, *draw_heading, "payout")]
+    blank: tuple[str, ...] = ("",) if drawn else ()
     for rep, own in reps.items():
         for s in own:
             for line in s.lines:
@@ -45,9 +48,14 @@ def write_period_table(result: Result, out: TextIO, period: str, locale: str) ->
                         line.event or "-",
                         format_money(line.amount, s.currency, locale),
                         "",
+                        *blank,
                         "",
                     )
                 )
+            if s.draw:  # what the draw tops up, and whether it is owed back
+                kind = "draw (recoverable)" if s.draw_recoverable else "draw (not recoverable)"
+                draw = format_money(s.draw, s.currency, locale)
+                rows.append((rep, s.currency, label(kind, locale), "", "", "", "", "", draw, ""))
             rows.append(
                 (
                     rep,
@@ -58,6 +66,7 @@ def write_period_table(result: Result, out: TextIO, period: str, locale: str) ->
                     "",
                     format_money(s.gross, s.currency, locale),
                     format_money(s.recovered, s.currency, locale),
+                    *((format_money(s.draw, s.currency, locale),) if drawn else ()),
                     format_money(s.payout, s.currency, locale),
                 )
             )

@@ -67,7 +67,7 @@ def _statement(statement: Statement) -> dict[str, Any]:
         "period": statement.period,
         "currency": currency,
         **{name: show(getattr(statement, name), currency) for name in MONEY},
-        **_draw(statement),
+        **draw_fields(statement),
         "lines": [
             {
                 "date": line.date.isoformat(),
@@ -87,7 +87,7 @@ def _statement(statement: Statement) -> dict[str, Any]:
 _EXPLAINED = frozenset({"collection_bonus"})
 
 
-def _draw(statement: Statement) -> dict[str, Any]:
+def draw_fields(statement: Statement) -> dict[str, Any]:
     """The statement's ``draw`` (money, always) and, when it has one, ``draw_recoverable``."""
     draw: dict[str, Any] = {"draw": show(statement.draw, statement.currency)}
     if statement.draw:
@@ -231,6 +231,9 @@ def write_csv(
 _HEADINGS = (
     "rep", "period", "currency", "gross", "recovered", "payout", "debt balance", "held balance",
 )  # fmt: skip
+#: The table's money columns when a statement has a draw, and their headings.
+_WITH_DRAW = ("gross", "recovered", "draw", "payout", "debt_balance", "held_balance")
+_HEADINGS_WITH_DRAW = (*_HEADINGS[:5], "draw", *_HEADINGS[5:])
 
 
 def write_table(
@@ -286,35 +289,39 @@ def _write_statements(
     with_lines: bool,
     closed_through: str | None,
 ) -> None:
+    # A draw column only where a statement has a draw (11.5): the table of plans without
+    # draws stays as it was. It sits before payout, which it is part of.
+    money_columns = _WITH_DRAW if any(s.draw for s in statements) else MONEY
     rows = [
         (
             printable(s.rep),
             s.period,
             printable(s.currency),
-            *(format_money(getattr(s, m), s.currency, locale) for m in MONEY),
+            *(format_money(getattr(s, m), s.currency, locale) for m in money_columns),
             *(() if closed_through is None else ("closed" if s.period <= closed_through else "",)),
         )
         for s in statements
     ]
-    headings = _HEADINGS if closed_through is None else (*_HEADINGS, "")
+    headings = _HEADINGS if money_columns is MONEY else _HEADINGS_WITH_DRAW
+    headings = headings if closed_through is None else (*headings, "")
+    statement_money = frozenset(range(3, 3 + len(money_columns)))
     widths = _widths([headings, *rows])
     lines = [
         [_line_row(line, locale) for line in s.lines] if with_lines else [] for s in statements
     ]
     line_widths = _widths([line_row for group in lines for line_row in group])
-    out.write(_aligned(headings, widths, _STATEMENT_MONEY) + "\n")
+    out.write(_aligned(headings, widths, statement_money) + "\n")
     previous = statements[0].rep
     for statement, row, line_rows in zip(statements, rows, lines, strict=True):
         if statement.rep != previous:
             out.write("\n")  # a blank line between reps
             previous = statement.rep
-        out.write(_aligned(row, widths, _STATEMENT_MONEY) + "\n")
+        out.write(_aligned(row, widths, statement_money) + "\n")
         for line_row in line_rows:
             out.write("    " + _aligned(line_row, line_widths, _LINE_MONEY) + "\n")
 
 
-#: Which cells hold money (right-aligned) in a statement row and in a line row.
-_STATEMENT_MONEY = frozenset(range(3, 3 + len(MONEY)))
+#: Which cells hold money (right-aligned) in a line row.
 _LINE_MONEY = frozenset({4})
 
 

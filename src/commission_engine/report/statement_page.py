@@ -8,7 +8,7 @@ for the locale (babel). The page loads nothing from outside: its style is in it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -35,6 +35,8 @@ _KIND_LABELS = {
     "past_due": "Clawed back past due",
     "adjustment": "Adjustments",
     "prior_period_adjustment": "Prior-period adjustments",
+    "cash_with_order": "Cash with order",
+    "collection_bonus": "Collection bonus",
 }
 
 
@@ -99,6 +101,7 @@ def _view(e: Explained, locale: str, closed_through: str | None) -> dict[str, An
         _row("gross", label("Gross", locale), money(s.gross), s.gross, "total"),
         _row("debt_brought_forward", label("Debt brought forward", locale), money(e.debt_brought)),
         _row("recovered", label("Debt recovered", locale), money(-s.recovered)),
+        *_draw_row(e, locale, money),
         _row("payout", label("Payout", locale), money(s.payout), s.payout, "total"),
         _row("debt_balance", label("Debt carried forward", locale), money(s.debt_balance)),
         _row("held_brought_forward", label("Held at the start", locale), money(e.held_brought)),
@@ -109,7 +112,10 @@ def _view(e: Explained, locale: str, closed_through: str | None) -> dict[str, An
             money(e.commission_booked),
         ),
     ]
-    assert sum(sums.values(), Decimal(0)) == s.gross  # the summary adds up, or no page
+    # The summary adds up, or no page: the kinds to the gross; the gross (nothing when
+    # negative: it became debt) less what was recovered, plus the draw, to the payout.
+    assert sum(sums.values(), Decimal(0)) == s.gross
+    assert max(s.gross, Decimal(0)) - s.recovered + s.draw == s.payout
     return {
         "anchor": f"{s.period}-{currency}",
         "period": s.period,
@@ -129,7 +135,17 @@ def _view(e: Explained, locale: str, closed_through: str | None) -> dict[str, An
         "attainment": [_attainment(a, currency, locale) for a in e.attainment],
         "lines": [_line(b, locale) for b in e.lines],
         "gross": money(s.gross),
+        "drawn": bool(s.draw),
     }
+
+
+def _draw_row(e: Explained, locale: str, money: Callable[[Decimal], str]) -> list[dict[str, str]]:
+    """The draw that topped the payout up (11.5), and whether the rep owes it back; no row
+    when there is none."""
+    if not e.draw:
+        return []
+    text = "Draw top-up (recoverable)" if e.draw_recoverable else "Draw top-up (not recoverable)"
+    return [_row("draw", label(text, locale), money(e.draw), e.draw)]
 
 
 def _row(
@@ -171,11 +187,20 @@ def _line(b: LineBasis, locale: str) -> dict[str, str]:
         )
     else:
         rate = "" if b.rate is None else _percent(b.rate, locale)
+    reason = b.reason or ""
+    if b.late_factor is not None and b.days_late is not None:  # 11.2: why a release is smaller
+        late = label("paid %(days)s days late: factor %(factor)s", locale) % {
+            "days": b.days_late,
+            "factor": format_decimal(b.late_factor, locale=locale),
+        }
+        reason = f"{reason}; {late}" if reason else late
     event = line.event or ""
     if b.event_type:
         event = f"{event} ({label(b.event_type, locale)})"
     elif line.kind == "past_due":
         event = label("calendar", locale)
+    elif line.kind == "collection_bonus":
+        event = label("bonus period", locale)
     return {
         "date": day(line.date, locale),
         "kind": label(line.kind, locale),
@@ -191,5 +216,5 @@ def _line(b: LineBasis, locale: str) -> dict[str, str]:
         "due": "" if b.due is None else day(b.due, locale),
         "days_past_due": "" if b.days_past_due is None else str(b.days_past_due),
         "amount": format_money(line.amount, currency, locale),
-        "reason": b.reason or "",
+        "reason": reason,
     }

@@ -31,6 +31,17 @@ def exact(value: Decimal | None) -> str:
     return "" if value is None else str(value)
 
 
+def snake_case(name: str) -> str:
+    """A column's name as every JSON and CSV writes it: lower case words joined by ``_``; a
+    range of days is named as such.
+
+    >>> [snake_case(n) for n in ("at risk", "1-30", "over 90", "days past due")]
+    ['at_risk', 'days_1_30', 'over_90', 'days_past_due']
+    """
+    name = name.replace(" ", "_").replace("-", "_")
+    return f"days_{name}" if name[:1].isdigit() else name
+
+
 #: How a share or a number of days is shown.
 FigureFormat = Callable[[Decimal | None], str]
 
