@@ -13,11 +13,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import aging, close, compare, payouts
+from . import aging, close, compare, ingest, payouts
 
 #: The subcommands; each module has ``register(subparsers)``, which adds its parser and sets
 #: ``run`` (``args -> exit status``) as its default, so :func:`main` only dispatches.
-COMMANDS = (payouts, close, compare, aging)
+COMMANDS = (payouts, close, ingest, compare, aging)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

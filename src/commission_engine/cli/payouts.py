@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from ..api import Result, compute, read_events
-from ..books.closing import ClosedRun, reopen_and_compute
+from ..books.closing import ClosedRun
+from ..books.monthly import reopen_with_ledger
 from ..books.store import Ledger, LedgerError
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
 from ..files import read_plans
@@ -99,7 +100,8 @@ def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
     plans = read_plans(args.plan_file)
     if args.ledger is not None and not args.ledger.exists():  # a typo must not mean "none closed"
         raise LedgerError(
-            f"there is no ledger {args.ledger}: only close creates one; is the path right?"
+            f"there is no ledger {args.ledger}: only close creates one (or ingest); "
+            "is the path right?"
         )
     # With a closed book to load, the file is read (and its events digested) meanwhile.
     ledger = args.ledger is not None
@@ -123,15 +125,16 @@ def _compute(args: argparse.Namespace) -> tuple[Result, str | None]:
                 processes=args.processes,
             )
             return result, None
-        closed = Ledger(args.ledger).latest()
-        run = reopen_and_compute(
-            plans,
-            events,
-            closed,
-            through=args.through,
-            strict=not args.lenient,
-            processes=args.processes,
-        )
+        with Ledger(args.ledger).reading() as (closed, stored):
+            run = reopen_with_ledger(
+                plans,
+                events,
+                closed,
+                stored,
+                through=args.through,
+                strict=not args.lenient,
+                processes=args.processes,
+            )
     finally:
         if terminal:
             sys.stderr.write("\r\033[K")  # clear the progress line before anything else
