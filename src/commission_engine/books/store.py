@@ -26,6 +26,9 @@ of ``closes`` and the list of its chunks, each of which is kept under the digest
 text. Every read checks both, so a close edited inside the file is refused, naming its period.
 (A digest finds changes, not forgery: whoever edits the file can also recompute it.) Ledgers
 written before these digests are read as they are, until their next close.
+
+The same file keeps every event delivered (:mod:`.event_store`): ``ingest`` appends to it
+under the same lock (:meth:`Ledger.held`), and a close records the last event it saw.
 """
 
 from __future__ import annotations
