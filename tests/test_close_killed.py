@@ -82,7 +82,7 @@ def _rows(path: Path) -> list[tuple[object, ...]]:
         return [
             (table, *row)
             for table in tables
-            for row in connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2")  # noqa: S608
+            for row in connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
         ]
 
 
