@@ -12,6 +12,13 @@ the stream, it times what a payroll office runs once a month, each in a fresh pr
 - ``close M``: the month-end close that records M as paid;
 - ``payouts`` without a ledger, over the same events through the same day, for comparison.
 
+With ``--store``, it then times the monthly run on a ledger that keeps its events (issue 19),
+for month M and each month given to ``--months``: the ledger is made ready untimed (the
+events dated before the month ingested, and closed through the month before), then it times
+``ingest`` of the month's file (the events dated in it), ``payouts --ledger`` given that file,
+and ``close`` given it; their sum is compared with the batch (``payouts`` without a ledger
+over the whole file through the month's end).
+
 After ``close M-1`` a row times loading that closed book alone (``Ledger.latest()``, what
 the next two commands do first). Each row gives wall and CPU seconds (the command's own
 process; its forked readers and parts run beside it), the peak RSS of the command's process,
@@ -87,6 +94,61 @@ LOAD = (
 )
 
 
+def bench_store(size: str, processes: int, chosen: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The month's ingest, payouts --ledger and close on a ledger that keeps its events."""
+    folder = DATA / size
+    plans, events = str(folder / "plans.yaml"), folder / "events.jsonl"
+    cli = cli_command()
+    common = ["--lenient", "--processes", str(processes)]
+    rows = []
+    lines = events.read_bytes().splitlines(keepends=True)
+    for month in chosen:
+        first = dt.date.fromisoformat(f"{month}-01")
+        end = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        before = first - dt.timedelta(days=1)
+
+        def dated(line: bytes) -> str:
+            return str(json.loads(line)["date"])[:7]
+
+        with tempfile.TemporaryDirectory() as scratch:
+            history, this_month = Path(scratch) / "history.jsonl", Path(scratch) / "month.jsonl"
+            history.write_bytes(b"".join(line for line in lines if dated(line) < month))
+            this_month.write_bytes(b"".join(line for line in lines if dated(line) == month))
+            ledger = str(Path(scratch) / "ledger.sqlite")
+            out = Path(scratch) / "out"
+            for argv in (
+                ["ingest", str(history), "--ledger", ledger, *common],
+                ["close", plans, str(history), "--period", f"{before:%Y-%m}", "--ledger", ledger,
+                 "--format", "csv", *common],
+            ):  # fmt: skip
+                if measure([*cli, *argv], out)["status"] != 0:
+                    raise RuntimeError(f"could not make the ledger ready: {argv}")
+            count = len(this_month.read_bytes().splitlines())
+            total: dict[str, Any] = {"wall": 0.0, "cpu": 0.0, "rss_mb": 0.0, "digest": ""}
+            for label, argv in (
+                ("ingest", ["ingest", str(this_month), "--ledger", ledger, *common]),
+                ("payouts --ledger", ["payouts", plans, str(this_month), "--ledger", ledger,
+                                      "--through", str(end), "--format", "json", *common]),
+                ("close", ["close", plans, str(this_month), "--period", month, "--ledger", ledger,
+                           "--format", "csv", *common]),
+            ):  # fmt: skip
+                figures = measure([*cli, *argv], out)
+                if figures["status"] != 0:
+                    raise RuntimeError(f"{label} failed:\n{figures['stderr']}")
+                size = Path(ledger).stat().st_size / 1e6 if argv[0] != "payouts" else None
+                rows.append((f"{month} ({count:,} events): {label}",
+                             {**figures, "digest": _digest(out), "ledger_mb": size}))  # fmt: skip
+                total["wall"] += figures["wall"]
+                total["cpu"] += figures["cpu"]
+                total["rss_mb"] = max(total["rss_mb"], figures["rss_mb"])
+            rows.append((f"{month}: the three together", total))
+            batch = ["payouts", plans, str(events), "--through", str(end), "--format", "json"]
+            figures = measure([*cli, *batch, *common], out)
+            rows.append((f"{month}: payouts, no ledger, through {end}",
+                         {**figures, "digest": _digest(out)}))  # fmt: skip
+    return rows
+
+
 def _mb(figures: dict[str, Any]) -> str:
     size = figures.get("ledger_mb")
     return "" if size is None else f"{size:,.0f}"
@@ -107,12 +169,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100k,1M")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument(
+        "--store", action="store_true", help="also the monthly run on a ledger keeping events"
+    )
+    parser.add_argument(
+        "--months", default="", help="with --store, the months to time besides M, e.g. 2024-12"
+    )
+    parser.add_argument("--no-today", action="store_true", help="skip the whole-file steps")
     args = parser.parse_args()
     print(f"code: {code_measured()}; --processes {args.processes}\n")
     print("| events | step | wall s | CPU s | peak RSS MB | ledger file MB | output MD5 |")
     print("|---:|---|---:|---:|---:|---:|---|")
     for size in args.sizes.split(","):
-        for label, figures in bench(size, args.processes):
+        rows = [] if args.no_today else bench(size, args.processes)
+        if args.store:
+            chosen = [m for m in args.months.split(",") if m] + [months(DATA / size)[1]]
+            rows += bench_store(size, args.processes, chosen)
+        for label, figures in rows:
             print(
                 f"| {SIZES.get(size, size):,} | {label} | {figures['wall']:.2f} | "
                 f"{figures['cpu']:.2f} | {figures['rss_mb']:,.0f} | {_mb(figures)} | "

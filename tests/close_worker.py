@@ -7,7 +7,9 @@ import time
 
 from commission_engine import Plan, PlanBook
 from commission_engine.books.closing import close
+from commission_engine.books.monthly import close_with_ledger
 from commission_engine.books.store import Ledger
+from commission_engine.domain.events import parse_event
 
 
 def events(invoices: int) -> list[dict[str, str]]:
@@ -35,8 +37,21 @@ PLANS = PlanBook(plans=[Plan(id="p", currency="USD", level=2, rate="0.1")])
 if __name__ == "__main__":
     ledger, period, invoices = Ledger(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     hold = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0  # seconds to keep the ledger held
-    with ledger.closing() as (previous, record):
+    # ``ingest`` keeps the events (period is then their month); ``store`` closes from them.
+    way = sys.argv[5] if len(sys.argv) > 5 else "close"
+    if way == "ingest":
+        given = [parse_event(e) for e in events(invoices) if e["date"].startswith(period)]
+        with ledger.held(load=False, keep=True) as held:
+            print("started", flush=True)
+            time.sleep(hold)
+            held.deliver(given)
+        print("ingested", flush=True)
+        sys.exit(0)
+    with ledger.held() as held:
         print("started", flush=True)
         time.sleep(hold)
-        record(close(PLANS, events(invoices), period, previous)[0])
+        if way == "store":
+            held.record(close_with_ledger(PLANS, [], period, held)[0])
+        else:
+            held.record(close(PLANS, events(invoices), period, held.previous)[0])
     print("closed", flush=True)

@@ -99,3 +99,47 @@ def test_a_rejected_event_closes_nothing(files: Path, capsys: pytest.CaptureFixt
     from commission_engine.books.store import Ledger
 
     assert Ledger(ledger).latest() is None
+
+
+def test_ingest_then_payouts_and_close_fold_the_month(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plans, ledger = files / "plans.yaml", files / "ledger.sqlite"
+    january, february = files / "january.csv", files / "february.csv"
+    january.write_text("type,id,date,invoice,rep,amount\ninvoice,e1,2026-01-10,I1,ana,1000.00\n")
+    february.write_text(
+        "type,id,date,invoice,rep,amount\n"
+        "invoice,e1,2026-01-10,I1,ana,1000.00\n"  # delivered again: ignored
+        "invoice,e2,2026-02-03,I2,ana,200.00\n" + LATE
+    )
+    status, out, err = command(capsys, "ingest", january, "--ledger", ledger)
+    assert (status, out) == (0, "")
+    assert "kept 1 events" in err
+    status, _, err = command(
+        capsys, "close", plans, january, "--period", "2026-01", "--ledger", ledger
+    )
+    assert status == 0, err
+    status, out, err = command(capsys, "ingest", february, "--ledger", ledger)
+    assert status == 0
+    assert "line 4: event e3 is new but dated in a closed period" in err
+    assert "kept 2 events" in err and "1 already kept were ignored" in err
+    for command_args in (
+        ("payouts", plans, february, "--ledger", ledger, "--format", "csv"),
+        ("close", plans, february, "--period", "2026-02", "--ledger", ledger, "--format", "csv"),
+    ):
+        status, out, err = command(capsys, *command_args)
+        assert status == 0, err
+        assert "ana,2026-02,USD,100.00,0.00,100.00,0.00,20.00" in out
+        assert "event e3 is new but dated in a closed period" in err
+
+
+def test_ingest_refuses_a_file_with_a_bad_line(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = files / "bad.csv"
+    bad.write_text("type,id,date,invoice,rep,amount\ninvoice,e1,2026-01-10,I1,ana,-5\n")
+    ledger = files / "ledger.sqlite"
+    status, _, err = command(capsys, "ingest", bad, "--ledger", ledger)
+    assert status == 1
+    assert "Nothing was kept" in err
+    assert not ledger.exists()

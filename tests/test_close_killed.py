@@ -18,9 +18,11 @@ from commission_engine.books.store import Ledger
 WORKER = Path(__file__).with_name("close_worker.py")
 
 
-def _close(path: Path, period: str, invoices: int, hold: float = 0) -> subprocess.Popen[str]:
+def _close(
+    path: Path, period: str, invoices: int, hold: float = 0, way: str = "close"
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, str(WORKER), str(path), period, str(invoices), str(hold)],
+        [sys.executable, str(WORKER), str(path), period, str(invoices), str(hold), way],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -62,6 +64,65 @@ def test_a_concurrent_close_process_is_refused(tmp_path: Path) -> None:
     assert first.stdout is not None
     assert first.stdout.readline().strip() == "started"
     second = _close(path, "2026-01", 10)
+    _, errors = second.communicate(timeout=60)
+    assert second.returncode != 0
+    assert "another close is running on" in errors
+    assert first.wait(timeout=120) == 0
+
+
+def _rows(path: Path) -> list[tuple[object, ...]]:
+    """Everything the ledger file holds, table by table."""
+    with sqlite3.connect(path) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return [
+            (table, *row)
+            for table in tables
+            for row in connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
+        ]
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("way", ["ingest", "store"])
+def test_kill_during_ingest_or_a_close_from_the_store(tmp_path: Path, seed: int, way: str) -> None:
+    """Killed at a random point, an ingest or a close from the kept events leaves the ledger
+    exactly as it was before or as it is after: row for row."""
+    path = tmp_path / "ledger.sqlite"
+    assert _close(path, "2026-01", 200, way="ingest").wait(timeout=60) == 0
+    assert _close(path, "2026-01", 200, way="store").wait(timeout=60) == 0
+    if way == "store":
+        assert _close(path, "2026-02", 3000, way="ingest").wait(timeout=60) == 0
+    before = _rows(path)
+    child = _close(path, "2026-02", 3000, way=way)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(random.Random(seed).uniform(0.0, 1.5))
+    child.kill()
+    child.wait(timeout=60)
+    assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    now = _rows(path)
+    if now != before:  # the kill came after the commit: the rows are those of a whole run
+        again = tmp_path / "again.sqlite"
+        assert _close(again, "2026-01", 200, way="ingest").wait(timeout=60) == 0
+        assert _close(again, "2026-01", 200, way="store").wait(timeout=60) == 0
+        if way == "store":
+            assert _close(again, "2026-02", 3000, way="ingest").wait(timeout=60) == 0
+        assert _close(again, "2026-02", 3000, way=way).wait(timeout=60) == 0
+        assert now == _rows(again)
+    # Either way the ledger is usable: the next close goes through.
+    assert _close(path, "2026-03", 10, way="store").wait(timeout=60) == 0
+
+
+def test_a_concurrent_ingest_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    first = _close(path, "2026-01", 10, hold=5, way="ingest")
+    assert first.stdout is not None
+    assert first.stdout.readline().strip() == "started"
+    second = _close(path, "2026-01", 10, way="ingest")
     _, errors = second.communicate(timeout=60)
     assert second.returncode != 0
     assert "another close is running on" in errors

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -129,6 +129,53 @@ def reopen_and_compute(
         new = [e for e in parsed if isinstance(e, Rejection) or e.id not in known]
         del parsed  # the history's events, not needed now (unless the caller holds them)
         result = compute(plans, new, through=through, state=closed.state, strict=strict)
+    return _run(plans, closed, result, changes, still_rejected)
+
+
+def reopen_since(
+    plans: PlanBook,
+    since: Iterable[EventInput],
+    closed: ClosedBook | None,
+    history: Callable[[], Iterable[EventInput]],
+    *,
+    through: dt.date | None = None,
+    strict: bool = False,
+    processes: int = 1,
+) -> ClosedRun:
+    """:func:`reopen_and_compute` given only the events ``closed`` did not fold (``since``:
+    delivered after it, or dated after it), ``history`` giving every event as now known.
+
+    With none of ``since`` late or changed, the run resumes from the closed state over them
+    and never calls ``history``: it costs what they do. Otherwise, or when only closed
+    periods are asked for, it is :func:`reopen_and_compute` over ``history()``, as today.
+    An event is never removed by being left out of ``since``: it is only not new.
+    """
+    if closed is None:
+        return reopen_and_compute(
+            plans, history(), None, through=through, strict=strict, processes=processes
+        )
+    closed_end = last_day(closed.period)
+    parsed = _parsed(since)
+    changes, still_rejected = _changes(parsed, closed, closed_end, complete=False)
+    if changes or (through is not None and through <= closed_end):
+        del parsed
+        return reopen_and_compute(
+            plans, history(), closed, through=through, strict=strict, processes=processes
+        )
+    known = closed.events.keys() | set(still_rejected)
+    new = [e for e in parsed if isinstance(e, Rejection) or e.id not in known]
+    del parsed
+    result = compute(plans, new, through=through, state=closed.state, strict=strict)
+    return _run(plans, closed, result, changes, still_rejected)
+
+
+def _run(
+    plans: PlanBook,
+    closed: ClosedBook,
+    result: Result,
+    changes: tuple[EventChange, ...],
+    still_rejected: tuple[str, ...],
+) -> ClosedRun:
     open_statements = _roll_forward(plans, closed, result, changes)
     return ClosedRun(
         closed=tuple(
@@ -165,19 +212,66 @@ def close(
     # What the new book records of the events rejected through ``period``: the digest of every
     # event dated through it that the run will not have applied. Kept as ids and digests, so
     # that the run can let go of the history's events once it knows which ones are new.
-    dated_through = {
+    dated_through = _dated_through(parsed_events, end)
+    run = reopen_and_compute(plans, _emptied(parsed_events), closed, through=end, strict=strict)
+    return _closed_book(period, closed, run, dated_through), run
+
+
+def close_since(
+    plans: PlanBook,
+    since: Iterable[EventInput],
+    period: str,
+    closed: ClosedBook | None,
+    history: Callable[[], Iterable[EventInput]],
+    *,
+    strict: bool = False,
+) -> tuple[ClosedBook, ClosedRun]:
+    """:func:`close` given only the events ``closed`` did not fold, as :func:`reopen_since`
+    takes them: the same book, at the cost of those events when none is late or changed."""
+    if closed is not None and period <= closed.period:
+        raise ClosingError(
+            f"{period} cannot be closed: periods through {closed.period} are already closed"
+        )
+    end = last_day(period)
+    parsed_events = _parsed(since)
+    # Resumed, the events behind ``closed`` that it rejected are still rejected (none of
+    # them is given again), and what close() records of the others is in ``since``.
+    dated_through = dict(closed.rejected) if closed is not None else {}
+    dated_through.update(_dated_through(parsed_events, end))
+    recomputed: list[dict[str, str]] = []
+
+    def whole_history() -> list[BaseEvent | Rejection]:
+        # Recomputed from every event, a close records what close() would of them all.
+        events = _parsed(history())
+        recomputed.append(_dated_through(events, end))
+        return events
+
+    run = reopen_since(
+        plans, _emptied(parsed_events), closed, whole_history, through=end, strict=strict
+    )
+    return _closed_book(period, closed, run, recomputed[0] if recomputed else dated_through), run
+
+
+def _dated_through(events: Iterable[BaseEvent | Rejection], end: dt.date) -> dict[str, str]:
+    return {
         event.id: event.digest()
-        for event in parsed_events
+        for event in events
         if not isinstance(event, Rejection) and event.date <= end
     }
-    run = reopen_and_compute(plans, _emptied(parsed_events), closed, through=end, strict=strict)
+
+
+def _closed_book(
+    period: str, closed: ClosedBook | None, run: ClosedRun, dated_through: Mapping[str, str]
+) -> ClosedBook:
+    """The book a close of ``period`` records from ``run``; ``dated_through`` are the ids
+    and digests of the events dated through ``period``, those not applied being rejected."""
     state = without_lines(run.result.state())
     rejected = {
         event_id: digest
         for event_id, digest in dated_through.items()
         if event_id not in state.events
     }
-    book = ClosedBook(
+    return ClosedBook(
         period=period,
         statements=tuple(
             sorted(
@@ -188,7 +282,6 @@ def close(
         rejected=rejected,
         state=state,
     )
-    return book, run
 
 
 def _emptied(items: list[BaseEvent | Rejection]) -> Iterator[BaseEvent | Rejection]:
@@ -203,9 +296,15 @@ def _parsed(events: Iterable[EventInput]) -> list[BaseEvent | Rejection]:
 
 
 def _changes(
-    events: Sequence[BaseEvent | Rejection], closed: ClosedBook, closed_end: dt.date
+    events: Sequence[BaseEvent | Rejection],
+    closed: ClosedBook,
+    closed_end: dt.date,
+    *,
+    complete: bool = True,
 ) -> tuple[tuple[EventChange, ...], tuple[str, ...]]:
-    """Late, changed and removed events behind the closed periods; ids still rejected."""
+    """Late, changed and removed events behind the closed periods; ids still rejected.
+    Events of ``closed`` not in ``events`` are removed only when ``events`` are ``complete``
+    (the whole history)."""
     found: list[EventChange] = []
     still_rejected: list[str] = []
     present: set[str] = set()
@@ -221,10 +320,11 @@ def _changes(
                 found.append(EventChange(event=event.id, change="late", line=event.line))
         elif recorded != event.digest():
             found.append(EventChange(event=event.id, change="changed", line=event.line))
-    found.extend(
-        EventChange(event=event_id, change="removed")
-        for event_id in sorted(closed.events.keys() - present)
-    )
+    if complete:
+        found.extend(
+            EventChange(event=event_id, change="removed")
+            for event_id in sorted(closed.events.keys() - present)
+        )
     return tuple(found), tuple(still_rejected)
 
 

@@ -26,13 +26,16 @@ of ``closes`` and the list of its chunks, each of which is kept under the digest
 text. Every read checks both, so a close edited inside the file is refused, naming its period.
 (A digest finds changes, not forgery: whoever edits the file can also recompute it.) Ledgers
 written before these digests are read as they are, until their next close.
+
+The same file keeps every event delivered (:mod:`.event_store`): ``ingest`` appends to it
+under the same lock (:meth:`Ledger.held`), and a close records the last event it saw.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from operator import is_
@@ -41,10 +44,12 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..domain.errors import CommissionEngineError
+from ..domain.errors import CommissionEngineError, Rejection
+from ..domain.events import BaseEvent
 from ..domain.state import AttainmentRecord, InvoiceRecord, LedgerRecord
-from ..domain.statements import Statement
+from ..domain.statements import Statement, last_day
 from ..parallel.collector import collector_paused
+from . import event_store
 from .closing import ClosedBook
 
 _SCHEMA = (
@@ -141,7 +146,7 @@ class Ledger:
         except sqlite3.Error as error:
             raise self._not_a_ledger(error) from None
         try:
-            if not _has_closes(connection):
+            if not _is_ledger(connection):
                 raise self._not_a_ledger("it holds no closes (only close creates a ledger)")
             return _latest(connection, self.path)
         except sqlite3.DatabaseError as error:
@@ -161,6 +166,18 @@ class Ledger:
         error; then the new book is committed in one transaction. A ledger this close was
         creating is removed again when the close fails: only a close that succeeds leaves one.
         """
+        with self.held() as held:
+            yield held.previous, held.record
+
+    @contextmanager
+    def held(self, *, load: bool = True, keep: bool = False) -> Iterator[Held]:
+        """Hold the ledger for one writer (a close, or an ``ingest`` with ``load=False``,
+        which reads no book and ``keep``s the file it creates even with no close in it).
+
+        One ``BEGIN IMMEDIATE`` transaction: a second writer is refused at once
+        (:class:`LedgerBusyError`), and what the block wrote is committed when it ends
+        without an error, or not at all.
+        """
         new = not self.path.exists()
         try:
             connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
@@ -179,21 +196,25 @@ class Ledger:
             held = True
             # Once it holds the ledger, a close waits for readers to finish to commit.
             connection.execute(f"PRAGMA busy_timeout = {BUSY_WAIT_SECONDS * 1000}")
-            if not new and not _has_closes(connection):
+            if not new and not _is_ledger(connection):
                 raise self._not_a_ledger("it holds no closes (only close creates a ledger)")
             for table in _SCHEMA:
                 connection.execute(table)
-            books: list[ClosedBook] = []
             read: ChunksRead = {}
-            try:
-                latest = _latest(connection, self.path, read)
-            except ValidationError as error:
-                raise LedgerError(_unreadable(self.path, error)) from None
-            yield latest, books.append
-            if new and not books:  # nothing recorded: no ledger either
+            latest = None
+            if load:
+                try:
+                    latest = _latest(connection, self.path, read)
+                except ValidationError as error:
+                    raise LedgerError(_unreadable(self.path, error)) from None
+            session = Held(connection, latest, self.path)
+            yield session
+            if new and not session.books and not keep:  # nothing recorded: no ledger either
                 raise _NothingRecorded
-            for book in books:
+            for book in session.books:
                 _record(connection, book, read)
+                if session.delivered:  # the store holds every event this close was given
+                    event_store.record_seen(connection, book.period)
             connection.execute("COMMIT")
         except _NothingRecorded:
             self.path.unlink(missing_ok=True)
@@ -210,6 +231,93 @@ class Ledger:
             raise
         finally:
             connection.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[tuple[ClosedBook | None, Stored | None]]:
+        """The latest book, and the events kept since it (``None`` when the ledger does
+        not keep them: written before issue 19), read in one read-only transaction."""
+        if not self.path.exists():
+            raise LedgerError(f"there is no ledger {self.path}")
+        try:
+            connection = sqlite3.connect(
+                self.path.absolute().as_uri() + "?mode=ro",
+                uri=True,
+                timeout=BUSY_WAIT_SECONDS,
+                isolation_level=None,
+            )
+        except sqlite3.Error as error:
+            raise self._not_a_ledger(error) from None
+        try:
+            if not _is_ledger(connection):
+                raise self._not_a_ledger("it holds no closes (only close creates a ledger)")
+            connection.execute("BEGIN")  # one snapshot of the file for the book and its events
+            book = _latest(connection, self.path)
+            kept = event_store.has_events(connection)
+            yield book, Stored(connection, book) if kept else None
+        except sqlite3.DatabaseError as error:
+            if _busy(error):
+                raise LedgerBusyError(f"{self.path} is busy: {error}") from None
+            raise self._not_a_ledger(error) from None
+        except ValidationError as error:
+            raise LedgerError(_unreadable(self.path, error)) from None
+        finally:
+            connection.close()
+
+
+class Stored:
+    """The events a ledger keeps, as a run on its latest book needs them."""
+
+    def __init__(self, connection: sqlite3.Connection, book: ClosedBook | None) -> None:
+        self._connection = connection
+        self.book = book
+        self.seen = 0 if book is None else event_store.seen_by(connection, book.period)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the store holds every event the latest book was folded from."""
+        return self.seen is not None
+
+    def since(self) -> list[BaseEvent]:
+        """The events the latest close did not fold (all of them, with no close yet)."""
+        closed_through = None if self.book is None else last_day(self.book.period)
+        return event_store.since(self._connection, self.seen or 0, closed_through)
+
+    def history(self) -> list[BaseEvent]:
+        """Every event as now known."""
+        return event_store.history(self._connection)
+
+
+class Held:
+    """A ledger held by one writer: the latest book, the events kept, what to record."""
+
+    def __init__(
+        self, connection: sqlite3.Connection, previous: ClosedBook | None, path: Path
+    ) -> None:
+        self.connection = connection
+        self.previous = previous
+        self.path = path
+        self.books: list[ClosedBook] = []
+        self.delivered = False
+
+    def record(self, book: ClosedBook) -> None:
+        """Record ``book`` when the ledger is let go of without an error."""
+        self.books.append(book)
+
+    def stored(self) -> Stored | None:
+        """The events kept, or ``None`` for a ledger that does not keep them."""
+        if not event_store.has_events(self.connection):
+            return None
+        return Stored(self.connection, self.previous)
+
+    def deliver(
+        self, events: Iterable[BaseEvent | Rejection], known: Mapping[str, str] | None = None
+    ) -> event_store.Delivery:
+        """Keep the new and corrected ones of ``events`` (the store is made if need be)."""
+        event_store.create(self.connection)
+        self.delivered = True
+        row = self.connection.execute("SELECT MAX(period) FROM closes").fetchone()
+        closed_through = None if row[0] is None else last_day(row[0])
+        return event_store.append(self.connection, events, closed_through, known)
 
 
 def _record(connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead) -> None:
@@ -255,9 +363,10 @@ def _book_digest(head: bytes, rows: Iterable[tuple[str, int, str]]) -> str:
     return hashlib.blake2b(head + b"\n" + listed.encode(), digest_size=16).hexdigest()
 
 
-def _has_closes(connection: sqlite3.Connection) -> bool:
-    """Whether the database has the ``closes`` table: whether it is a ledger."""
-    return _has_table(connection, "closes")
+def _is_ledger(connection: sqlite3.Connection) -> bool:
+    """Whether the database has the ``closes`` table (a close wrote it) or the ``events``
+    table (an ingest did): whether it is a ledger."""
+    return _has_table(connection, "closes") or _has_table(connection, "events")
 
 
 def _has_table(connection: sqlite3.Connection, name: str) -> bool:

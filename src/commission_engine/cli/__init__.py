@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import aging, close, compare, customers, overdue, payouts, statement
+from . import aging, close, compare, customers, ingest, overdue, payouts, statement
 
 #: The subcommands; each module has ``register(subparsers)``, which adds its parser and sets
 #: ``run`` (``args -> exit status``) as its default, so :func:`main` only dispatches.
-COMMANDS = (payouts, close, compare, aging, statement, overdue, customers)
+COMMANDS = (payouts, close, ingest, compare, aging, statement, overdue, customers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..api import Result, read_events
-from ..books.closing import close
+from ..books.monthly import close_with_ledger
 from ..books.store import Ledger, LedgerBusyError, LedgerError
 from ..domain.errors import CommissionEngineError, RejectedEventError
 from ..domain.events import FIRST_DAY, LAST_DAY
@@ -74,13 +74,15 @@ def run(args: argparse.Namespace) -> int:
             digests=True,
         )
         events = with_events(events, args.event_file)
-        with Ledger(args.ledger).closing() as (previous, record):
-            book, closing_run = close(plans, events, args.period, previous, strict=not args.lenient)
+        with Ledger(args.ledger).held() as held:
+            book, closing_run = close_with_ledger(
+                plans, events, args.period, held, strict=not args.lenient
+            )
             # Whatever can fail fails before the commit: the output is rendered first.
             newly_closed = tuple(s for s in closing_run.open if s.period <= args.period)
             shown = closing_run.result.model_copy(update={"statements": newly_closed})
             output = rendered(lambda out: _write(shown, args, out))
-            record(book)
+            held.record(book)
     except RejectedEventError as error:
         _say(
             f"{args.event_file}: {error.rejection.message}\n"

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from ..api import Result, compute, read_events
-from ..books.closing import ClosedRun, reopen_and_compute
+from ..books.closing import ClosedRun
+from ..books.monthly import reopen_with_ledger
 from ..books.store import Ledger, LedgerError
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
 from ..domain.statements import last_day
@@ -127,7 +128,8 @@ def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str 
     plans = read_plans(args.plan_file)
     if args.ledger is not None and not args.ledger.exists():  # a typo must not mean "none closed"
         raise LedgerError(
-            f"there is no ledger {args.ledger}: only close creates one; is the path right?"
+            f"there is no ledger {args.ledger}: only close creates one (or ingest); "
+            "is the path right?"
         )
     if args.ledger is not None and client is not None:
         raise LedgerError("--scheduler does not apply with --ledger: close runs in one place")
@@ -155,15 +157,16 @@ def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str 
                 client=client,
             )
             return result, None
-        closed = Ledger(args.ledger).latest()
-        run = reopen_and_compute(
-            plans,
-            events,
-            closed,
-            through=args.through,
-            strict=not args.lenient,
-            processes=args.processes,
-        )
+        with Ledger(args.ledger).reading() as (closed, stored):
+            run = reopen_with_ledger(
+                plans,
+                events,
+                closed,
+                stored,
+                through=args.through,
+                strict=not args.lenient,
+                processes=args.processes,
+            )
     finally:
         if terminal:
             sys.stderr.write("\r\033[K")  # clear the progress line before anything else
