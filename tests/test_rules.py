@@ -167,3 +167,24 @@ def test_default_end_date_is_the_latest_applied_event_not_a_rejected_one() -> No
     result = run(book(0), events)
     assert result.through == dt.date(2026, 1, 10)
     assert [s.period for s in result.statements] == ["2026-01"]
+
+
+def test_a_rejected_event_does_not_move_the_calendar() -> None:
+    # The run ends on the last applied event's date (2026-01-05): a payment rejected on
+    # 2026-02-10 must not fire the clawback due on 2026-01-31 (N = 0), which is after the end.
+    # (It used to: the calendar caught up before the payment was checked, and a run split by
+    # rep, whose other part never saw that payment, disagreed with the run in one process.)
+    stream = (
+        Stream()
+        .invoice("2026-01-05", "I1", "100.00", due="2026-01-31")
+        .invoice("2026-01-05", "I2", "100.00", due="2026-03-31")
+        .pay("2026-02-10", "I2", "999.00")  # more than is open: rejected
+    )
+    plans = book(1, clawback={"after_days_past_due": 0})
+    result = run(plans, stream)
+    assert [r.event for r in result.rejected] == ["e003"]
+    assert result.through == dt.date(2026, 1, 5)
+    assert line_amounts(result, "I1") == [("advance", "10.00")]
+    # Through a later day given, the clawback is due within the run and is posted.
+    later = run(plans, stream, through="2026-02-10")
+    assert line_amounts(later, "I1") == [("advance", "10.00"), ("past_due", "-10.00")]

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import END, cases
 
-from commission_engine import CommissionEngineError, PlanBook, RejectedEventError, compute
+from commission_engine import CommissionEngineError, Plan, PlanBook, RejectedEventError, compute
 from commission_engine.domain.errors import StateError
 from commission_engine.domain.events import SORT_KEY, Invoice, parse_event, sort_key
 from commission_engine.parallel import by_rep as split_module
@@ -257,3 +257,21 @@ def test_closing_and_the_monthly_run_are_the_same_whatever_the_processes(
         seen[processes] = (closed, monthly, book)
     assert seen["2"] == seen["1"]
     assert '"closed": true' in seen["1"][1] and '"closed": false' in seen["1"][1]
+
+
+def test_a_part_with_no_rep_of_its_own_still_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two reps and three parts: the third part applies nothing, so it has no end date of
+    # its own to net through; it used to end without an answer ("a part of the run ended
+    # without an answer"), as hypothesis found on a stream of two reps.
+    monkeypatch.setattr(split_module, "MIN_EVENTS_PER_PART", 1)
+    book = PlanBook(plans=[Plan(id="p", currency="USD", level=0, rate="0.1")])
+    events = [
+        {"type": "invoice", "id": "i1", "date": "2026-01-05", "invoice": "I1", "rep": "ana",
+         "amount": "100.00"},
+        {"type": "invoice", "id": "i2", "date": "2026-02-05", "invoice": "I2", "rep": "bo",
+         "amount": "200.00"},
+        {"type": "adjustment", "id": "a1", "date": "2026-02-06", "rep": "ana", "amount": "5"},
+    ]  # fmt: skip
+    one = compute(book, events)
+    for processes in (3,):  # three events, three parts, two reps
+        assert compute(book, events, processes=processes).statements == one.statements

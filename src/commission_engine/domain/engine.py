@@ -83,6 +83,7 @@ class Engine:
         # Invoice id -> date, for invoices of this run: an event dated before its invoice
         # sorts before it, and deserves that reason rather than "unknown invoice".
         self.bookings = bookings or {}
+        self._today: dt.date | None = None  # the day of the last accepted event
         self._handlers: dict[type[BaseEvent], Callable[[BaseEvent], Rejection | None]] = {
             Invoice: self._invoice,  # type: ignore[dict-item]
             Dispute: self._dispute,  # type: ignore[dict-item]
@@ -166,19 +167,27 @@ class Engine:
         to ``reject`` with its number; to stop the fold, ``reject`` raises.
         """
         seen = self.book.seen
-        last_applied = day = None
+        last_applied = None
         with localcontext(EXACT):  # sums and products never round (money.EXACT)
             for number, event in events:
-                if event.date != day:
-                    day = event.date
-                    self._advance_to(day - dt.timedelta(days=1))
                 rejection = self.apply(event)
                 if rejection is None:
                     seen[event.id] = event
-                    last_applied = day
+                    last_applied = event.date
                 else:
                     reject(number, rejection)
         return last_applied
+
+    def _enter(self, day: dt.date) -> None:
+        """An event of ``day`` is accepted: the calendar first catches up to the day before.
+
+        Called by each handler once its checks have passed, before it changes anything: a
+        rejected event moves nothing, not even the calendar (a clawback due after the last
+        applied event's date is after the run's end, and must not be posted).
+        """
+        if day != self._today:
+            self._today = day
+            self._advance_to(day - dt.timedelta(days=1))
 
     def statements(self, through: dt.date, reps: Collection[str] | None = None) -> list[Statement]:
         """Every rep's statements through ``through`` (or only those of ``reps``), sorted."""
@@ -227,6 +236,7 @@ class Engine:
             value = getattr(event, field)
             if value and not is_whole_minor_units(value, currency):  # zero is whole: no check
                 return _not_whole(event, field, currency)
+        self._enter(event.date)
         due = event.due or event.date + dt.timedelta(days=plans[0].payment_terms_days)
         invoice = InvoiceState(
             id=event.invoice,
@@ -425,6 +435,7 @@ class Engine:
                 "invoice",
                 f"invoice {invoice.id} is already in dispute since {invoice.disputed_since}",
             )
+        self._enter(event.date)
         invoice.disputed_since = event.date
         return None
 
@@ -435,6 +446,7 @@ class Engine:
         since = invoice.disputed_since
         if since is None:
             return _reject(event, "invoice", f"invoice {invoice.id} has no open dispute to resolve")
+        self._enter(event.date)
         invoice.disputed_since = None
         # The days of the dispute from the due date on do not count as past due: the
         # clawback moves later by as many (SEMANTICS.md 11.6).
@@ -502,6 +514,7 @@ class Engine:
             )
         if not is_whole_minor_units(event.amount, currency):
             return _not_whole(event, "amount", currency)
+        self._enter(event.date)
         ledger = self._ledger(event.rep, currency, event.date)
         line = LedgerLine(
             rep=event.rep,
@@ -539,6 +552,7 @@ class Engine:
 
     def _begin(self, invoice: InvoiceState, day: dt.date) -> None:
         """Start applying an accepted event to ``invoice`` on ``day``."""
+        self._enter(day)
         # Its reps' ledgers exist already: the invoice, applied before, touched them.
         # An event on the very day a clawback falls due is computed with d = 1; post the
         # past-due part first, on the state before the event, so each line says what it is.

@@ -246,14 +246,16 @@ def _serve(
 
     Without a given end date, the child guesses its own last applied date (the run's is
     the latest of every part's), nets through it at once, and nets again if told a later one.
+    A part that applied nothing (no rep of its own, or every event of its reps rejected) has
+    no guess: it sends no statements, and is then told the run's end date like any other.
     """
     part.fold()
     guess = through or part.last_applied
     stopped = part.strict and part.rejected  # the run raises; no statements needed
     rejected = [(number, *rejection_values(r)) for number, r in part.rejected]
     reply((_ordinal(part.last_applied), rejected, _ordinal(guess)))
-    while guess is not None and not stopped:
-        statements = part.statements(guess)
+    while not stopped:
+        statements = [] if guess is None else part.statements(guess)
         for start in range(0, len(statements), CHUNK):
             reply([statement_values(s) for s in statements[start : start + CHUNK]])
         reply([])
