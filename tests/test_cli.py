@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import Command
 
-from commission_engine.cli import payouts
+from commission_engine.cli import progress
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -301,16 +301,20 @@ def test_progress_is_shown_on_a_terminal_only(
     cli: Command, monkeypatch: pytest.MonkeyPatch, files: Callable[..., tuple[Path, Path]]
 ) -> None:
     plan, events = files(events=EVENTS.replace("900.00", "600.00"))
-    quiet = cli(plan, events)
+    quiet = cli(plan, events, "--format", "json")
     assert (quiet.status, quiet.err) == (0, "")
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    monkeypatch.setattr(payouts, "PROGRESS_EVERY", 2)
-    assert cli(plan, events).status == 0
-    assert terminal.getvalue() == (
-        "\re.csv: 2 events read\re.csv: 4 events read"
-        "\re.csv: 4 events read; computing statements\r\x1b[K"
-    )
+    monkeypatch.setattr(progress, "REFRESH", 0)  # every event redrawn: the count is seen
+    shown = cli(plan, events, "--format", "json")
+    assert (shown.status, shown.out) == (0, quiet.out)  # the output is the same
+    drawn = terminal.getvalue()
+    # Each phase, drawn by tqdm on the terminal: the events counted as they are read, then
+    # what is done with them, then writing (stdout here is not the terminal).
+    assert "reading e.csv: 4" in drawn
+    assert drawn.index("reading e.csv") < drawn.index("computing statements")
+    assert drawn.index("computing statements") < drawn.index("writing")
+    assert drawn.rstrip(" ").endswith("\r")  # the last line cleared
 
 
 # The bundled example data ----------------------------------------------------------------

@@ -37,6 +37,7 @@ from .options import (
     with_events,
     write_safely,
 )
+from .progress import Progress
 
 PROG = "commission-engine aging"
 
@@ -94,10 +95,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         plans = read_plans(args.plans)
-        with cluster(args.scheduler) as client:
+        with cluster(args.scheduler) as client, Progress() as progress:
             # In parts, on every core (or on the cluster's workers).
             events = read_events(args.event_file, processes=cores(), client=client)
             events = with_events(events, args.event_file)
+            events = progress.reading(events, args.event_file.name, then="aging the receivables")
             aging = age_receivables(plans, events, args.as_of, dso=args.dso, client=client)
     except CommissionEngineError as error:
         say(PROG, str(error))

@@ -32,6 +32,7 @@ from .options import (
     with_events,
 )
 from .payouts import report_changes
+from .progress import Progress
 
 PROG = "commission-engine close"
 BUSY = 3
@@ -74,14 +75,17 @@ def run(args: argparse.Namespace) -> int:
             digests=True,
         )
         events = with_events(events, args.event_file)
-        with Ledger(args.ledger).held() as held:
+        with Ledger(args.ledger).held() as held, Progress() as progress:
+            events = progress.reading(events, args.event_file.name, then="closing")
             book, closing_run = close_with_ledger(
                 plans, events, args.period, held, strict=not args.lenient
             )
             # Whatever can fail fails before the commit: the output is rendered first.
             newly_closed = tuple(s for s in closing_run.open if s.period <= args.period)
             shown = closing_run.result.model_copy(update={"statements": newly_closed})
+            progress.now("writing")
             output = rendered(lambda out: _write(shown, args, out))
+            progress.now("saving the closed books")
             held.record(book)
     except RejectedEventError as error:
         _say(

@@ -37,6 +37,7 @@ from .options import (
     with_events,
     write_safely,
 )
+from .progress import Progress
 
 PROG = "commission-engine compare"
 
@@ -70,11 +71,12 @@ def run(args: argparse.Namespace) -> int:
     """Compare the plans and print the figures; returns the exit status."""
     try:
         book = read_plans(args.plan_file)
-        with cluster(args.scheduler) as client:
+        with cluster(args.scheduler) as client, Progress() as progress:
             events = with_events(
                 read_events(args.event_file, processes=args.processes, client=client),
                 args.event_file,
             )
+            events = progress.reading(events, args.event_file.name, then="computing the plans")
             comparison = compare_plans(
                 book.plans, events, through=args.through, processes=args.processes, client=client
             )

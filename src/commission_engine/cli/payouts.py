@@ -9,8 +9,6 @@ stderr; stdout carries only the statements.
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -36,10 +34,9 @@ from .options import (
     write_atomically,
     write_safely,
 )
+from .progress import Progress
 
 PROG = "commission-engine payouts"
-#: On a terminal, how often reading a long event file says how far it got.
-PROGRESS_EVERY = 100_000
 
 T = TypeVar("T")
 
@@ -143,10 +140,8 @@ def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str 
         client=client,
     )
     events = with_events(events, args.event_file)
-    terminal = sys.stderr.isatty()
-    try:
-        if terminal:
-            events = _progress(events, args.event_file.name, sys.stderr)
+    with Progress() as progress:
+        events = progress.reading(events, args.event_file.name, then="computing statements")
         if args.ledger is None:
             result = compute(
                 plans,
@@ -167,10 +162,6 @@ def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str 
                 strict=not args.lenient,
                 processes=args.processes,
             )
-    finally:
-        if terminal:
-            sys.stderr.write("\r\033[K")  # clear the progress line before anything else
-            sys.stderr.flush()
     report_changes(run, args.event_file)
     shown = run.result.model_copy(update={"statements": run.statements})
     return shown, None if closed is None else closed.period
@@ -202,14 +193,17 @@ def _write(result: Result, args: argparse.Namespace, closed_through: str | None 
         else:
             write_table(result, out, args.locale, args.rep, closed_through)
 
-    if args.output is not None:
-        try:
-            write_atomically(args.output, write)
-        except OSError as error:
-            _say(f"cannot write {args.output}: {error.strerror or error}")
-            return 2
-        return 0
-    return write_safely(PROG, write)
+    with Progress() as progress:
+        progress.now("writing", output_to_terminal=None if args.output is None else False)
+        if args.output is not None:
+            try:
+                write_atomically(args.output, write)
+            except OSError as error:
+                progress.now("")
+                _say(f"cannot write {args.output}: {error.strerror or error}")
+                return 2
+            return 0
+        return write_safely(PROG, write)
 
 
 def statements_only(result: Result, rep: str | None) -> Result:
@@ -217,18 +211,6 @@ def statements_only(result: Result, rep: str | None) -> Result:
     if rep is None:
         return result
     return result.model_copy(update={"statements": statements_of(result, rep)})
-
-
-def _progress(events: Iterator[T], name: str, terminal: TextIO) -> Iterator[T]:
-    """``events`` unchanged, saying on ``terminal`` every so often how many were read."""
-    count = 0
-    for count, event in enumerate(events, 1):
-        if not count % PROGRESS_EVERY:
-            terminal.write(f"\r{name}: {count:,} events read")
-            terminal.flush()
-        yield event
-    terminal.write(f"\r{name}: {count:,} events read; computing statements")
-    terminal.flush()
 
 
 def _say(message: str) -> None:
