@@ -426,7 +426,7 @@ class Engine:
         return None
 
     def _dispute(self, event: Dispute) -> Rejection | None:
-        invoice, rejection = self._disputed_invoice(event)
+        invoice, rejection = self._named_invoice(event)
         if invoice is None:
             return rejection
         if invoice.disputed_since is not None:
@@ -440,7 +440,7 @@ class Engine:
         return None
 
     def _dispute_resolved(self, event: DisputeResolved) -> Rejection | None:
-        invoice, rejection = self._disputed_invoice(event)
+        invoice, rejection = self._named_invoice(event)
         if invoice is None:
             return rejection
         since = invoice.disputed_since
@@ -456,19 +456,6 @@ class Engine:
                 position.clawback_date += paused
                 heapq.heappush(self.book.clawbacks_due, (position.clawback_date, invoice.id, index))
         return None
-
-    def _disputed_invoice(
-        self, event: Dispute | DisputeResolved
-    ) -> tuple[InvoiceState | None, Rejection | None]:
-        invoice = self.book.invoices.get(event.invoice) or self.book.resumed_invoice(event.invoice)
-        booked = invoice.date if invoice is not None else self.bookings.get(event.invoice)
-        if booked is not None and event.date < booked:
-            return None, _reject(
-                event, "date", f"dated before its invoice {event.invoice} of {booked}"
-            )
-        if invoice is None:
-            return None, _reject(event, "invoice", f"unknown invoice {event.invoice}")
-        return invoice, None
 
     def _post_cash_with_order(
         self, invoice: InvoiceState, position: Position, event: Payment | PaymentReversal
@@ -533,9 +520,10 @@ class Engine:
 
     # Shared mechanics ----------------------------------------------------------------
 
-    def _invoice_for(
-        self, event: CreditNote | Payment | PaymentReversal | WriteOff
+    def _named_invoice(
+        self, event: CreditNote | Payment | PaymentReversal | WriteOff | Dispute | DisputeResolved
     ) -> tuple[InvoiceState | None, Rejection | None]:
+        """The invoice ``event`` names, or why not: unknown, or dated before it."""
         # (A resumed invoice becomes a working one when first used: a dict lookup first.)
         invoice = self.book.invoices.get(event.invoice) or self.book.resumed_invoice(event.invoice)
         booked = invoice.date if invoice is not None else self.bookings.get(event.invoice)
@@ -545,6 +533,15 @@ class Engine:
             )
         if invoice is None:
             return None, _reject(event, "invoice", f"unknown invoice {event.invoice}")
+        return invoice, None
+
+    def _invoice_for(
+        self, event: CreditNote | Payment | PaymentReversal | WriteOff
+    ) -> tuple[InvoiceState | None, Rejection | None]:
+        """:meth:`_named_invoice`, and the event's amount in whole minor units of it."""
+        invoice, rejection = self._named_invoice(event)
+        if invoice is None:
+            return None, rejection
         amount = event.amount
         if amount is not None and not is_whole_minor_units(amount, invoice.currency):
             return None, _not_whole(event, "amount", invoice.currency)
