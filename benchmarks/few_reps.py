@@ -1,4 +1,4 @@
-"""A stream with few reps and many invoices in flight (issue 15's third target).
+"""A stream with few reps and many invoices in flight (issue 21's third target).
 
     python benchmarks/few_reps.py [--invoices 70000] [--seed 7]
 

@@ -6,10 +6,10 @@ What a careful engineer would write in an afternoon with json.loads, Decimal and
 validation beyond what the fold needs (the benchmark streams are valid), no saved state, no
 processes, no closed periods. It computes the same statements as ``commission-engine payouts
 --format json`` (the same document, statements only), and exists to say how fast the library
-is against plain code (issue 15's targets), not to be used.
+is against plain code (issue 21's targets), not to be used.
 
 Arithmetic is Decimal at 60 digits, each target rounded from one quotient, as the obvious
-code would do. The library is exact (issue 7): where a level-4 invoice's collection slices,
+code would do. The library is exact (issue 13): where a level-4 invoice's collection slices,
 each a recurring decimal cut at 60 digits, add up to just under a half cent, this code rounds
 down where the library rounds the exact half; on the 10k benchmark stream that is one line of
 one statement in 1,393, every other statement is the library's to the byte.
