@@ -30,11 +30,11 @@ from decimal import localcontext
 from pathlib import Path
 
 from commission_engine import read_events, read_plans
-from commission_engine.api import _to_apply
 from commission_engine.domain.engine import Engine, arrange
 from commission_engine.domain.events import BaseEvent
 from commission_engine.domain.money import EXACT
 from commission_engine.domain.plans import PlanBook
+from commission_engine.domain.run import prepare
 from commission_engine.domain.state import WorkingState
 from commission_engine.parallel.by_rep import Partition
 
@@ -56,7 +56,7 @@ def per_event(plans: PlanBook, events: list[BaseEvent]) -> float:
 
 def distinct(folder: Path) -> list[BaseEvent]:
     events = read_events(folder / "events.jsonl", processes=2)
-    return _to_apply(events, WorkingState(), None, lambda rejection: None)[0]
+    return prepare(events, WorkingState(), None, lambda rejection: None)[0]
 
 
 def child(case: str, folder: Path, parts: int, part_file: Path) -> None:
