@@ -157,7 +157,7 @@ def test_the_table_writes_money_for_the_locale(
     run = cli(*files(plan, events), "--locale", "de_DE")
     assert run.status == 0
     assert "1.234,56\xa0€" in run.out  # babel puts a no-break space before the symbol
-    assert "Total payout: 1.234,56\xa0€" in run.out
+    assert "Auszahlung gesamt: 1.234,56\xa0€" in run.out
     assert "1.234,56\xa0€" not in cli(*files(plan, events)).out  # en_US: €1,234.56
 
 

@@ -105,3 +105,21 @@ def test_calendar_months_from_1900_to_2199() -> None:
     for period, following in pairwise(periods):
         assert last_day(period) + dt.timedelta(days=1) == dt.date.fromisoformat(following + "-01")
     assert last_day("2100-02").day == 28 and last_day("2000-02").day == 29
+
+
+def test_the_payouts_table_speaks_the_locale(command: Command, examples: Path) -> None:
+    # Labels through the catalogues (de_DE, fr_FR); English as written, byte for byte.
+    german = command(
+        "payouts", examples / "plans.yaml", examples / "events.csv", "--locale", "de_DE"
+    )
+    assert german.status == 0
+    first, _, headings = german.out.splitlines()[:3]
+    assert first == "Provisionsabrechnungen bis 2026-12-31"
+    assert headings.split()[:4] == ["Verkäufer", "Zeitraum", "Währung", "brutto"]
+    assert "Auszahlung gesamt: " in german.out
+    french = command(
+        "payouts", examples / "plans.yaml", examples / "events.csv", "--locale", "fr_FR"
+    )
+    assert french.out.splitlines()[0] == "Relevés de commissions jusqu'au 2026-12-31"
+    english = command("payouts", examples / "plans.yaml", examples / "events.csv")
+    assert english.out.splitlines()[0] == "Commission statements through 2026-12-31"

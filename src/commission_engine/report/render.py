@@ -21,6 +21,7 @@ from ..domain.currencies import format_money
 from ..domain.errors import printable
 from ..domain.money import ZERO, show
 from ..domain.statements import LedgerLine, Statement
+from .translations import translations
 
 #: The money columns of a statement, in the order FORMATS.md writes them.
 MONEY = ("gross", "recovered", "payout", "debt_balance", "held_balance")
@@ -251,14 +252,24 @@ def write_table(
     heading says which periods are closed and their rows are marked ``closed``.
     """
     statements = statements_of(result, rep)
-    through = "(no events)" if result.through is None else f"through {result.through}"
+    _ = translations(locale).gettext  # the labels in the locale's language (English as written)
+    through = (
+        _("(no events)")
+        if result.through is None
+        else _("through {day}").format(day=result.through)
+    )
     rep = None if rep is None else printable(rep)
-    out.write(f"Commission statements {through}" + (f", rep {rep}" if rep else "") + "\n")
+    out.write(_("Commission statements") + f" {through}" + (f", {_('rep')} {rep}" if rep else ""))
+    out.write("\n")
     if closed_through is not None:
-        out.write(f"Periods through {closed_through} are closed: shown as paid.\n")
+        out.write(
+            _("Periods through {period} are closed: shown as paid.").format(period=closed_through)
+        )
+        out.write("\n")
     out.write("\n")
     if not statements:
-        out.write(f"No statements for rep {rep}.\n" if rep else "No statements.\n")
+        out.write(_("No statements for rep {rep}.").format(rep=rep) if rep else _("No statements."))
+        out.write("\n")
     else:
         _write_statements(
             statements, out, locale, with_lines=rep is not None, closed_through=closed_through
@@ -267,7 +278,7 @@ def write_table(
         for statement in statements:
             totals[statement.currency] = totals.get(statement.currency, ZERO) + statement.payout
         paid = ", ".join(format_money(total, code, locale) for code, total in totals.items())
-        out.write(f"\nTotal payout: {paid}\n")
+        out.write("\n" + _("Total payout") + f": {paid}\n")
     if result.pending:
         out.write(f"{_count(result.pending)} dated after {result.through} not applied yet.\n")
     if result.duplicates:
@@ -302,8 +313,9 @@ def _write_statements(
         )
         for s in statements
     ]
-    headings = _HEADINGS if money_columns is MONEY else _HEADINGS_WITH_DRAW
-    headings = headings if closed_through is None else (*headings, "")
+    named = _HEADINGS if money_columns is MONEY else _HEADINGS_WITH_DRAW
+    label = translations(locale).gettext
+    headings = tuple(label(h) for h in named) + (() if closed_through is None else ("",))
     statement_money = frozenset(range(3, 3 + len(money_columns)))
     widths = _widths([headings, *rows])
     lines = [
