@@ -2,13 +2,15 @@
 
     python benchmarks/cluster.py [--size 1M] [--workers 1,2]
 
-Needs the ``dask`` extra and ``generate.py SIZE`` first. For each way it prints the wall
-seconds of reading the JSON Lines file and of ``compute``, the peak RSS of this process and
-of each worker, and a digest of the statements and rejections, which must be the same every
-way. The cluster reads the file in parts on its workers (``read_events(path, client=...)``)
-and folds the run split by rep (``compute(..., client=...)``); the cluster is started before
-the timing (about 2 s) and its workers are fresh processes. The in-process run is
-``processes=1``, the way a notebook runs it.
+Needs the ``dask`` extra and ``generate.py SIZE`` first. Each way runs in a fresh process of
+its own, so that each peak is its own. For each it prints the wall seconds of reading the
+JSON Lines file and of ``compute``, the peak RSS of the calling process and of each worker,
+and a digest of the statements and rejections, which must be the same every way. The
+cluster reads the file in parts on its workers (``read_events(path, client=...)``; "read"
+is until every part is read), the events stay there, and the run is computed from them
+(``compute(..., client=...)``); the cluster is started before the timing (about 2 s) and its
+workers are fresh processes. The in-process run is ``processes=1``, the way a notebook runs
+it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import hashlib
 import os
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,7 +50,13 @@ def digest(result: Any) -> str:
 
 def timed(label: str, client: Any, path: Path, plans: Any) -> None:
     start = time.perf_counter()
-    events = list(read_events(path, client=client))
+    if client is None:
+        events: Any = list(read_events(path))
+    else:
+        from dask.distributed import wait
+
+        events = read_events(path, client=client)
+        wait(events.parts)  # left on the workers
     read = time.perf_counter() - start
     start = time.perf_counter()
     result = compute(plans, events, strict=False, client=client)
@@ -69,22 +78,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="1M")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--way", type=int, help=argparse.SUPPRESS)  # 0: in-process
     args = parser.parse_args()
-    from dask.distributed import Client, LocalCluster
-
     path = DATA / args.size / "events.jsonl"
     plans = read_plans(DATA / args.size / "plans.yaml")
-    print(f"{args.size} events; load average {os.getloadavg()}", flush=True)
-    timed("in-process", None, path, plans)
-    for workers in (int(n) for n in args.workers.split(",")):
-        with (
-            LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            timed(f"{workers} worker{'s' if workers > 1 else ''}", client, path, plans)
-    print(f"load average after {os.getloadavg()}", flush=True)
+    if args.way is None:
+        print(f"{args.size} events; load average {os.getloadavg()}", flush=True)
+        for way in (0, *(int(n) for n in args.workers.split(","))):
+            own = [sys.executable, __file__, "--size", args.size, "--way", str(way)]
+            subprocess.run(own, check=True)
+        print(f"load average after {os.getloadavg()}", flush=True)
+        return 0
+    if args.way == 0:
+        timed("in-process", None, path, plans)
+        return 0
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=args.way, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        timed(f"{args.way} worker{'s' if args.way > 1 else ''}", client, path, plans)
     return 0
 
 

@@ -8,11 +8,14 @@ they are skipped only when Dask is not installed.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import io
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,6 +125,79 @@ def test_generated_streams_with_splits_and_bad_lines(
     assert far.value.rejection == local.value.rejection
 
 
+def _written(events: list[dict[str, Any]], folder: Path) -> list[Path]:
+    """``events`` as two JSON Lines files, with an identical re-delivery of the first event
+    in the second and a line that is not JSON in each."""
+    lines = [json.dumps(event) for event in events]
+    half = len(lines) // 2
+    first = [*lines[:half], "{not json"]
+    second = ["[1, 2", *lines[half:], *lines[:1]]
+    files = [folder / "a.jsonl", folder / "b.jsonl"]
+    for path, part in zip(files, (first, second), strict=True):
+        path.write_text("\n".join(part) + "\n")
+    return files
+
+
+@contextlib.contextmanager
+def _small_parts(client: Client) -> Iterator[None]:
+    """The workers cut JSON Lines files into parts of about 2,000 bytes."""
+    usual = dask_read.PART_BYTES
+    client.run(setattr, dask_read, "PART_BYTES", 2_000)  # survey() runs on the workers
+    try:
+        yield
+    finally:
+        client.run(setattr, dask_read, "PART_BYTES", usual)
+
+
+@pytest.fixture
+def small_parts(client: Client) -> Iterator[None]:
+    with _small_parts(client):
+        yield
+
+
+@ON_CLUSTER
+@given(cases())
+def test_events_left_on_the_workers_give_byte_identical_json(
+    client: Client, case: tuple[PlanBook, list[dict[str, Any]]]
+) -> None:
+    book, events = case
+    with tempfile.TemporaryDirectory() as folder, _small_parts(client):
+        files = _written(_awkward(events), Path(folder))
+        through = dt.date(2026, 3, 31)
+        for given in ({}, {"through": through}):
+            here = compute(book, read_events(files), **given)  # type: ignore[arg-type]
+            read = read_events(files, client=client)
+            there = compute(book, read, client=client, **given)  # type: ignore[arg-type]
+            assert there.rejected, "the stream holds bad lines"
+            assert _json(there) == _json(here)
+            assert (there.pending, there.duplicates) == (here.pending, here.duplicates)
+            assert there.duplicates >= (1 if events else 0)
+            # The run was computed there: the stream here was never read, and still can be.
+            assert list(read) == list(read_events(files))
+        with pytest.raises(RejectedEventError) as local:
+            compute(book, read_events(files), strict=True)
+        with pytest.raises(RejectedEventError) as far:
+            compute(book, read_events(files, client=client), strict=True, client=client)
+        assert far.value.rejection == local.value.rejection
+
+
+def test_the_fold_of_events_left_on_the_workers_rejects_in_strict_mode(
+    client: Client, examples: Path, tmp_path: Path
+) -> None:
+    lines = (examples / "events.jsonl").read_text().splitlines()
+    late = {"type": "payment", "id": "late-pay", "date": "2026-01-02", "invoice": "NOPE",
+            "amount": "1"}  # fmt: skip
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join([*lines, json.dumps(late)]) + "\n")
+    plans = read_plans(examples / "plans.yaml")
+    with pytest.raises(RejectedEventError) as local:
+        compute(plans, read_events(path), strict=True)
+    with pytest.raises(RejectedEventError) as far:
+        compute(plans, read_events(path, client=client), strict=True, client=client)
+    assert far.value.rejection == local.value.rejection
+    assert far.value.rejection.event == "late-pay"
+
+
 def test_a_cluster_run_keeps_no_state_and_resumes_none(client: Client, examples: Path) -> None:
     plans = read_plans(examples / "plans.yaml")
     result = compute(plans, read_events(examples / "events.jsonl"), client=client)
@@ -197,6 +273,20 @@ def test_a_worker_killed_mid_run_gives_the_same_statements(
     marker = tmp_path / "killed"
     client.run(_dies_once, str(marker))
     there = compute(plans, events, client=client)
+    assert marker.exists(), "a worker died"
+    assert _json(there) == _json(here)
+    client.wait_for_workers(2)
+
+
+def test_a_worker_killed_with_the_events_it_read_gives_the_same_statements(
+    client: Client, examples: Path, tmp_path: Path, small_parts: None
+) -> None:
+    plans = read_plans(examples / "plans.yaml")
+    files = write_parts(examples, tmp_path)
+    here = compute(plans, read_events(files))
+    marker = tmp_path / "killed"
+    client.run(_dies_once, str(marker))
+    there = compute(plans, read_events(files, client=client), client=client)
     assert marker.exists(), "a worker died"
     assert _json(there) == _json(here)
     client.wait_for_workers(2)

@@ -33,6 +33,7 @@ from .files.event_files import read_events as read_file
 from .files.many_files import EventFiles, Paths, is_one_file, read_files
 from .parallel.by_rep import compute_by_rep, parts_for
 from .parallel.collector import collector_paused
+from .parallel.dask_read import ClusterEvents
 from .parallel.read_in_parts import read_in_parts
 
 __all__ = ["EventInput", "Result", "compute", "open_invoices_at", "read_events"]
@@ -162,6 +163,8 @@ def compute(
         with collector_paused():  # a book of every invoice ever booked, and no cycles
             book = resume(state, plans)
     rejected: list[Rejection] = []
+    if isinstance(events, ClusterEvents) and events.client is client and events.whole():
+        return _computed_on_workers(plans, events, through, strict)
     # Several files are one stream while the run is computed; their lines, each file's after.
     files = events if isinstance(events, EventFiles) else None
 
@@ -197,6 +200,23 @@ def compute(
     if files is not None:
         result = result.model_copy(update={"rejected": files.located(result.rejected)})
     return result
+
+
+def _computed_on_workers(
+    plans: PlanBook, events: ClusterEvents, through: dt.date | None, strict: bool
+) -> Result:
+    """:func:`compute` of the events a cluster's workers read, left on them."""
+    from .parallel.dask_run import compute_from_workers  # dask only when asked for
+
+    prepare([], WorkingState(), through, lambda _: None)  # raises for a ``through`` out of range
+    with collector_paused():
+        through, statements, rejected, pending, duplicates = compute_from_workers(
+            events.client, plans, events, through, strict
+        )
+    if strict and rejected:
+        raise RejectedEventError(events.located(rejected[:1])[0])
+    result = Result.of(plans, None, through, statements, rejected, pending, duplicates)
+    return result.model_copy(update={"rejected": events.located(result.rejected)})
 
 
 def open_invoices_at(

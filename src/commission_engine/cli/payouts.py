@@ -141,7 +141,10 @@ def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str 
     )
     events = with_events(events, args.event_file)
     with Progress() as progress:
-        events = progress.reading(events, args.event_file.name, then="computing statements")
+        if client is None:
+            events = progress.reading(events, args.event_file.name, then="computing statements")
+        else:  # the events stay on the cluster's workers: not counted here
+            progress.now("computing statements on the cluster")
         if args.ledger is None:
             result = compute(
                 plans,

@@ -6,14 +6,16 @@ into parts of about :data:`PART_BYTES`, each with its count of lines; a Parquet 
 row groups; a CSV file stays whole (a quoted cell may hold a line break, and where one ends
 depends on every quote before it). Then a task per part reads and validates its lines with
 the usual readers, numbered as one stream over every file
-(:class:`~..files.many_files.EventFiles`), and sends them back as :mod:`.wire`'s plain
-values, in order.
+(:class:`~..files.many_files.EventFiles`), and keeps them as :mod:`.wire`'s plain values.
+
+They stay on the workers: :func:`~.dask_run.compute_from_workers` computes a run from them
+there. Only a caller that iterates the stream (plans compared, aging) has them sent here,
+part after part, as it goes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from itertools import chain
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,9 +32,44 @@ PART_BYTES = 16_000_000
 Part = tuple[int, int | None, int]
 
 
-def read_on_cluster(client: Any, paths: Paths) -> EventFiles:
+class ClusterEvents(EventFiles):
+    """The events of files read by a cluster's workers, held there, part after part.
+
+    Iterated, it is the same stream as the files read here: each part is sent for when the
+    stream comes to it. :attr:`parts` are the futures of the parts' plain values.
+    """
+
+    def __init__(
+        self, client: Any, parts: list[Any], names: Sequence[str], starts: Sequence[int]
+    ) -> None:
+        super().__init__(self._sent(), names, starts)
+        self.client = client
+        self.parts = parts
+        self._taken = 0
+
+    def _sent(self) -> Iterator[Event | Rejection]:
+        for part in self.parts:
+            # The events were built by the usual readers: each is of one of the event classes.
+            yield from cast(Iterator[Event | Rejection], map(event_from, part.result()))
+
+    def __next__(self) -> Event | Rejection:
+        item = super().__next__()
+        self._taken += 1
+        return item
+
+    def put_back(self, first: Event | Rejection) -> EventFiles:
+        self._taken -= 1
+        return super().put_back(first)
+
+    def whole(self) -> bool:
+        """Whether nothing was taken from the stream (or all taken was put back): a run
+        may then be computed from the parts on the workers."""
+        return self._taken == 0
+
+
+def read_on_cluster(client: Any, paths: Paths) -> ClusterEvents:
     """The events of ``paths`` (:func:`~..files.many_files.expand`), read by ``client``'s
-    workers; the same events, rejections and lines as reading them here."""
+    workers and left there; the same events, rejections and lines as reading them here."""
     files = expand(paths)
     surveys: list[list[Part]] = client.gather(
         [client.submit(survey, str(path), pure=False) for path in files]
@@ -44,13 +81,7 @@ def read_on_cluster(client: Any, paths: Paths) -> EventFiles:
         for start, end, lines in parts:
             tasks.append(client.submit(read, str(path), start, end, before + 1, pure=False))
             before += lines
-    read_parts: list[list[tuple[int, Any]]] = client.gather(tasks)
-    # The events were built by the usual readers: each is of one of the event classes.
-    items = cast(
-        Iterator[Event | Rejection],
-        chain.from_iterable((event_from(values) for values in part) for part in read_parts),
-    )
-    return EventFiles(items, [str(path) for path in files], starts)
+    return ClusterEvents(client, tasks, [str(path) for path in files], starts)
 
 
 def survey(name: str) -> list[Part]:
