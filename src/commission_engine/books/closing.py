@@ -65,9 +65,10 @@ class ClosedBook(BaseModel):
     state: EngineState
 
     @property
-    def events(self) -> dict[str, str]:
-        """The id of every event applied through ``period``, with its digest."""
-        return self.state.events
+    def events(self) -> Mapping[str, str]:
+        """The id of every event applied through ``period``, with its digest (looked up in
+        the ledger, for a book read from one without loading its state)."""
+        return self.state.applied
 
 
 class EventChange(BaseModel):
@@ -125,8 +126,7 @@ def reopen_and_compute(
         # saved state is past them): recompute from all events, as a batch.
         result = compute(plans, parsed, through=through, strict=strict, processes=processes)
     else:
-        known = closed.events.keys() | set(still_rejected)
-        new = [e for e in parsed if isinstance(e, Rejection) or e.id not in known]
+        new = _new(parsed, closed, still_rejected)
         del parsed  # the history's events, not needed now (unless the caller holds them)
         result = compute(plans, new, through=through, state=closed.state, strict=strict)
     return _run(plans, closed, result, changes, still_rejected)
@@ -162,11 +162,22 @@ def reopen_since(
         return reopen_and_compute(
             plans, history(), closed, through=through, strict=strict, processes=processes
         )
-    known = closed.events.keys() | set(still_rejected)
-    new = [e for e in parsed if isinstance(e, Rejection) or e.id not in known]
+    new = _new(parsed, closed, still_rejected)
     del parsed
     result = compute(plans, new, through=through, state=closed.state, strict=strict)
     return _run(plans, closed, result, changes, still_rejected)
+
+
+def _new(
+    parsed: list[BaseEvent | Rejection], closed: ClosedBook, still_rejected: tuple[str, ...]
+) -> list[BaseEvent | Rejection]:
+    """The events of ``parsed`` ``closed`` did not apply (each looked up by id)."""
+    applied, rejected = closed.events, set(still_rejected)
+    return [
+        e
+        for e in parsed
+        if isinstance(e, Rejection) or (e.id not in rejected and e.id not in applied)
+    ]
 
 
 def _run(
@@ -269,7 +280,7 @@ def _closed_book(
     rejected = {
         event_id: digest
         for event_id, digest in dated_through.items()
-        if event_id not in state.events
+        if event_id not in state.applied
     }
     return ClosedBook(
         period=period,

@@ -11,7 +11,8 @@ over the whole file, and its next close keeps the file's events from then on.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import ChainMap
+from collections.abc import Iterable, Mapping
 
 from ..api import EventInput
 from ..domain.errors import Rejection
@@ -83,8 +84,8 @@ def close_with_ledger(
     return close_since(plans, since, period, closed, stored.history, strict=strict)
 
 
-def _known(closed: ClosedBook | None, since: list[BaseEvent]) -> dict[str, str]:
-    """Id -> the digest of its current event, for the events of ``closed`` and ``since``."""
-    known = dict(closed.events) if closed is not None else {}
-    known.update((event.id, event.digest()) for event in since)
-    return known
+def _known(closed: ClosedBook | None, since: list[BaseEvent]) -> Mapping[str, str]:
+    """Id -> the digest of its current event, for the events of ``closed`` and ``since``
+    (those of ``closed`` looked up one by one, as the file's events ask for them)."""
+    given = {event.id: event.digest() for event in since}
+    return given if closed is None else ChainMap(given, closed.events)  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ under the same lock (:meth:`Ledger.held`), and a close records the last event it
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -46,7 +47,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..domain.errors import CommissionEngineError, Rejection
 from ..domain.events import BaseEvent
-from ..domain.state import AttainmentRecord, InvoiceRecord, LedgerRecord
+from ..domain.state import (
+    AttainmentRecord,
+    EngineState,
+    InvoiceRecord,
+    LedgerRecord,
+    pending_clawbacks,
+)
 from ..domain.statements import Statement, last_day
 from ..parallel.collector import collector_paused
 from . import event_store
@@ -77,6 +84,33 @@ CREATE TABLE IF NOT EXISTS close_digests (
     digest TEXT NOT NULL       -- BLAKE2b (16 bytes, hex) of its book row and its chunk list
 )""",
 )
+
+#: The state of the latest close kept in rows (issue 19): a close that says so in its sizes
+#: (``_IN_ROWS``) keeps its invoices and event digests here rather than in chunks, so that a
+#: month reads the invoices its events name and writes those that changed.
+_ROWS_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS state_invoices (
+    id     TEXT PRIMARY KEY,
+    rank   INTEGER NOT NULL,  -- its place in a whole state (the order first booked)
+    record TEXT NOT NULL      -- JSON: the InvoiceRecord
+)""",
+    """
+CREATE TABLE IF NOT EXISTS state_events (
+    id     TEXT PRIMARY KEY,  -- an event applied
+    digest TEXT NOT NULL
+) WITHOUT ROWID""",
+    """
+CREATE TABLE IF NOT EXISTS state_clawbacks (
+    date     TEXT NOT NULL,     -- a past-due clawback yet to fire: its day,
+    invoice  TEXT NOT NULL,     -- its invoice
+    position INTEGER NOT NULL   -- and the position's index
+)""",
+    "CREATE INDEX IF NOT EXISTS state_clawbacks_by_invoice ON state_clawbacks (invoice)",
+)
+_IN_ROWS = "state_in_rows"
+_ROW_PARTS = ("events", "invoices")
+_INVOICE: TypeAdapter[InvoiceRecord] = TypeAdapter(InvoiceRecord)
 
 #: How long a reader waits for a close committing (or a close for readers to finish).
 BUSY_WAIT_SECONDS = 30
@@ -170,9 +204,13 @@ class Ledger:
             yield held.previous, held.record
 
     @contextmanager
-    def held(self, *, load: bool = True, keep: bool = False) -> Iterator[Held]:
+    def held(self, *, load: bool = True, keep: bool = False, lazy: bool = False) -> Iterator[Held]:
         """Hold the ledger for one writer (a close, or an ``ingest`` with ``load=False``,
         which reads no book and ``keep``s the file it creates even with no close in it).
+
+        ``lazy``: the previous book's state is read as the run asks for it (its invoices by
+        id, its event digests by id) and the close writes what changed, in rows; otherwise
+        the book is read whole, as :meth:`latest` gives it.
 
         One ``BEGIN IMMEDIATE`` transaction: a second writer is refused at once
         (:class:`LedgerBusyError`), and what the block wrote is committed when it ends
@@ -204,7 +242,7 @@ class Ledger:
             latest = None
             if load:
                 try:
-                    latest = _latest(connection, self.path, read)
+                    latest = _latest(connection, self.path, read, lazy=lazy)
                 except ValidationError as error:
                     raise LedgerError(_unreadable(self.path, error)) from None
             session = Held(connection, latest, self.path)
@@ -212,7 +250,7 @@ class Ledger:
             if new and not session.books and not keep:  # nothing recorded: no ledger either
                 raise _NothingRecorded
             for book in session.books:
-                _record(connection, book, read)
+                _record(connection, book, read, as_rows=lazy)
                 if session.delivered:  # the store holds every event this close was given
                     event_store.record_seen(connection, book.period)
             connection.execute("COMMIT")
@@ -251,7 +289,7 @@ class Ledger:
             if not _is_ledger(connection):
                 raise self._not_a_ledger("it holds no closes (only close creates a ledger)")
             connection.execute("BEGIN")  # one snapshot of the file for the book and its events
-            book = _latest(connection, self.path)
+            book = _latest(connection, self.path, lazy=True)
             kept = event_store.has_events(connection)
             yield book, Stored(connection, book) if kept else None
         except sqlite3.DatabaseError as error:
@@ -320,14 +358,23 @@ class Held:
         return event_store.append(self.connection, events, closed_through, known)
 
 
-def _record(connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead) -> None:
-    """Write ``book``; a chunk holding the very objects of one in ``read`` is not written again."""
+def _record(
+    connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead, *, as_rows: bool = False
+) -> None:
+    """Write ``book``; a chunk holding the very objects of one in ``read`` is not written again.
+    Its invoices and event digests go to rows when ``as_rows`` or when its state is kept over
+    the rows already (then only what changed is written)."""
+    in_rows = as_rows or book.state.records is not None
     lists: dict[str, Sequence[Any]] = {
         # By period, so that a close's new statements come after the ones closed before.
         "statements": sorted(book.statements, key=_by_period),
         "events": tuple(book.state.events.items()),
         **{name: getattr(book.state, name) for name in _IN_STATE if name != "events"},
     }
+    if in_rows:
+        _write_rows(connection, book.state)
+        for name in _ROW_PARTS:
+            del lists[name]
     head = book.model_copy(
         update={
             "statements": (),
@@ -339,6 +386,8 @@ def _record(connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead) 
     head_json = head.model_dump_json()
     connection.execute("INSERT INTO closes (period, book) VALUES (?, ?)", (book.period, head_json))
     sizes = {name: len(items) for name, items in lists.items()}
+    if in_rows:
+        sizes[_IN_ROWS] = 1
     rows = [(_SIZES, 0, _keep(connection, _SIZES_ADAPTER.dump_json(sizes)))]
     for name, items in lists.items():
         before = read.get(name, [])
@@ -355,6 +404,77 @@ def _record(connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead) 
         "INSERT INTO close_digests (period, digest) VALUES (?, ?)",
         (book.period, _book_digest(head_json.encode(), rows)),
     )
+
+
+def _write_rows(connection: sqlite3.Connection, state: EngineState) -> None:
+    """Keep ``state``'s invoices and event digests in rows: only those it holds when it is
+    kept over the rows (what changed), all of them afresh otherwise."""
+    for table in _ROWS_SCHEMA:
+        connection.execute(table)
+    if state.records is None:
+        for table in ("state_invoices", "state_events", "state_clawbacks"):
+            connection.execute(f"DELETE FROM {table}")
+    first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_invoices")
+    rank = int(first.fetchone()[0])
+    connection.executemany(
+        "INSERT OR REPLACE INTO state_events (id, digest) VALUES (?, ?)", state.events.items()
+    )
+    connection.executemany(  # an invoice kept before keeps its place
+        "INSERT INTO state_invoices (id, rank, record) VALUES (?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+        (
+            (record.id, rank + index, _INVOICE.dump_json(record).decode())
+            for index, record in enumerate(state.invoices)
+        ),
+    )
+    if state.records is not None:
+        connection.executemany(
+            "DELETE FROM state_clawbacks WHERE invoice = ?",
+            ((record.id,) for record in state.invoices),
+        )
+    connection.executemany(
+        "INSERT INTO state_clawbacks (date, invoice, position) VALUES (?, ?, ?)",
+        (
+            (day.isoformat(), invoice_id, index)
+            for record in state.invoices
+            for day, invoice_id, index in pending_clawbacks(record)
+        ),
+    )
+
+
+class _StateRows:
+    """The invoices and event digests of the latest close, read from its rows when asked
+    for (:class:`~..domain.state.SavedRecords`); valid while the connection is open."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def invoice(self, invoice_id: str) -> InvoiceRecord | None:
+        row = self.connection.execute(
+            "SELECT record FROM state_invoices WHERE id = ?", (invoice_id,)
+        ).fetchone()
+        return None if row is None else _INVOICE.validate_json(row[0])
+
+    def digest(self, event_id: str) -> str | None:
+        row = self.connection.execute(
+            "SELECT digest FROM state_events WHERE id = ?", (event_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def clawbacks_due(self) -> list[tuple[dt.date, str, int]]:
+        return [
+            (dt.date.fromisoformat(day), invoice_id, index)
+            for day, invoice_id, index in self.connection.execute(
+                "SELECT date, invoice, position FROM state_clawbacks"
+            )
+        ]
+
+    def invoices(self) -> Iterator[InvoiceRecord]:
+        rows = self.connection.execute("SELECT record FROM state_invoices ORDER BY rank")
+        return (_INVOICE.validate_json(text) for (text,) in rows)
+
+    def events(self) -> Iterator[tuple[str, str]]:
+        return iter(self.connection.execute("SELECT id, digest FROM state_events"))
 
 
 def _book_digest(head: bytes, rows: Iterable[tuple[str, int, str]]) -> str:
@@ -427,9 +547,14 @@ def _chunks(items: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
 
 
 def _latest(
-    connection: sqlite3.Connection, path: Path, read: ChunksRead | None = None
+    connection: sqlite3.Connection,
+    path: Path,
+    read: ChunksRead | None = None,
+    *,
+    lazy: bool = False,
 ) -> ClosedBook | None:
-    """The latest close's book; with ``read``, what each of its chunks held goes there."""
+    """The latest close's book; with ``read``, what each of its chunks held goes there.
+    A close keeping its state in rows is read whole, or, ``lazy``, over its rows."""
     row = connection.execute(
         "SELECT period, CAST(book AS BLOB) FROM closes ORDER BY period DESC LIMIT 1"
     ).fetchone()
@@ -466,7 +591,10 @@ def _latest(
     keeps_digests, recorded = _recorded_digest(connection, period)
     if sizes is None and not lists and not keeps_digests:  # one piece, before December 2026
         return book
+    in_rows = bool((sizes or {}).get(_IN_ROWS))
     for name in _PARTS:
+        if in_rows and name in _ROW_PARTS:
+            continue
         found, expected = len(lists.get(name, ())), (sizes or {}).get(name)
         if found != expected:
             raise LedgerError(
@@ -481,8 +609,14 @@ def _latest(
         update={
             name: dict(lists.get(name, ())) if name == "events" else tuple(lists.get(name, ()))
             for name in _IN_STATE
+            if not (in_rows and name in _ROW_PARTS)
         }
     )
+    if in_rows:
+        state = state.over(_StateRows(connection))
+        if not lazy:
+            with collector_paused():
+                state = state.whole()
     statements = tuple(sorted(lists.get("statements", ()), key=_by_rep))  # as close() sorts them
     return book.model_copy(update={"statements": statements, "state": state})
 

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             digests=True,
         )
         events = with_events(events, args.event_file)
-        with Ledger(args.ledger).held() as held, Progress() as progress:
+        with Ledger(args.ledger).held(lazy=True) as held, Progress() as progress:
             events = progress.reading(events, args.event_file.name, then="closing")
             book, closing_run = close_with_ledger(
                 plans, events, args.period, held, strict=not args.lenient

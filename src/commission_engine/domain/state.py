@@ -12,15 +12,15 @@ import dataclasses
 import datetime as dt
 import hashlib
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from itertools import islice
 from operator import attrgetter
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, PrivateAttr
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from .errors import StateError
@@ -127,7 +127,8 @@ class WorkingState:
     # The invoices of a resumed state, by id, as saved. Each becomes a working InvoiceState
     # in ``invoices`` when an event or a clawback first needs it (a month touches a few of a
     # history's invoices); the others are saved again as they were.
-    resumed: dict[str, InvoiceRecord] = field(default_factory=dict)
+    # (A :class:`ResumedInvoices` when the state was resumed from records kept elsewhere.)
+    resumed: Mapping[str, InvoiceRecord] = field(default_factory=dict)
     terms: dict[str, Terms] = field(default_factory=dict)  # plan id -> terms, to resume them
     # The next month end at which collection bonuses are measured (None: from the first event).
     bonus_next: dt.date | None = None
@@ -226,6 +227,145 @@ class EngineState(BaseModel):
     attainment: tuple[AttainmentRecord, ...] = ()
     ledgers: tuple[LedgerRecord, ...] = ()
     bonus_next: dt.date | None = None
+    # Where the rest is kept when this state is a part of it (see :meth:`over`).
+    _records: SavedRecords | None = PrivateAttr(default=None)
+
+    @property
+    def records(self) -> SavedRecords | None:
+        """The records this state is kept over, or ``None``: then ``events`` and ``invoices``
+        hold every applied event and every invoice. Over records, they hold only what changed
+        since those were kept: the events applied and the invoices touched or booked."""
+        return self._records
+
+    def over(self, records: SavedRecords | None) -> EngineState:
+        """This state, its ``events`` and ``invoices`` read as changes to ``records``."""
+        state = self.model_copy()
+        state._records = records
+        return state
+
+    @property
+    def applied(self) -> Mapping[str, str]:
+        """Every applied event's id and digest (looked up in the records, when kept over)."""
+        if self._records is None:
+            return self.events
+        return AppliedDigests(self.events, self._records)
+
+    def all_invoices(self) -> Iterator[InvoiceRecord]:
+        """Every invoice, in the order a whole state holds them."""
+        if self._records is None:
+            yield from self.invoices
+            return
+        changed = {record.id: record for record in self.invoices}
+        kept: set[str] = set()
+        for record in self._records.invoices():
+            kept.add(record.id)
+            yield changed.get(record.id, record)
+        yield from (record for record in self.invoices if record.id not in kept)
+
+    def whole(self) -> EngineState:
+        """This state with everything in it (history-sized): no records behind it."""
+        if self._records is None:
+            return self
+        return self.model_copy(
+            update={"events": dict(self.applied.items()), "invoices": tuple(self.all_invoices())}
+        ).over(None)
+
+
+class SavedRecords(Protocol):
+    """The history-sized part of a saved state, kept elsewhere and read on demand: every
+    invoice by id, the digest of every applied event by id, the past-due clawbacks pending.
+    ``books`` keeps them in the ledger file; the domain only reads them."""
+
+    def invoice(self, invoice_id: str) -> InvoiceRecord | None: ...
+
+    def digest(self, event_id: str) -> str | None: ...
+
+    def clawbacks_due(self) -> Iterable[tuple[dt.date, str, int]]:
+        """(clawback date, invoice id, position index) of each position not yet past due."""
+        ...
+
+    def invoices(self) -> Iterable[InvoiceRecord]:
+        """Every invoice, in the order they were first saved."""
+        ...
+
+    def events(self) -> Iterable[tuple[str, str]]:
+        """Every applied event's id and digest."""
+        ...
+
+
+class AppliedDigests(Mapping[str, str]):
+    """The digests of a state kept over records: those it holds, then the records'."""
+
+    def __init__(self, changed: Mapping[str, str], records: SavedRecords) -> None:
+        self.changed = changed
+        self.records = records
+
+    def __getitem__(self, event_id: str) -> str:
+        digest = self.changed.get(event_id)
+        if digest is None:
+            digest = self.records.digest(event_id)
+        if digest is None:
+            raise KeyError(event_id)
+        return digest
+
+    def __iter__(self) -> Iterator[str]:
+        for event_id, _ in self.records.events():
+            if event_id not in self.changed:
+                yield event_id
+        yield from self.changed
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class ResumedInvoices(Mapping[str, InvoiceRecord]):
+    """The invoices of a state kept over records, by id: each read when first asked for."""
+
+    def __init__(self, changed: dict[str, InvoiceRecord], records: SavedRecords) -> None:
+        self.changed = changed
+        self.records = records
+
+    def __getitem__(self, invoice_id: str) -> InvoiceRecord:
+        record = self.changed.get(invoice_id) or self.records.invoice(invoice_id)
+        if record is None:
+            raise KeyError(invoice_id)
+        return record
+
+    def __iter__(self) -> Iterator[str]:
+        return (record.id for record in self.every())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.every())
+
+    def every(self) -> Iterator[InvoiceRecord]:
+        """Every invoice, in the order of a whole state."""
+        state = EngineState(invoices=tuple(self.changed.values())).over(self.records)
+        return state.all_invoices()
+
+
+class _SeenOver(dict[str, BaseEvent | str]):
+    """The events applied since a state was resumed (the dict the fold writes to), over
+    the digests of those applied before it, looked up in its records."""
+
+    __slots__ = ("before",)
+
+    def __init__(self, changed: Mapping[str, str], before: SavedRecords) -> None:
+        super().__init__(changed)
+        self.before = before
+
+    def get(self, event_id: str, default: Any = None) -> Any:
+        found = dict.get(self, event_id)
+        if found is None:
+            found = self.before.digest(event_id)
+        return default if found is None else found
+
+    def __contains__(self, event_id: object) -> bool:
+        return dict.__contains__(self, event_id) or (
+            isinstance(event_id, str) and self.before.digest(event_id) is not None
+        )
+
+    def __bool__(self) -> bool:
+        return True  # there were events before, whatever this run applies
 
 
 def plan_digests(book: PlanBook) -> dict[str, str]:
@@ -277,12 +417,18 @@ def save(book: WorkingState, plans: PlanBook) -> EngineState:
     for event_id, applied in seen.items():
         if not isinstance(applied, str):
             seen[event_id] = applied.digest()
+    resumed = book.resumed
     return EngineState(
         through=book.through,
         bonus_next=book.bonus_next,
         plans=plan_digests(plans),
-        events=dict(book.seen),  # digests only, since save()
-        invoices=saved_invoices(book),
+        # Digests only, since save(); over records, those applied since they were kept.
+        events=dict(book.seen),
+        invoices=(
+            _changed_invoices(book, resumed)
+            if isinstance(resumed, ResumedInvoices)
+            else saved_invoices(book)
+        ),
         attainment=tuple(
             _trusted(
                 AttainmentRecord, rep=rep, plan=plan, quota_period=period, base=canonical(base)
@@ -308,21 +454,42 @@ def save(book: WorkingState, plans: PlanBook) -> EngineState:
             )
             for (rep, currency), ledger in book.ledgers.items()
         ),
+    ).over(resumed.records if isinstance(resumed, ResumedInvoices) else None)
+
+
+def _changed_invoices(book: WorkingState, resumed: ResumedInvoices) -> tuple[InvoiceRecord, ...]:
+    """The invoices of a book resumed over records that differ from the records: those it
+    was resumed with, then those made working since (the new ones in booking order)."""
+    changed = resumed.changed
+    return (
+        *(
+            record if (inv := book.invoices.get(invoice_id)) is None else _invoice_record(inv)
+            for invoice_id, record in changed.items()
+        ),
+        *(
+            _invoice_record(inv)
+            for invoice_id, inv in book.invoices.items()
+            if invoice_id not in changed
+        ),
     )
 
 
 def saved_invoices(book: WorkingState) -> tuple[InvoiceRecord, ...]:
     """Every invoice of the working book as :func:`save` saves it: resumed ones in the order
     they were saved (those not used since, as they were), then the ones booked since."""
+    resumed = book.resumed
+    if isinstance(resumed, ResumedInvoices):
+        saved = EngineState(invoices=_changed_invoices(book, resumed)).over(resumed.records)
+        return tuple(saved.all_invoices())
     return (
         *(
             record if (inv := book.invoices.get(invoice_id)) is None else _invoice_record(inv)
-            for invoice_id, record in book.resumed.items()
+            for invoice_id, record in resumed.items()
         ),
         *(
             _invoice_record(inv)
             for invoice_id, inv in book.invoices.items()
-            if invoice_id not in book.resumed
+            if invoice_id not in resumed
         ),
     )
 
@@ -434,17 +601,19 @@ def resume(state: EngineState, plans: PlanBook) -> WorkingState:
             raise StateError(f"plan {plan_id} was used by the saved state but is not given now")
         if now[plan_id] != digest:
             raise StateError(f"plan {plan_id} has changed since the state was saved")
+    changed = {record.id: record for record in state.invoices}
+    records = state.records
     book = WorkingState(
         through=state.through,
         bonus_next=state.bonus_next,
-        seen=dict(state.events),
-        resumed={record.id: record for record in state.invoices},
+        seen=dict(state.events) if records is None else _SeenOver(state.events, records),
+        resumed=changed if records is None else ResumedInvoices(changed, records),
         terms=terms_by_plan(plans),
     )
+    if records is not None:  # the records' clawbacks, but for the invoices changed since
+        book.clawbacks_due.extend(c for c in records.clawbacks_due() if c[1] not in changed)
     for record in state.invoices:
-        for index, pos in enumerate(record.positions):
-            if pos.clawback_date is not None and not pos.past_due:
-                book.clawbacks_due.append((pos.clawback_date, record.id, index))
+        book.clawbacks_due.extend(pending_clawbacks(record))
     heapq.heapify(book.clawbacks_due)
     for att in state.attainment:
         book.attainment[(att.rep, att.plan, att.quota_period)] = att.base
@@ -459,6 +628,14 @@ def resume(state: EngineState, plans: PlanBook) -> WorkingState:
             },
         )
     return book
+
+
+def pending_clawbacks(record: InvoiceRecord) -> Iterator[tuple[dt.date, str, int]]:
+    """(clawback date, invoice id, position index) of each of the invoice's positions whose
+    past-due clawback is yet to fire."""
+    for index, pos in enumerate(record.positions):
+        if pos.clawback_date is not None and not pos.past_due:
+            yield (pos.clawback_date, record.id, index)
 
 
 def _working(record: InvoiceRecord, book: WorkingState) -> InvoiceState:

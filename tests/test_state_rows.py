@@ -1,0 +1,120 @@
+"""The closed state kept in rows (issue 19): a month reads the invoices its events name and
+writes those that changed, and every book and run equals today's path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scenario import Stream, book
+from strategies import PROPERTY, cases
+from test_event_store import ingest, month_of, parsed
+
+from commission_engine.books.closing import ClosedBook, close, reopen_and_compute
+from commission_engine.books.monthly import close_with_ledger, reopen_with_ledger
+from commission_engine.books.store import Ledger
+from commission_engine.domain.statements import last_day
+
+
+@settings(PROPERTY, max_examples=40)
+@given(cases(), st.data())
+def test_monthly_closes_over_rows_equal_the_whole_file_closed_each_month(
+    case: tuple[Any, list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    """As in test_event_store, but every close reads the state lazily and writes it in rows."""
+    plans, events = case
+    delays = data.draw(st.lists(st.sampled_from([0, 0, 0, 1, 2]), min_size=len(events)))
+    delivered = [min(12, month_of(e) + delay) for e, delay in zip(events, delays, strict=False)]
+    with tempfile.TemporaryDirectory() as folder:
+        ledger = Ledger(Path(folder) / "ledger.sqlite")
+        so_far: list[dict[str, Any]] = []
+        closed: ClosedBook | None = None
+        for month in range(1, 13):
+            period, end = f"2026-{month:02d}", last_day(f"2026-{month:02d}")
+            this_month = [e for e, m in zip(events, delivered, strict=False) if m == month]
+            so_far += this_month
+            ingest(ledger, this_month)
+            with ledger.reading() as (latest, stored):
+                shown = reopen_with_ledger(plans, parsed(this_month), latest, stored, through=end)
+                today = reopen_and_compute(plans, so_far, closed, through=end)
+                assert shown.statements == today.statements
+                assert shown.result.rejected == today.result.rejected
+            with ledger.held(lazy=True) as held:
+                book_now, run = close_with_ledger(plans, parsed(this_month), period, held)
+                held.record(book_now)
+                closed, today_run = close(plans, so_far, period, closed)
+                assert run.statements == today_run.statements
+                assert book_now.model_copy(update={"state": book_now.state.whole()}) == closed
+            assert ledger.latest() == closed
+
+
+def test_a_month_reads_only_the_invoices_its_events_name(tmp_path: Path) -> None:
+    plans = book(3)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    stream = (
+        Stream()
+        .invoice("2026-01-10", "I1", "1000.00")
+        .invoice("2026-01-11", "I2", "500.00")
+        .pay("2026-02-10", "I1", "10.00")
+    )
+    ingest(ledger, stream.events[:2])
+    with ledger.held(lazy=True) as held:
+        held.record(close_with_ledger(plans, [], "2026-01", held)[0])
+    ingest(ledger, stream.events[2:])
+    with ledger.held(lazy=True) as held:
+        assert held.previous is not None
+        records = held.previous.state.records
+        assert records is not None and held.previous.state.invoices == ()
+        asked: list[str] = []
+        invoice = records.invoice
+        records.invoice = lambda i: asked.append(i) or invoice(i)  # type: ignore[method-assign]
+        february, _ = close_with_ledger(plans, [], "2026-02", held)
+        held.record(february)
+    assert asked == ["I1"]  # I2 stays on disk
+    assert [r.id for r in february.state.invoices] == ["I1"]  # only what changed is written
+    assert dict(february.state.events) == {"e003": february.events["e003"]}
+    with sqlite3.connect(ledger.path) as connection:
+        ranks = connection.execute("SELECT id FROM state_invoices ORDER BY rank").fetchall()
+    assert ranks == [("I1",), ("I2",)]
+    expected = close(plans, stream.events, "2026-02", close(plans, stream.events[:2], "2026-01")[0])
+    assert ledger.latest() == expected[0]
+    with ledger.reading() as (latest, stored):
+        run = reopen_with_ledger(plans, [], latest, stored, through=dt.date(2026, 3, 31))
+    assert (
+        run.statements
+        == reopen_and_compute(
+            plans, stream.events, expected[0], through=dt.date(2026, 3, 31)
+        ).statements
+    )
+
+
+def test_a_ledger_in_chunks_moves_to_rows_at_its_next_lazy_close(tmp_path: Path) -> None:
+    plans = book(3)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    stream = Stream().invoice("2026-01-10", "I1", "1000.00").pay("2026-02-10", "I1", "10.00")
+    ingest(ledger, stream.events[:1])
+    with ledger.held() as held:  # as the code before kept the state: in chunks
+        held.record(close_with_ledger(plans, [], "2026-01", held)[0])
+    with sqlite3.connect(ledger.path) as connection:
+        parts = {p for (p,) in connection.execute("SELECT part FROM close_parts")}
+    assert {"events", "invoices"} <= parts
+    ingest(ledger, stream.events[1:])
+    with ledger.held(lazy=True) as held:
+        assert held.previous is not None and held.previous.state.records is None
+        held.record(close_with_ledger(plans, [], "2026-02", held)[0])
+    with sqlite3.connect(ledger.path) as connection:
+        kept = connection.execute("SELECT COUNT(*) FROM state_invoices").fetchone()[0]
+        parts = {
+            p
+            for (p,) in connection.execute("SELECT part FROM close_parts WHERE period = '2026-02'")
+        }
+    assert kept == 1 and not {"events", "invoices"} & parts
+    assert (
+        ledger.latest()
+        == close(plans, stream.events, "2026-02", close(plans, stream.events[:1], "2026-01")[0])[0]
+    )
