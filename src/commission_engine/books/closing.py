@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,6 +41,79 @@ _FROZEN = ConfigDict(frozen=True)
 
 class ClosingError(CommissionEngineError):
     """A close that cannot be done: out of order, or a period already closed."""
+
+
+def by_rep(statement: Statement) -> tuple[str, str, str]:
+    """The order of a book's statements: by rep, period, currency."""
+    return (statement.rep, statement.period, statement.currency)
+
+
+class KeptStatements(Sequence[Statement]):
+    """The closed statements of a book kept in a ledger (issue 19): each rep's last one (per
+    currency) at hand, the others read from the ledger only when asked for.
+
+    A close needs of the statements paid only each rep's debt when nothing behind the closed
+    periods moved; the history's statements are then never read. ``read`` gives those the
+    ledger keeps (valid while its connection is open), ``added`` those a close adds on top;
+    ``source`` is the ledger's own note of where the kept ones are.
+    """
+
+    def __init__(
+        self,
+        last: Mapping[tuple[str, str], Statement],
+        size: int,
+        read: Callable[[], Iterable[Statement]],
+        *,
+        added: tuple[Statement, ...] = (),
+        source: Any = None,
+    ) -> None:
+        self.last = last
+        self.size = size
+        self.read = read
+        self.added = added
+        self.source = source
+        self._all: tuple[Statement, ...] | None = None
+
+    def with_added(self, statements: Iterable[Statement]) -> KeptStatements:
+        """These statements with ``statements`` closed on top of them."""
+        added = tuple(statements)
+        last = dict(self.last)
+        for statement in sorted(added, key=lambda s: s.period):
+            last[(statement.rep, statement.currency)] = statement
+        return KeptStatements(
+            last, self.size, self.read, added=self.added + added, source=self.source
+        )
+
+    def whole(self) -> tuple[Statement, ...]:
+        """Every statement, sorted as a book holds them (history-sized: read once, kept)."""
+        if self._all is None:
+            self._all = tuple(sorted((*self.read(), *self.added), key=by_rep))
+        return self._all
+
+    def __len__(self) -> int:
+        return self.size + len(self.added)
+
+    def __iter__(self) -> Iterator[Statement]:
+        return iter(self.whole())
+
+    @overload
+    def __getitem__(self, index: int) -> Statement: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Statement, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Statement | tuple[Statement, ...]:
+        return self.whole()[index]
+
+    def __add__(self, other: tuple[Statement, ...]) -> tuple[Statement, ...]:
+        return self.whole() + other
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, KeptStatements | tuple):
+            return self.whole() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class ClosedBook(BaseModel):
@@ -188,17 +261,20 @@ def _run(
     still_rejected: tuple[str, ...],
 ) -> ClosedRun:
     open_statements = _roll_forward(plans, closed, result, changes)
-    return ClosedRun(
-        closed=tuple(
-            s
-            for s in closed.statements
-            if result.through is None or s.period <= period_of(result.through)
-        ),
+    kept = closed.statements
+    all_closed = result.through is None or period_of(result.through) >= closed.period
+    run = ClosedRun(
+        closed=()
+        if isinstance(kept, KeptStatements) and all_closed
+        else tuple(s for s in kept if all_closed or s.period <= period_of(result.through)),
         open=open_statements,
         changes=changes,
         still_rejected=still_rejected,
         result=result,
     )
+    if isinstance(kept, KeptStatements) and all_closed:  # read only if the caller asks
+        return run.model_copy(update={"closed": kept})
+    return run
 
 
 def close(
@@ -282,14 +358,14 @@ def _closed_book(
         for event_id, digest in dated_through.items()
         if event_id not in state.applied
     }
+    kept = closed.statements if closed else ()
+    if isinstance(kept, KeptStatements):  # what the ledger keeps, and the new ones on top
+        return ClosedBook(period=period, statements=(), rejected=rejected, state=state).model_copy(
+            update={"statements": kept.with_added(run.open)}
+        )
     return ClosedBook(
         period=period,
-        statements=tuple(
-            sorted(
-                (closed.statements if closed else ()) + run.open,
-                key=lambda s: (s.rep, s.period, s.currency),
-            )
-        ),
+        statements=tuple(sorted(kept + run.open, key=by_rep)),
         rejected=rejected,
         state=state,
     )
@@ -351,8 +427,16 @@ def _roll_forward(
     for statement in result.statements:
         by_key_now[(statement.rep, statement.currency)].append(statement)
     by_key_closed: dict[tuple[str, str], list[Statement]] = defaultdict(list)
-    for statement in closed.statements:
-        by_key_closed[(statement.rep, statement.currency)].append(statement)
+    kept = closed.statements
+    # Resumed from the closed state (nothing behind it changed), no closed gross can have
+    # moved: of a ledger's statements only each rep's last, for its debt, is read then.
+    resumed = not changes and isinstance(kept, KeptStatements)
+    if isinstance(kept, KeptStatements) and resumed:
+        for key, statement in kept.last.items():
+            by_key_closed[key].append(statement)
+    else:
+        for statement in kept:
+            by_key_closed[(statement.rep, statement.currency)].append(statement)
     touched = {change.event for change in changes}
     first_day = last_day(closed.period) + dt.timedelta(days=1)
 
@@ -360,8 +444,8 @@ def _roll_forward(
     for rep, currency in sorted(by_key_now.keys() | by_key_closed.keys()):
         now = by_key_now.get((rep, currency), [])
         paid = by_key_closed.get((rep, currency), [])
-        gross_now = {s.period: s.gross for s in now if s.period <= closed.period}
-        gross_paid = {s.period: s.gross for s in paid}
+        gross_now = {s.period: s.gross for s in now if s.period <= closed.period and not resumed}
+        gross_paid = {s.period: s.gross for s in paid if not resumed}
         moved = sorted(
             p
             for p in gross_now.keys() | gross_paid.keys()

@@ -57,7 +57,7 @@ from ..domain.state import (
 from ..domain.statements import Statement, last_day
 from ..parallel.collector import collector_paused
 from . import event_store
-from .closing import ClosedBook
+from .closing import ClosedBook, KeptStatements, by_rep
 
 _SCHEMA = (
     """
@@ -128,6 +128,9 @@ _PARTS: dict[str, TypeAdapter[Any]] = {
     "ledgers": TypeAdapter(tuple[LedgerRecord, ...]),
 }
 _IN_STATE = ("events", "invoices", "attainment", "ledgers")
+#: Each rep's last closed statement per currency (by rep), kept by a close that keeps its
+#: state in rows: a close reads these for the debt, not every closed statement (issue 19).
+_LAST = "last"
 #: The chunks read for a close: list name -> (digest, its objects) of each chunk, in order.
 ChunksRead = dict[str, list[tuple[str, tuple[Any, ...]]]]
 #: The part that says how many items each list has: a close missing a row is refused.
@@ -292,6 +295,8 @@ class Ledger:
             book = _latest(connection, self.path, lazy=True)
             kept = event_store.has_events(connection)
             yield book, Stored(connection, book) if kept else None
+            if book is not None and isinstance(book.statements, KeptStatements):
+                book.statements.whole()  # what is shown after the file is let go of
         except sqlite3.DatabaseError as error:
             if _busy(error):
                 raise LedgerBusyError(f"{self.path} is busy: {error}") from None
@@ -365,9 +370,18 @@ def _record(
     Its invoices and event digests go to rows when ``as_rows`` or when its state is kept over
     the rows already (then only what changed is written)."""
     in_rows = as_rows or book.state.records is not None
-    lists: dict[str, Sequence[Any]] = {
+    statements = book.statements
+    carried: list[tuple[str, int, str]] = []
+    if isinstance(statements, KeptStatements):  # the kept chunks as they are, then the new
+        carried = list(statements.source)
+        new_statements: Sequence[Statement] = sorted(statements.added, key=_by_period)
+        last = sorted(statements.last.values(), key=by_rep)
+    else:
         # By period, so that a close's new statements come after the ones closed before.
-        "statements": sorted(book.statements, key=_by_period),
+        new_statements = sorted(statements, key=_by_period)
+        last = sorted(_last_of(new_statements).values(), key=by_rep)
+    lists: dict[str, Sequence[Any]] = {
+        "statements": new_statements,
         "events": tuple(book.state.events.items()),
         **{name: getattr(book.state, name) for name in _IN_STATE if name != "events"},
     }
@@ -375,6 +389,7 @@ def _record(
         _write_rows(connection, book.state)
         for name in _ROW_PARTS:
             del lists[name]
+        lists[_LAST] = last
     head = book.model_copy(
         update={
             "statements": (),
@@ -386,16 +401,19 @@ def _record(
     head_json = head.model_dump_json()
     connection.execute("INSERT INTO closes (period, book) VALUES (?, ?)", (book.period, head_json))
     sizes = {name: len(items) for name, items in lists.items()}
+    sizes["statements"] = len(statements)
     if in_rows:
         sizes[_IN_ROWS] = 1
-    rows = [(_SIZES, 0, _keep(connection, _SIZES_ADAPTER.dump_json(sizes)))]
+    rows = [(_SIZES, 0, _keep(connection, _SIZES_ADAPTER.dump_json(sizes))), *carried]
     for name, items in lists.items():
         before = read.get(name, [])
-        for seq, chunk in enumerate(_chunks(items)):
+        first = len(carried) if name == "statements" else 0
+        for seq, chunk in enumerate(_chunks(items), first):
             if seq < len(before) and _same(_objects(name, chunk), before[seq][1]):
                 rows.append((name, seq, before[seq][0]))  # its JSON would be that chunk's
             else:
-                rows.append((name, seq, _keep(connection, _PARTS[name].dump_json(chunk))))
+                adapter = _PARTS["statements" if name == _LAST else name]
+                rows.append((name, seq, _keep(connection, adapter.dump_json(chunk))))
     connection.executemany(
         "INSERT INTO close_parts (period, part, seq, chunk) VALUES (?, ?, ?, ?)",
         ((book.period, *row) for row in rows),
@@ -404,6 +422,11 @@ def _record(
         "INSERT INTO close_digests (period, digest) VALUES (?, ?)",
         (book.period, _book_digest(head_json.encode(), rows)),
     )
+
+
+def _last_of(statements: Iterable[Statement]) -> dict[tuple[str, str], Statement]:
+    """Each rep's last statement per currency of ``statements`` (sorted by period)."""
+    return {(statement.rep, statement.currency): statement for statement in statements}
 
 
 def _write_rows(connection: sqlite3.Connection, state: EngineState) -> None:
@@ -569,6 +592,7 @@ def _latest(
             return book
         lists: dict[str, list[Any]] = {}
         sizes: dict[str, int] | None = None
+        kept: list[tuple[str, int, str]] | None = None  # statement chunks left unread
         for name, seq, digest, items in connection.execute(
             "SELECT part, seq, chunk, CAST(items AS BLOB) FROM close_parts"
             " LEFT JOIN chunks ON digest = chunk WHERE period = ? ORDER BY part, seq",
@@ -578,9 +602,19 @@ def _latest(
             if items is None:  # a chunk listed but not kept
                 changed = True
                 continue
-            changed = changed or hashlib.blake2b(items, digest_size=16).hexdigest() != digest
+            same = hashlib.blake2b(items, digest_size=16).hexdigest() == digest
+            changed = changed or not same
             if name == _SIZES:
                 sizes = _SIZES_ADAPTER.validate_json(items)
+            elif name == _LAST:
+                if lazy:
+                    lists.setdefault(name, []).extend(_PARTS["statements"].validate_json(items))
+            elif name == "statements" and lazy and _LAST in (sizes or {}):
+                # Checked, not read: the run reads them only if it needs them.
+                if not same:  # read, to say what is wrong with it as a read would
+                    _PARTS[name].validate_json(items)
+                kept = kept if kept is not None else []
+                kept.append((name, seq, digest))
             elif name in _PARTS:
                 chunk = _PARTS[name].validate_json(items)
                 lists.setdefault(name, []).extend(chunk)
@@ -593,7 +627,7 @@ def _latest(
         return book
     in_rows = bool((sizes or {}).get(_IN_ROWS))
     for name in _PARTS:
-        if in_rows and name in _ROW_PARTS:
+        if (in_rows and name in _ROW_PARTS) or (name == "statements" and kept is not None):
             continue
         found, expected = len(lists.get(name, ())), (sizes or {}).get(name)
         if found != expected:
@@ -617,8 +651,26 @@ def _latest(
         if not lazy:
             with collector_paused():
                 state = state.whole()
-    statements = tuple(sorted(lists.get("statements", ()), key=_by_rep))  # as close() sorts them
+    if kept is not None or (lazy and _LAST in (sizes or {})):
+        chunks = [digest for _, _, digest in kept or ()]
+        last = {(s.rep, s.currency): s for s in lists.get(_LAST, ())}
+        size = (sizes or {}).get("statements", 0)
+        statements: Sequence[Statement] = KeptStatements(
+            last, size, lambda: _read_chunks(connection, chunks), source=kept or []
+        )
+    else:
+        statements = tuple(sorted(lists.get("statements", ()), key=_by_rep))  # as close() has them
     return book.model_copy(update={"statements": statements, "state": state})
+
+
+def _read_chunks(connection: sqlite3.Connection, chunks: list[str]) -> Iterator[Statement]:
+    """The statements of the chunks ``chunks``, in order (checked when the book was read)."""
+    with collector_paused():
+        for digest in chunks:
+            row = connection.execute(
+                "SELECT CAST(items AS BLOB) FROM chunks WHERE digest = ?", (digest,)
+            ).fetchone()
+            yield from _PARTS["statements"].validate_json(row[0])
 
 
 def _unreadable(path: Path, error: ValidationError) -> str:

@@ -165,8 +165,9 @@ def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str 
                 strict=not args.lenient,
                 processes=args.processes,
             )
+            # The closed statements are read from the ledger as they are shown.
+            shown = run.result.model_copy(update={"statements": run.statements})
     report_changes(run, args.event_file)
-    shown = run.result.model_copy(update={"statements": run.statements})
     return shown, None if closed is None else closed.period
 
 
