@@ -162,6 +162,30 @@ class Ledger:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
+    def _read_only(self) -> sqlite3.Connection:
+        """The ledger opened read-only (a reader waits for a writer's commit); a file that
+        is not a ledger (an empty file, another SQLite database) is a :class:`LedgerError`."""
+        try:
+            connection = sqlite3.connect(
+                self.path.absolute().as_uri() + "?mode=ro",
+                uri=True,
+                timeout=BUSY_WAIT_SECONDS,
+                isolation_level=None,
+            )
+        except sqlite3.Error as error:
+            raise self._not_a_ledger(error) from None
+        try:
+            is_ledger = _is_ledger(connection)
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            if _busy(error):
+                raise LedgerBusyError(f"{self.path} is busy: {error}") from None
+            raise self._not_a_ledger(error) from None
+        if not is_ledger:
+            connection.close()
+            raise self._not_a_ledger("it holds no closes (only close creates a ledger)")
+        return connection
+
     def _not_a_ledger(self, why: object) -> LedgerError:
         return LedgerError(f"{self.path} is not a usable ledger: {why}")
 
@@ -173,18 +197,8 @@ class Ledger:
         """
         if not self.path.exists():
             return None
+        connection = self._read_only()
         try:
-            connection = sqlite3.connect(
-                self.path.absolute().as_uri() + "?mode=ro",
-                uri=True,
-                timeout=BUSY_WAIT_SECONDS,
-                isolation_level=None,
-            )
-        except sqlite3.Error as error:
-            raise self._not_a_ledger(error) from None
-        try:
-            if not _is_ledger(connection):
-                raise self._not_a_ledger("it holds no closes (only close creates a ledger)")
             return _latest(connection, self.path)
         except sqlite3.DatabaseError as error:
             if _busy(error):
@@ -279,18 +293,8 @@ class Ledger:
         not keep them: written before issue 19), read in one read-only transaction."""
         if not self.path.exists():
             raise LedgerError(f"there is no ledger {self.path}")
+        connection = self._read_only()
         try:
-            connection = sqlite3.connect(
-                self.path.absolute().as_uri() + "?mode=ro",
-                uri=True,
-                timeout=BUSY_WAIT_SECONDS,
-                isolation_level=None,
-            )
-        except sqlite3.Error as error:
-            raise self._not_a_ledger(error) from None
-        try:
-            if not _is_ledger(connection):
-                raise self._not_a_ledger("it holds no closes (only close creates a ledger)")
             connection.execute("BEGIN")  # one snapshot of the file for the book and its events
             book = _latest(connection, self.path, lazy=True)
             kept = event_store.has_events(connection)
