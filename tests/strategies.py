@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from commission_engine import Plan, PlanBook
+from commission_engine import EngineState, Plan, PlanBook
+from commission_engine.domain.money import round_money
 
 START = dt.date(2026, 1, 1)
 REPS = ("ana", "bo", "cy")
@@ -147,3 +149,15 @@ def incentive_cases(draw: st.DrawFn) -> tuple[PlanBook, list[dict[str, Any]]]:
                  "invoice": invoice["invoice"]}
             )  # fmt: skip
     return PlanBook(plans=[Plan(**terms)]), events
+
+
+def assert_no_commission_created_or_lost(plan: Plan, state: EngineState) -> None:
+    """SEMANTICS.md section 3's identity, per position of an invoice earned at invoicing:
+    payable + held + forfeited == the commission on net sales, rounded once (exactly)."""
+    for invoice in state.invoices:
+        net = invoice.amount - invoice.credited
+        for position in invoice.positions:
+            if plan.earn_on == "invoice":
+                exact = Fraction(position.commission) * Fraction(net) / Fraction(invoice.amount)
+                total = round_money(exact, plan.currency, plan.rounding)
+                assert position.payable + position.held + position.forfeited == total

@@ -23,6 +23,7 @@ from ..domain.money import shown
 from ..files import read_plans
 from ..report.render import write_csv, write_json, write_table
 from .options import (
+    BUSY,
     add_files,
     add_output,
     add_processes,
@@ -35,7 +36,6 @@ from .payouts import report_changes
 from .progress import Progress
 
 PROG = "commission-engine close"
-BUSY = 3
 
 
 def register(subparsers: Any) -> None:

@@ -17,10 +17,9 @@ from typing import Any
 from ..api import read_events
 from ..books.store import Ledger, LedgerBusyError, LedgerError
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
-from .options import add_processes, say, with_events
+from .options import BUSY, add_processes, say, with_events
 
 PROG = "commission-engine ingest"
-BUSY = 3
 
 
 def register(subparsers: Any) -> None:

@@ -28,6 +28,10 @@ from ..parallel.by_rep import cores
 T = TypeVar("T")
 
 
+#: The exit status when another close or ingest holds the ledger file.
+BUSY = 3
+
+
 def add_files(parser: argparse.ArgumentParser) -> None:
     """The ``PLAN_FILE EVENT_FILE`` positionals most subcommands take."""
     parser.add_argument("plan_file", metavar="PLAN_FILE", type=Path)
