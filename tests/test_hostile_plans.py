@@ -58,3 +58,24 @@ def test_a_plan_file_nested_deep_is_a_plan_file_error(tmp_path: Path, name: str,
     result = run("payouts", path, events)
     assert result.status == 2 and result.out == ""
     assert "nested more than 32 levels deep" in result.err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("p.yaml", 'plans:\n  - {id: p, currency: "\\ud800\\udc00", level: 2, rate: "0.1"}\n',
+         "line 2, plans[0].currency"),
+        ("p.json", '{"plans": [{"id": "p", "currency": "\\ud800", "level": 2, "rate": "0.1"}]}',
+         "plans[0].currency"),
+    ],
+)  # fmt: skip
+def test_an_escape_of_half_a_character_is_a_plan_file_error(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    # YAML and JSON read "\ud800" into a string no UTF-8 writer can write; it used to end
+    # in a UnicodeEncodeError traceback (the fuzz test found it).
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(PlanFileError) as error:
+        read_plans(path)
+    assert f"{where}: holds an escape of half a character" in str(error.value)

@@ -15,7 +15,7 @@ import os
 import re
 import typing
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,9 @@ def read_plans(path: str | os.PathLike[str]) -> PlanBook:
     data, lines = _load_json(path, text) if suffix == ".json" else _load_yaml(path, text)
     if data is None:
         raise PlanFileError(path, [Problem(None, "", "the file is empty; it needs a 'plans' list")])
+    not_text = list(_not_text(data, (), lines))
+    if not_text:  # an escape of half a character: nothing downstream can write it
+        raise PlanFileError(path, not_text)
     unknown = list(_unknown_plans(data, lines))
     if unknown:  # checked here: PlanBook indexes assignments before it validates them
         raise PlanFileError(path, unknown)
@@ -377,6 +380,38 @@ def _line(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
         if loc[:end] in lines:
             return lines[loc[:end]]
     return None
+
+
+def _not_text(data: Any, loc: Loc, lines: Mapping[Loc, int]) -> Iterator[Problem]:
+    """A problem for each key or value holding a lone surrogate (``"\\ud800"``, which YAML and
+    JSON read from an escape but is no character: UTF-8 cannot write it)."""
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        here = (*loc, key)
+        for text in (key, value):
+            if isinstance(text, str) and not _writable(text):
+                reason = (
+                    "holds an escape of half a character (\\ud800 to \\udfff); "
+                    "write the character itself"
+                )
+                yield Problem(lines.get(here), _path(here), reason)
+                break
+        else:
+            yield from _not_text(value, here, lines)
+
+
+def _writable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _path(loc: Loc) -> str:
