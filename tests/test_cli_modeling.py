@@ -218,3 +218,46 @@ def test_compare_gives_the_same_figures_in_one_process_or_several(cli: Cli) -> N
     several = cli("compare", PLANS, EVENTS, "--lenient", "--format", "json", "--processes", "3")
     assert one.status == several.status == 0
     assert one.out == several.out and len(one.json()["plans"]) > 2
+
+
+# what every modeling command does with a rejected event ----------------------------------
+
+REJECTED_E4 = "line 5: event e4, field invoice: unknown invoice NOPE"
+
+
+@pytest.mark.parametrize(
+    ("args", "stopped", "unlisted"),
+    [
+        (("compare", "{plans}", "{events}"),
+         "Nothing was compared: events were rejected. Correct them, or give --lenient to "
+         "compare on the events each plan could apply.", ("csv",)),
+        (("aging", "{events}", "--plans", "{plans}", "--as-of", "2026-03-31"),
+         "Nothing was aged: events were rejected. Correct them, or give --lenient to age the "
+         "events that could be applied.", ("csv",)),
+        (("overdue", "{plans}", "{events}", "--as-of", "2026-03-31"),
+         "Nothing was listed: events were rejected. Correct them, or give --lenient to list "
+         "from the events that could be applied.", ("csv", "html")),
+        (("customers", "{plans}", "{events}"),
+         "Nothing was computed: events were rejected. Correct them, or give --lenient to "
+         "compute from the events that could be applied.", ("csv", "html")),
+    ],
+    ids=["compare", "aging", "overdue", "customers"],
+)  # fmt: skip
+def test_a_rejected_event_stops_a_modeling_command_unless_lenient(
+    cli: Cli, files: tuple[Path, Path], args: tuple[str, ...], stopped: str,
+    unlisted: tuple[str, ...],
+) -> None:  # fmt: skip
+    plans, events = files
+    events.write_text(EVENT_ROWS + "payment,e4,2026-03-02,NOPE,,10.00,\n")
+    argv = [arg.format(plans=plans, events=events) for arg in args]
+    strict = cli(*argv)
+    assert strict.status == 1 and strict.out == ""
+    assert REJECTED_E4 in strict.err and strict.err.rstrip().endswith(stopped)
+    for format_ in ("json", "csv", "html", "table"):
+        lenient = cli(*argv, "--lenient", "--format", format_)
+        if lenient.status == 2:  # a format this command does not write
+            assert "invalid choice" in lenient.err
+            continue
+        assert lenient.status == 0 and lenient.out
+        # On stderr only where the output has no place for them.
+        assert (REJECTED_E4 in lenient.err) == (format_ in unlisted), format_

@@ -32,8 +32,8 @@ from .options import (
     add_scheduler,
     cluster,
     iso_date,
-    report_rejections,
     say,
+    stopped_by_rejections,
     with_events,
     write_safely,
 )
@@ -104,16 +104,12 @@ def run(args: argparse.Namespace) -> int:
     except CommissionEngineError as error:
         say(PROG, str(error))
         return 2
-    if aging.rejected and not args.lenient:
-        report_rejections(PROG, args.event_file, {"": aging.rejected})
-        say(
-            PROG,
-            "Nothing was aged: events were rejected. Correct them, or give --lenient to age "
-            "the events that could be applied.",
-        )
-        return 1
-    if aging.rejected and args.format == "csv":
-        report_rejections(PROG, args.event_file, {"": aging.rejected})
+    stopped = stopped_by_rejections(
+        PROG, args, {"": aging.rejected}, nothing_was="aged",
+        lenient_would="age the events that could be applied",
+    )  # fmt: skip
+    if stopped is not None:
+        return stopped
     return write_safely(PROG, lambda out: _write(aging, args, out))
 
 

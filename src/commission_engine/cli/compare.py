@@ -32,8 +32,8 @@ from .options import (
     add_scheduler,
     add_through,
     cluster,
-    report_rejections,
     say,
+    stopped_by_rejections,
     with_events,
     write_safely,
 )
@@ -84,16 +84,12 @@ def run(args: argparse.Namespace) -> int:
         say(PROG, str(error))
         return 2
     rejected = {o.name: o.rejected for o in comparison.outcomes if o.rejected}
-    if rejected and not args.lenient:
-        report_rejections(PROG, args.event_file, rejected)
-        say(
-            PROG,
-            "Nothing was compared: events were rejected. Correct them, or give --lenient to "
-            "compare on the events each plan could apply.",
-        )
-        return 1
-    if rejected and args.format == "csv":
-        report_rejections(PROG, args.event_file, rejected)
+    stopped = stopped_by_rejections(
+        PROG, args, rejected, nothing_was="compared",
+        lenient_would="compare on the events each plan could apply",
+    )  # fmt: skip
+    if stopped is not None:
+        return stopped
     return write_safely(PROG, lambda out: _write(comparison, args, out))
 
 

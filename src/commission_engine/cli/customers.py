@@ -24,7 +24,7 @@ from ..parallel.by_rep import cores
 from ..report.html import html_table
 from ..report.render import csv_writer
 from ..report.tables import aligned, exact, snake_case
-from .options import add_files, add_through, report_rejections, say, with_events, write_safely
+from .options import add_files, add_through, say, stopped_by_rejections, with_events, write_safely
 from .overdue import add_formats, html_page
 
 PROG = "commission-engine customers"
@@ -80,16 +80,12 @@ def run(args: argparse.Namespace) -> int:
     except CommissionEngineError as error:
         say(PROG, str(error))
         return 2
-    if pnl.rejected and not args.lenient:
-        report_rejections(PROG, args.event_file, {"": pnl.rejected})
-        say(
-            PROG,
-            "Nothing was computed: events were rejected. Correct them, or give --lenient to "
-            "compute from the events that could be applied.",
-        )
-        return 1
-    if pnl.rejected and args.format in ("csv", "html"):
-        report_rejections(PROG, args.event_file, {"": pnl.rejected})
+    stopped = stopped_by_rejections(
+        PROG, args, {"": pnl.rejected}, nothing_was="computed",
+        lenient_would="compute from the events that could be applied", unlisted_in=("csv", "html"),
+    )  # fmt: skip
+    if stopped is not None:
+        return stopped
     return write_safely(PROG, lambda out: _write(pnl, args, out))
 
 

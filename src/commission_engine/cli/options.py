@@ -10,7 +10,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import IO, Any, TextIO, TypeVar, cast
@@ -137,6 +137,33 @@ def report_rejections(
         under = f" (plan {name})" if name else ""
         for rejection in rejections:
             say(prog, f"{event_file}{under}: {rejection.message}")
+
+
+def stopped_by_rejections(
+    prog: str,
+    args: argparse.Namespace,
+    rejected: Mapping[str, Sequence[Rejection]],
+    *,
+    nothing_was: str,
+    lenient_would: str,
+    unlisted_in: Collection[str] = ("csv",),
+) -> int | None:
+    """What a command does with rejected events before it writes: exit status 1 without
+    ``--lenient`` (each rejection, then "Nothing was ``nothing_was``" on stderr); with it,
+    the rejections on stderr where the format (``unlisted_in``) has no place for them, and
+    ``None``: go on. ``rejected`` maps a plan's name ("" for none) to its rejections."""
+    rejected = {name: rejections for name, rejections in rejected.items() if rejections}
+    if rejected and not args.lenient:
+        report_rejections(prog, args.event_file, rejected)
+        say(
+            prog,
+            f"Nothing was {nothing_was}: events were rejected. Correct them, or give --lenient "
+            f"to {lenient_would}.",
+        )
+        return 1
+    if rejected and args.format in unlisted_in:
+        report_rejections(prog, args.event_file, rejected)
+    return None
 
 
 #: Output up to this size is rendered in memory before any of it is written; beyond it, into

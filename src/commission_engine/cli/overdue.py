@@ -33,8 +33,8 @@ from .options import (
     add_files,
     iso_date,
     locale_name,
-    report_rejections,
     say,
+    stopped_by_rejections,
     with_events,
     write_safely,
 )
@@ -121,16 +121,12 @@ def run(args: argparse.Namespace) -> int:
     except CommissionEngineError as error:
         say(PROG, str(error))
         return 2
-    if overdue.rejected and not args.lenient:
-        report_rejections(PROG, args.event_file, {"": overdue.rejected})
-        say(
-            PROG,
-            "Nothing was listed: events were rejected. Correct them, or give --lenient to list "
-            "from the events that could be applied.",
-        )
-        return 1
-    if overdue.rejected and args.format in ("csv", "html"):
-        report_rejections(PROG, args.event_file, {"": overdue.rejected})
+    stopped = stopped_by_rejections(
+        PROG, args, {"": overdue.rejected}, nothing_was="listed",
+        lenient_would="list from the events that could be applied", unlisted_in=("csv", "html"),
+    )  # fmt: skip
+    if stopped is not None:
+        return stopped
     return write_safely(PROG, lambda out: _write(overdue, args, out))
 
 
