@@ -9,6 +9,7 @@ only rounding of an amount to a currency's minor unit in the library.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import (
     MAX_EMAX,
     MIN_EMIN,
@@ -359,22 +360,35 @@ def show(value: Decimal, currency: str) -> str:
     >>> show(Decimal("-0.00"), "USD")
     '0.00'
     """
-    text = str(value)
+    return show_all((value,), currency)[0]
+
+
+def show_all(values: Iterable[Decimal], currency: str) -> list[str]:
+    """:func:`show` of each of ``values``, the currency looked up once (the writers show a
+    million amounts a run).
+
+    >>> show_all([Decimal("1.50"), Decimal("2"), Decimal("-0.00")], "USD")
+    ['1.50', '2.00', '0.00']
+    """
     places = _places(currency)
-    # A posted amount has exactly the currency's exponent, and str() then writes it plainly
-    # with those digits (the writers show a million of them); any other (50, 1E+3, -0.00)
-    # is written the careful way below.
-    if (
-        len(text) > places
-        and "E" not in text
-        and (text[-places - 1] == "." if places else "." not in text)
-        and (text[0] != "-" or value)
-    ):
-        return text
-    fixed = value.quantize(quantum(currency)) + ZERO  # + ZERO turns -0.00 into 0.00
-    if fixed != value:
-        raise ValueError(f"{value} is not a whole number of {currency} minor units")
-    return format(fixed, "f")
+    point = -places - 1
+    shown_values = []
+    for value in values:
+        text = str(value)
+        # A posted amount has exactly the currency's exponent, and str() then writes it
+        # plainly with those digits; any other (50, 1E+3, -0.00) is written the careful way.
+        if not (
+            len(text) > places
+            and "E" not in text
+            and (text[point] == "." if places else "." not in text)
+            and (text[0] != "-" or value)
+        ):
+            fixed = value.quantize(quantum(currency)) + ZERO  # + ZERO turns -0.00 into 0.00
+            if fixed != value:
+                raise ValueError(f"{value} is not a whole number of {currency} minor units")
+            text = format(fixed, "f")
+        shown_values.append(text)
+    return shown_values
 
 
 #: The places a ratio is shown with (a share of an invoice, attainment of a quota): enough

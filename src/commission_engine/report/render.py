@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from ..api import Result
 from ..domain.currencies import format_money
 from ..domain.errors import printable
-from ..domain.money import ZERO, show
+from ..domain.money import ZERO, show, show_all
 from ..domain.statements import LedgerLine, Statement
 from .translations import translations
 
@@ -140,27 +140,33 @@ def _json(value: str | None) -> str:
 
 def _statement_json(statement: Statement, closed: bool | None) -> str:
     currency = statement.currency
+    figures = show_all([*(getattr(statement, name) for name in MONEY), statement.draw], currency)
     head = (
         f'{{"rep": {_quote(statement.rep)}, "period": "{statement.period}", '
         f'"currency": {_quote(currency)}, '
-        + ", ".join(f'"{name}": "{show(getattr(statement, name), currency)}"' for name in MONEY)
-        + f', "draw": "{show(statement.draw, currency)}"'
+        + ", ".join(f'"{name}": "{figure}"' for name, figure in zip(MONEY, figures, strict=False))
+        + f', "draw": "{figures[-1]}"'
         + (
             f', "draw_recoverable": {_JSON_ONE_LINE(statement.draw_recoverable)}'
             if statement.draw
             else ""
         )
     )
-    lines = ",\n      ".join(
-        f'{{"date": "{line.date.isoformat()}", "event": {_json(line.event)}, '
-        f'"invoice": {_json(line.invoice)}, "kind": "{line.kind}", '
-        f'"amount": "{show(line.amount, currency)}"'
+    # One f-string a line, its values inline (no call a value): a run writes a million.
+    lines = statement.lines
+    lines_text = ",\n      ".join(
+        f'{{"date": "{line.date.isoformat()}", '
+        f'"event": {"null" if line.event is None else _quote(line.event)}, '
+        f'"invoice": {"null" if line.invoice is None else _quote(line.invoice)}, '
+        f'"kind": "{line.kind}", "amount": "{amount}"'
         + (f', "detail": {_json(line.detail)}}}' if line.kind in _EXPLAINED else "}")
-        for line in statement.lines
+        for line, amount in zip(
+            lines, show_all([line.amount for line in lines], currency), strict=True
+        )
     )
-    lines = f"\n      {lines}\n    " if lines else ""
+    lines_text = f"\n      {lines_text}\n    " if lines_text else ""
     mark = "" if closed is None else f', "closed": {"true" if closed else "false"}'
-    return f'{head}, "lines": [{lines}]{mark}}}'
+    return f'{head}, "lines": [{lines_text}]{mark}}}'
 
 
 # CSV -------------------------------------------------------------------------------------
