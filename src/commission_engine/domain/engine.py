@@ -238,7 +238,7 @@ class Engine:
             if value and not is_whole_minor_units(value, currency):  # zero is whole: no check
                 return _not_whole(event, field, currency)
         self._enter(event.date)
-        due = event.due or event.date + dt.timedelta(days=plans[0].payment_terms_days)
+        due = event.due or event.date + self.terms[plans[0].id].payment_terms
         invoice = InvoiceState(
             id=event.invoice,
             date=event.date,
@@ -279,8 +279,7 @@ class Engine:
             attained = self.book.attainment.get(key, ZERO)
             commission = terms.commission(attained, credited, event.date)
             self.book.attainment[key] = exact_sum(attained, credited)
-        days = plan.clawback.after_days_past_due
-        at_stake = days is not None and terms.advance > ZERO and not terms.earns_on_collection
+        after = terms.clawback_after
         return Position(
             rep=rep,
             terms=terms,
@@ -288,7 +287,7 @@ class Engine:
             credited_base=credited,
             commission=commission,
             booking_quota_period=quota_period,
-            clawback_date=invoice.due + dt.timedelta(days=days or 0) if at_stake else None,
+            clawback_date=None if after is None else invoice.due + after,
         )
 
     def _credit_note(self, event: CreditNote) -> Rejection | None:
@@ -597,7 +596,10 @@ class Engine:
             # (`is None or`: comparing a Decimal with None is ten times slower.)
             if position.at_net is None or net != position.at_net:
                 position.at_net = net
-                total = times_ratio(commission, net, amount)
+                # (Nothing credited: u*net is C itself, rounded without a product and quotient.)
+                total = (
+                    round_(commission) if net == amount else times_ratio(commission, net, amount)
+                )
             else:
                 total = position.payable + position.forfeited + position.held
             if terms.late is None:
@@ -605,7 +607,7 @@ class Engine:
                 if position.at_written_off is None or written_off != position.at_written_off:
                     position.at_written_off = written_off
                     lost = forfeited_base(terms, written_off)
-                    forfeited = times_ratio(commission, lost, amount)
+                    forfeited = times_ratio(commission, lost, amount) if lost else round_.zero
                 base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
                 payable = position.payable
                 if position.at_base is None or base != position.at_base:

@@ -198,7 +198,7 @@ class Rounding:
     Decimal('708.44')
     """
 
-    __slots__ = ("_context", "_exponent", "_mode", "_quantum")
+    __slots__ = ("_context", "_exponent", "_mode", "_quantum", "zero")
 
     def __init__(self, currency: str, mode: RoundingMode) -> None:
         self._quantum = quantum(currency)
@@ -207,6 +207,8 @@ class Rounding:
         # A context's own quantize costs a tenth of Decimal.quantize with keywords. A
         # result beyond 100 digits is refused (InvalidOperation), not built digit by digit.
         self._context = Context(prec=100, rounding=_MODES[mode], Emax=MAX_EMAX, Emin=MIN_EMIN)
+        #: Zero rounded (``0.00`` for USD): what any value times zero rounds to.
+        self.zero = self._context.quantize(ZERO, self._quantum)
 
     def __call__(self, value: Exact) -> Decimal:
         # (``type() is``, not isinstance: Fraction's ABC makes isinstance five times slower.)

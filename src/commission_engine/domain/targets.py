@@ -37,11 +37,13 @@ class Terms:
         "cash_share",
         "cash_with_order",
         "cash_with_order_days",
+        "clawback_after",
         "claws_back_write_off",
         "draw",
         "earns_on_collection",
         "late",
         "late_days",
+        "payment_terms",
         "plan",
         "round",
         "write_off_share",
@@ -56,6 +58,12 @@ class Terms:
             ONE - plan.advance
         )
         self.earns_on_collection = plan.earn_on == "collection"
+        self.payment_terms = dt.timedelta(days=plan.payment_terms_days)
+        # How long after its due date an invoice's advanced commission is clawed back; None
+        # where no advance is at stake (no such clawback, nothing advanced, or earned on cash).
+        days = plan.clawback.after_days_past_due
+        at_stake = days is not None and self.advance > ZERO and not self.earns_on_collection
+        self.clawback_after = dt.timedelta(days=days) if at_stake and days is not None else None
         self.bands = bands_of(plan)
         self.round: Rounding = rounder(plan.currency, plan.rounding)
         self.bands_by_quarter: tuple[Bands, ...] | None = None
