@@ -168,10 +168,11 @@ class Engine:
         to ``reject`` with its number; to stop the fold, ``reject`` raises.
         """
         seen = self.book.seen
+        handlers = self._handlers  # (what apply does, without a call of its own an event)
         last_applied = None
         with localcontext(EXACT):  # sums and products never round (money.EXACT)
             for number, event in events:
-                rejection = self.apply(event)
+                rejection = handlers[type(event)](event)
                 if rejection is None:
                     seen[event.id] = event
                     last_applied = event.date
