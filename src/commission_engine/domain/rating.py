@@ -95,11 +95,17 @@ def _commission_with_fractions(bands: Bands, attained: Exact, credit: Exact) -> 
     """:func:`commission_in_bands` where attainment or credit is a fraction: inside one tier
     (nearly always) the commission is ``rate * credit``, a product that stays a Decimal for a
     Decimal credit; only a credit cut by a tier boundary is rated in fractions."""
-    for low, high, rate in bands:
-        if attained < low:
+    # Which tier, decided in integers: attained = n/d, credit = c/e, a band edge p/q. (A
+    # month's attainment can carry a denominator of hundreds of digits; Fraction's own
+    # comparisons with a Decimal cost ten times these products.)
+    n, d = attained.as_integer_ratio()
+    c, e = credit.as_integer_ratio()
+    for (_, high, rate), (low_p, low_q, high_p, high_q) in zip(bands, _edges(bands), strict=True):
+        if n * low_q < low_p * d:
             break  # below this tier (below the first: rate zero): not inside one tier
-        if high is None or attained < high:
-            if high is None or credit <= exact_sum(high, -attained):
+        if high is None or n * high_q < high_p * d:
+            # credit <= high - attained, that is (c*d + n*e) / (e*d) <= high_p / high_q
+            if high is None or (c * d + n * e) * high_q <= high_p * e * d:
                 return exact_product(rate, credit)
             break
     start = Fraction(attained)
@@ -111,6 +117,16 @@ def _commission_with_fractions(bands: Bands, attained: Exact, credit: Exact) -> 
         if overlap_high > overlap_low:
             total += (overlap_high - overlap_low) * band_rate
     return total
+
+
+@cache
+def _edges(bands: Bands) -> tuple[tuple[int, int, int, int], ...]:
+    """Each band's edges as integer ratios: (low's numerator, denominator, high's), with
+    ``0, 1`` for the top band's missing high."""
+    return tuple(
+        (*low.as_integer_ratio(), *(high.as_integer_ratio() if high is not None else (0, 1)))
+        for low, high, _ in bands
+    )
 
 
 @cache
@@ -134,13 +150,27 @@ def commission_times_amount(
     >>> commission_times_amount(bands, Fraction(280, 3), Decimal(40), Decimal(3))  # across
     Fraction(6, 1)
     """
-    for low, high, rate in bands:
-        if attained < low:
-            break  # below this tier (below the first: rate zero): not inside one tier
-        if high is None or attained < high:
-            room = None if high is None else exact_sum(high, -attained)
-            if room is None or credit_times_amount <= exact_product(room, amount):
-                return rate * credit_times_amount
-            break
+    if type(attained) is Decimal:
+        for low, high, rate in bands:
+            if attained < low:
+                break  # below this tier (below the first: rate zero): not inside one tier
+            if high is None or attained < high:
+                room = None if high is None else exact_sum(high, -attained)
+                if room is None or credit_times_amount <= exact_product(room, amount):
+                    return rate * credit_times_amount
+                break
+    else:  # the same decisions in integers (see _commission_with_fractions)
+        n, d = attained.as_integer_ratio()
+        t, u = credit_times_amount.as_integer_ratio()
+        a, b = amount.as_integer_ratio()
+        edges = _edges(bands)
+        for (_, high, rate), (low_p, low_q, high_p, high_q) in zip(bands, edges, strict=True):
+            if n * low_q < low_p * d:
+                break
+            if high is None or n * high_q < high_p * d:
+                # t/u <= (high_p/high_q - n/d) * a/b
+                if high is None or t * high_q * d * b <= (high_p * d - n * high_q) * a * u:
+                    return rate * credit_times_amount
+                break
     credit = Fraction(credit_times_amount) / Fraction(amount)
     return exact_product(commission_in_bands(bands, attained, credit), amount)

@@ -1,0 +1,89 @@
+"""Tiered rating against a reference in fractions: the slices of a credit across the bands.
+
+The engine decides which tier a credit falls in without dividing (in integers where the
+attainment is a fraction); these properties hold those decisions to the plain definition,
+at and around the tier boundaries, where a wrong inequality would show.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from commission_engine.domain.money import Exact
+from commission_engine.domain.rating import Bands, commission_in_bands, commission_times_amount
+
+BANDS: Bands = (
+    (Decimal("0"), Decimal("1000"), Decimal("0.10")),
+    (Decimal("1000"), Decimal("1500.50"), Decimal("0.12")),
+    (Decimal("1500.50"), None, Decimal("0.15")),
+)
+#: Below the first band the rate is zero.
+LATE_START: Bands = ((Decimal("200"), None, Decimal("0.05")),)
+
+
+def reference(bands: Bands, attained: Fraction, credit: Fraction) -> Fraction:
+    """SEMANTICS.md 5: each slice of [attained, attained + credit] at its band's rate."""
+    total = Fraction(0)
+    for low, high, rate in bands:
+        top = attained + credit if high is None else min(attained + credit, Fraction(high))
+        bottom = max(attained, Fraction(low))
+        if top > bottom:
+            total += (top - bottom) * Fraction(rate)
+    return total
+
+
+cents = st.integers(min_value=1, max_value=300_000).map(lambda n: Decimal(n).scaleb(-2))
+#: Attainment near the edges: a whole amount, or one with a non-terminating part (what a
+#: credit note or a collection leaves), within a few hundredths of 200, 1000 or 1500.50.
+edges = st.sampled_from([Fraction(0), Fraction(200), Fraction(1000), Fraction(300_100, 200)])
+offsets = st.fractions(min_value=-3, max_value=3, max_denominator=10_007)
+attainments = st.one_of(
+    cents.map(Fraction),
+    st.builds(lambda edge, offset: max(Fraction(0), edge + offset), edges, offsets),
+)
+
+
+def as_given(value: Fraction) -> Exact:
+    """The engine keeps a Decimal where the value terminates, else a Fraction."""
+    if value.denominator in (1, 2, 4, 5, 10, 20, 25, 50, 100):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return value
+
+
+@given(
+    bands=st.sampled_from([BANDS, LATE_START]),
+    attained=attainments,
+    credit=st.one_of(cents.map(Fraction), st.fractions(min_value=0, max_value=2000)),
+)
+def test_commission_on_a_credit_is_its_slices_at_their_rates(
+    bands: Bands, attained: Fraction, credit: Fraction
+) -> None:
+    got = commission_in_bands(bands, as_given(attained), as_given(credit))
+    assert Fraction(got) == reference(bands, attained, credit)
+
+
+@given(
+    bands=st.sampled_from([BANDS, LATE_START]),
+    attained=attainments,
+    credit_times_amount=cents,
+    amount=cents,
+)
+def test_a_payment_s_commission_times_the_amount_is_exact(
+    bands: Bands, attained: Fraction, credit_times_amount: Decimal, amount: Decimal
+) -> None:
+    got = commission_times_amount(bands, as_given(attained), credit_times_amount, amount)
+    credit = Fraction(credit_times_amount) / Fraction(amount)
+    assert Fraction(got) == reference(bands, attained, credit) * Fraction(amount)
+
+
+def test_a_credit_ending_exactly_on_a_boundary_stays_in_its_tier() -> None:
+    attained = Fraction(2999, 3)  # 999.666...
+    credit = Fraction(1, 3)  # up to exactly 1000
+    assert commission_in_bands(BANDS, attained, credit) == Fraction(1, 10) * credit
+    # The same as a payment: credit s*B*p/A = 1/3 with s*B*p = 1.00 and A = 3.00.
+    got = commission_times_amount(BANDS, attained, Decimal("1.00"), Decimal("3.00"))
+    assert Fraction(got) == Fraction(1, 10) * Fraction(1, 3) * 3
