@@ -36,7 +36,18 @@ def failing_after(calls: int, monkeypatch: pytest.MonkeyPatch) -> None:
 
         return written
 
+    def failing_each(real: Any) -> Any:
+        def written(values: Any, currency: str) -> list[str]:
+            values = list(values)
+            count[0] += len(values)
+            if count[0] > calls:
+                raise RuntimeError("rendering failed half-way")
+            return list(real(values, currency))
+
+        return written
+
     monkeypatch.setattr(render, "show", failing(render.show))
+    monkeypatch.setattr(render, "show_all", failing_each(render.show_all))
     monkeypatch.setattr(render, "format_money", failing(render.format_money))
 
 
