@@ -66,12 +66,16 @@ class KeptStatements(Sequence[Statement]):
         *,
         added: tuple[Statement, ...] = (),
         source: Any = None,
+        texts: Any = None,
     ) -> None:
         self.last = last
         self.size = size
         self.read = read
         self.added = added
         self.source = source
+        #: The ledger's printed texts of these statements (:class:`~.store.KeptTexts`), or
+        #: ``None``: a run prints them by copying those, not by reading these (issue 19).
+        self.texts = texts
         self._all: tuple[Statement, ...] | None = None
 
     def with_added(self, statements: Iterable[Statement]) -> KeptStatements:

@@ -29,6 +29,13 @@ written before these digests are read as they are, until their next close.
 
 The same file keeps every event delivered (:mod:`.event_store`): ``ingest`` appends to it
 under the same lock (:meth:`Ledger.held`), and a close records the last event it saw.
+
+A close given :class:`TextForms` also keeps each closed statement as ``payouts`` prints it
+(``closed_texts``: its JSON and its CSV row), so that a run prints the closed statements by
+copying those texts in order instead of reading and rendering them (issue 19). The close's
+part ``texts`` records, per period, how many there are and a digest of each form's texts
+(what a reader checks); a close without forms records none, and a run then reads the
+statements as before, until a close with forms writes every text again.
 """
 
 from __future__ import annotations
@@ -38,12 +45,13 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain, islice
 from operator import is_
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from ..domain.errors import CommissionEngineError, Rejection
 from ..domain.events import BaseEvent
@@ -108,6 +116,20 @@ CREATE TABLE IF NOT EXISTS state_clawbacks (
 )""",
     "CREATE INDEX IF NOT EXISTS state_clawbacks_by_invoice ON state_clawbacks (invoice)",
 )
+#: The printed texts of every closed statement (for a close given :class:`TextForms`).
+_TEXTS_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS closed_texts (
+    rep      TEXT NOT NULL,
+    period   TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    json     TEXT NOT NULL,  -- what payouts --format json prints for it, closed
+    csv      TEXT NOT NULL,  -- its row of payouts --format csv, closed, with its line end
+    PRIMARY KEY (rep, period, currency)
+)""",
+    "CREATE INDEX IF NOT EXISTS closed_texts_by_period ON closed_texts (period, rep, currency)",
+)
+_FORMS = ("json", "csv")
 _IN_ROWS = "state_in_rows"
 _ROW_PARTS = ("events", "invoices")
 _INVOICE: TypeAdapter[InvoiceRecord] = TypeAdapter(InvoiceRecord)
@@ -131,11 +153,37 @@ _IN_STATE = ("events", "invoices", "attainment", "ledgers")
 #: Each rep's last closed statement per currency (by rep), kept by a close that keeps its
 #: state in rows: a close reads these for the debt, not every closed statement (issue 19).
 _LAST = "last"
+#: The part saying what ``closed_texts`` holds for a close (:class:`TextDigests`).
+_TEXTS = "texts"
 #: The chunks read for a close: list name -> (digest, its objects) of each chunk, in order.
 ChunksRead = dict[str, list[tuple[str, tuple[Any, ...]]]]
 #: The part that says how many items each list has: a close missing a row is refused.
 _SIZES = "sizes"
 _SIZES_ADAPTER: TypeAdapter[dict[str, int]] = TypeAdapter(dict[str, int])
+
+
+@dataclass(frozen=True)
+class TextForms:
+    """How closed statements are printed, for a close to keep their texts beside them:
+    ``json`` and ``csv`` give one closed statement's text; ``version`` names the writer, so
+    that texts another version wrote are not printed as this one's (``report.render``)."""
+
+    version: str
+    json: Callable[[Statement], str]
+    csv: Callable[[Statement], str]
+
+
+class TextDigests(BaseModel):
+    """What ``closed_texts`` holds for a close: the forms' ``version``, and per period the
+    number of statements with the digest of each form's texts (:func:`_texts_digest`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: str
+    periods: dict[str, tuple[int, str, str]]  # period -> (count, json digest, csv digest)
+
+
+_TEXT_DIGESTS: TypeAdapter[TextDigests] = TypeAdapter(TextDigests)
 
 
 class LedgerError(CommissionEngineError):
@@ -221,9 +269,18 @@ class Ledger:
             yield held.previous, held.record
 
     @contextmanager
-    def held(self, *, load: bool = True, keep: bool = False, lazy: bool = False) -> Iterator[Held]:
+    def held(
+        self,
+        *,
+        load: bool = True,
+        keep: bool = False,
+        lazy: bool = False,
+        texts: TextForms | None = None,
+    ) -> Iterator[Held]:
         """Hold the ledger for one writer (a close, or an ``ingest`` with ``load=False``,
         which reads no book and ``keep``s the file it creates even with no close in it).
+
+        ``texts``: a close keeps each closed statement's printed texts too (their forms).
 
         ``lazy``: the previous book's state is read as the run asks for it (its invoices by
         id, its event digests by id) and the close writes what changed, in rows; otherwise
@@ -267,7 +324,7 @@ class Ledger:
             if new and not session.books and not keep:  # nothing recorded: no ledger either
                 raise _NothingRecorded
             for book in session.books:
-                _record(connection, book, read, as_rows=lazy)
+                _record(connection, book, read, as_rows=lazy, texts=texts)
                 if session.delivered:  # the store holds every event this close was given
                     event_store.record_seen(connection, book.period)
             connection.execute("COMMIT")
@@ -288,9 +345,14 @@ class Ledger:
             connection.close()
 
     @contextmanager
-    def reading(self) -> Iterator[tuple[ClosedBook | None, Stored | None]]:
+    def reading(
+        self, *, statements_after: bool = True
+    ) -> Iterator[tuple[ClosedBook | None, Stored | None]]:
         """The latest book, and the events kept since it (``None`` when the ledger does
-        not keep them: written before issue 19), read in one read-only transaction."""
+        not keep them: written before issue 19), read in one read-only transaction.
+
+        ``statements_after``: the book's closed statements are read before the file is let
+        go of, for use after the block; without it, only inside it (or not at all)."""
         if not self.path.exists():
             raise LedgerError(f"there is no ledger {self.path}")
         connection = self._read_only()
@@ -299,7 +361,11 @@ class Ledger:
             book = _latest(connection, self.path, lazy=True)
             kept = event_store.has_events(connection)
             yield book, Stored(connection, book) if kept else None
-            if book is not None and isinstance(book.statements, KeptStatements):
+            if (
+                statements_after
+                and book is not None
+                and isinstance(book.statements, KeptStatements)
+            ):
                 book.statements.whole()  # what is shown after the file is let go of
         except sqlite3.DatabaseError as error:
             if _busy(error):
@@ -368,12 +434,19 @@ class Held:
 
 
 def _record(
-    connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead, *, as_rows: bool = False
+    connection: sqlite3.Connection,
+    book: ClosedBook,
+    read: ChunksRead,
+    *,
+    as_rows: bool = False,
+    texts: TextForms | None = None,
 ) -> None:
     """Write ``book``; a chunk holding the very objects of one in ``read`` is not written again.
     Its invoices and event digests go to rows when ``as_rows`` or when its state is kept over
-    the rows already (then only what changed is written)."""
+    the rows already (then only what changed is written). With ``texts``, its statements'
+    printed texts are kept (those of the statements it adds, or all of them)."""
     in_rows = as_rows or book.state.records is not None
+    digests = None if texts is None else _write_texts(connection, book, read, texts)
     statements = book.statements
     carried: list[tuple[str, int, str]] = []
     if isinstance(statements, KeptStatements):  # the kept chunks as they are, then the new
@@ -409,6 +482,8 @@ def _record(
     if in_rows:
         sizes[_IN_ROWS] = 1
     rows = [(_SIZES, 0, _keep(connection, _SIZES_ADAPTER.dump_json(sizes))), *carried]
+    if digests is not None:
+        rows.append((_TEXTS, 0, _keep(connection, _TEXT_DIGESTS.dump_json(digests))))
     for name, items in lists.items():
         before = read.get(name, [])
         first = len(carried) if name == "statements" else 0
@@ -426,6 +501,81 @@ def _record(
         "INSERT INTO close_digests (period, digest) VALUES (?, ?)",
         (book.period, _book_digest(head_json.encode(), rows)),
     )
+
+
+def _write_texts(
+    connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead, forms: TextForms
+) -> TextDigests | None:
+    """Keep the printed texts of ``book``'s statements: of those it adds when the ledger
+    holds the texts of the others in these forms, of every statement otherwise. What the
+    close records of them; ``None`` when a text cannot be kept (not UTF-8: nothing kept)."""
+    for table in _TEXTS_SCHEMA:
+        connection.execute(table)
+    before = read.get(_TEXTS)
+    previous: TextDigests | None = before[0][1][0] if before else None
+    statements = book.statements
+    if previous is not None and previous.version == forms.version:
+        row = connection.execute("SELECT MAX(period) FROM closes").fetchone()
+        closed = row[0] or ""
+        if isinstance(statements, KeptStatements):
+            new: Iterable[Statement] = statements.added
+        else:
+            new = (s for s in statements if s.period > closed)
+        periods = dict(previous.periods)
+    else:  # the first close with texts, or another version's: every one written afresh
+        connection.execute("DELETE FROM closed_texts")
+        new = (
+            chain(statements.read(), statements.added)
+            if isinstance(statements, KeptStatements)
+            else statements
+        )
+        periods = {}
+    written: set[str] = set()
+
+    def rows() -> Iterator[tuple[str, str, str, str, str]]:
+        for s in new:
+            written.add(s.period)
+            yield (s.rep, s.period, s.currency, forms.json(s), forms.csv(s))
+
+    connection.execute("SAVEPOINT texts")
+    try:
+        connection.executemany(
+            "INSERT INTO closed_texts (rep, period, currency, json, csv) VALUES (?, ?, ?, ?, ?)",
+            rows(),
+        )
+    except UnicodeEncodeError:  # a text holding half a character (a lone surrogate)
+        connection.execute("ROLLBACK TO texts")
+        connection.execute("RELEASE texts")
+        return None
+    connection.execute("RELEASE texts")
+    for period in sorted(written):
+        periods[period] = _texts_digest(
+            connection.execute(
+                "SELECT rep, currency, json, csv FROM closed_texts WHERE period = ?"
+                " ORDER BY rep, currency",
+                (period,),
+            )
+        )
+    digests = TextDigests(version=forms.version, periods=periods)
+    read[_TEXTS] = [("", (digests,))]  # what a second book of this transaction builds on
+    return digests
+
+
+def _texts_digest(rows: Iterable[tuple[str, ...]]) -> tuple[int, str, str]:
+    """How many rows (rep, currency, then one text per form), and each form's digest."""
+    hashers = [hashlib.blake2b(digest_size=16) for _ in _FORMS]
+    count = 0
+    for rep, currency, *texts in rows:
+        count += 1
+        for hasher, text in zip(hashers, texts, strict=True):
+            hasher.update(_text_entry(rep, currency, text))
+    json_digest, csv_digest = (hasher.hexdigest() for hasher in hashers)
+    return count, json_digest, csv_digest
+
+
+def _text_entry(rep: str, currency: str, text: str) -> bytes:
+    """One statement's text as its form's digest takes it (each piece with its length)."""
+    return f"{len(rep)}:{rep}{len(currency)}:{currency}{len(text)}:{text}".encode()
 
 
 def _last_of(statements: Iterable[Statement]) -> dict[tuple[str, str], Statement]:
@@ -590,6 +740,7 @@ def _latest(
     period, head = row
     listed: list[tuple[str, int, str]] = []
     changed = False
+    texts: TextDigests | None = None
     with collector_paused():  # a closed book is history-sized: millions of objects, no cycles
         book = ClosedBook.model_validate_json(head)
         if not _has_table(connection, "close_parts"):  # a ledger of books in one piece only
@@ -610,6 +761,10 @@ def _latest(
             changed = changed or not same
             if name == _SIZES:
                 sizes = _SIZES_ADAPTER.validate_json(items)
+            elif name == _TEXTS:
+                texts = _TEXT_DIGESTS.validate_json(items)
+                if read is not None:
+                    read[_TEXTS] = [(digest, (texts,))]
             elif name == _LAST:
                 if lazy:
                     lists.setdefault(name, []).extend(_PARTS["statements"].validate_json(items))
@@ -659,12 +814,80 @@ def _latest(
         chunks = [digest for _, _, digest in kept or ()]
         last = {(s.rep, s.currency): s for s in lists.get(_LAST, ())}
         size = (sizes or {}).get("statements", 0)
+        shown = None if texts is None else KeptTexts(connection, path, period, texts)
         statements: Sequence[Statement] = KeptStatements(
-            last, size, lambda: _read_chunks(connection, chunks), source=kept or []
+            last, size, lambda: _read_chunks(connection, chunks), source=kept or [], texts=shown
         )
     else:
         statements = tuple(sorted(lists.get("statements", ()), key=_by_rep))  # as close() has them
     return book.model_copy(update={"statements": statements, "state": state})
+
+
+class KeptTexts:
+    """The printed texts of a book's closed statements, as its close recorded them; read from
+    the ledger (valid while its connection is open), checked against the close's digests."""
+
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, period: str, digests: TextDigests
+    ) -> None:
+        self.connection = connection
+        self.path = path
+        self.period = period
+        self.digests = digests
+
+    @property
+    def version(self) -> str:
+        """Which version of the forms wrote them (:attr:`TextForms.version`)."""
+        return self.digests.version
+
+    def texts(
+        self, form: str, period: str | None = None
+    ) -> Iterator[tuple[tuple[str, str, str], str]]:
+        """Each closed statement's text in ``form`` (``json`` or ``csv``), in the order of
+        a result's statements (rep, period, currency), or only those of ``period``.
+
+        Each period's texts are checked against the close's digest of them as they are read:
+        the last one read raises a :class:`LedgerError` if any differ.
+        """
+        if form not in _FORMS:
+            raise ValueError(f"no texts in the form {form!r}: only {', '.join(_FORMS)}")
+        column = _FORMS.index(form)
+        recorded = self.digests.periods
+        hashers: dict[str, Any] = {}
+        counts: dict[str, int] = {}
+        if period is None:
+            query = (
+                f"SELECT rep, period, currency, {form} FROM closed_texts"
+                " ORDER BY rep, period, currency"
+            )
+            rows = self.connection.execute(query)
+            expected = set(recorded)
+        else:
+            query = (
+                f"SELECT rep, period, currency, {form} FROM closed_texts WHERE period = ?"
+                " ORDER BY rep, currency"
+            )
+            rows = self.connection.execute(query, (period,))
+            expected = {period} & recorded.keys()
+        for rep, at, currency, text in rows:
+            hasher = hashers.get(at)
+            if hasher is None:
+                hasher = hashers[at] = hashlib.blake2b(digest_size=16)
+                counts[at] = 0
+            hasher.update(_text_entry(rep, currency, text))
+            counts[at] += 1
+            yield (rep, at, currency), text
+        found = {at: (counts[at], hasher.hexdigest()) for at, hasher in hashers.items()}
+        wanted = {at: (recorded[at][0], recorded[at][1 + column]) for at in expected}
+        if found != wanted:
+            changed = sorted(
+                at for at in found.keys() | wanted.keys() if found.get(at) != wanted.get(at)
+            )
+            raise LedgerError(
+                f"{self.path}: the closed statements of {', '.join(changed)} were changed after "
+                f"the close of {self.period} recorded them (their digest does not match what "
+                "the file holds); restore the ledger from a backup"
+            )
 
 
 def _read_chunks(connection: sqlite3.Connection, chunks: list[str]) -> Iterator[Statement]:
