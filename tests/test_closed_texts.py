@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import sqlite3
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +254,64 @@ def test_a_form_not_kept_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert isinstance(texts, KeptTexts)
         with pytest.raises(ValueError, match="no texts in the form 'table'"):
             next(texts.texts("table"))
+
+
+def _worker(path: Path, period: str, invoices: int, way: str) -> subprocess.Popen[str]:
+    worker = Path(__file__).with_name("close_worker.py")
+    return subprocess.Popen(
+        [sys.executable, str(worker), str(path), period, str(invoices), "0", way, "texts"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _everything(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return [
+            (table, *row)
+            for table in tables
+            for row in sorted(connection.execute(f"SELECT * FROM {table}"), key=repr)
+        ]
+
+
+def _ready(path: Path) -> None:
+    for period, invoices, way in (
+        ("2026-01", 200, "ingest"),
+        ("2026-01", 200, "store"),
+        ("2026-02", 3000, "ingest"),
+    ):
+        assert _worker(path, period, invoices, way).wait(timeout=60) == 0
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_close_killed_while_keeping_texts_leaves_the_ledger_before_or_after(
+    tmp_path: Path, seed: int
+) -> None:
+    path = tmp_path / "ledger.sqlite"
+    _ready(path)
+    before = _everything(path)
+    child = _worker(path, "2026-02", 3000, "store")
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(random.Random(seed).uniform(0.0, 1.5))
+    child.kill()
+    child.wait(timeout=60)
+    assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    now = _everything(path)
+    if now != before:  # killed after the commit: the rows are those of a whole close
+        again = tmp_path / "again.sqlite"
+        _ready(again)
+        assert _worker(again, "2026-02", 3000, "store").wait(timeout=60) == 0
+        assert now == _everything(again)
+    assert _worker(path, "2026-03", 10, "store").wait(timeout=60) == 0
+    with Ledger(path).reading() as (book, _):
+        assert book is not None and isinstance(book.statements, KeptStatements)
+        assert isinstance(book.statements.texts, KeptTexts)
+        assert sum(1 for _ in book.statements.texts.texts("csv")) == len(book.statements)
