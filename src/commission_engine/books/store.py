@@ -46,6 +46,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from itertools import chain, islice
 from operator import is_
 from pathlib import Path
@@ -55,11 +57,13 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from ..domain.errors import CommissionEngineError, Rejection
 from ..domain.events import BaseEvent
+from ..domain.money import Exact, read_exact
 from ..domain.state import (
     AttainmentRecord,
     EngineState,
     InvoiceRecord,
     LedgerRecord,
+    PeriodRecord,
     pending_clawbacks,
 )
 from ..domain.statements import Statement, last_day
@@ -115,6 +119,32 @@ CREATE TABLE IF NOT EXISTS state_clawbacks (
     position INTEGER NOT NULL   -- and the position's index
 )""",
     "CREATE INDEX IF NOT EXISTS state_clawbacks_by_invoice ON state_clawbacks (invoice)",
+    """
+CREATE TABLE IF NOT EXISTS state_ledgers (
+    rep          TEXT NOT NULL,
+    currency     TEXT NOT NULL,
+    rank         INTEGER NOT NULL,  -- its place in a whole state (the order first opened)
+    first_period TEXT NOT NULL,
+    PRIMARY KEY (rep, currency)
+)""",
+    """
+CREATE TABLE IF NOT EXISTS state_periods (
+    rep         TEXT NOT NULL,
+    currency    TEXT NOT NULL,
+    period      TEXT NOT NULL,
+    gross       TEXT NOT NULL,      -- a Decimal, as its text
+    held_change TEXT NOT NULL,
+    PRIMARY KEY (rep, currency, period)
+) WITHOUT ROWID""",
+    """
+CREATE TABLE IF NOT EXISTS state_attainment (
+    rep          TEXT NOT NULL,
+    plan         TEXT NOT NULL,
+    quota_period TEXT NOT NULL,
+    rank         INTEGER NOT NULL,  -- its place in a whole state (the order first attained)
+    base         TEXT NOT NULL,     -- exact: a Decimal's text, or numerator/denominator
+    PRIMARY KEY (rep, plan, quota_period)
+)""",
 )
 #: The printed texts of every closed statement (for a close given :class:`TextForms`).
 _TEXTS_SCHEMA = (
@@ -132,6 +162,9 @@ CREATE TABLE IF NOT EXISTS closed_texts (
 _FORMS = ("json", "csv")
 _IN_ROWS = "state_in_rows"
 _ROW_PARTS = ("events", "invoices")
+#: A close that says so in its sizes keeps its ledgers' totals and attainment in rows too.
+_TOTALS_IN_ROWS = "totals_in_rows"
+_TOTAL_PARTS = ("ledgers", "attainment")
 _INVOICE: TypeAdapter[InvoiceRecord] = TypeAdapter(InvoiceRecord)
 
 #: How long a reader waits for a close committing (or a close for readers to finish).
@@ -464,7 +497,7 @@ def _record(
     }
     if in_rows:
         _write_rows(connection, book.state)
-        for name in _ROW_PARTS:
+        for name in (*_ROW_PARTS, *_TOTAL_PARTS):
             del lists[name]
         lists[_LAST] = last
     head = book.model_copy(
@@ -480,7 +513,7 @@ def _record(
     sizes = {name: len(items) for name, items in lists.items()}
     sizes["statements"] = len(statements)
     if in_rows:
-        sizes[_IN_ROWS] = 1
+        sizes[_IN_ROWS] = sizes[_TOTALS_IN_ROWS] = 1
     rows = [(_SIZES, 0, _keep(connection, _SIZES_ADAPTER.dump_json(sizes))), *carried]
     if digests is not None:
         rows.append((_TEXTS, 0, _keep(connection, _TEXT_DIGESTS.dump_json(digests))))
@@ -617,6 +650,45 @@ def _write_rows(connection: sqlite3.Connection, state: EngineState) -> None:
             for day, invoice_id, index in pending_clawbacks(record)
         ),
     )
+    _write_totals(connection, state)
+
+
+def _write_totals(connection: sqlite3.Connection, state: EngineState) -> None:
+    """Keep ``state``'s ledgers' totals and attainment in rows: the periods posted to and the
+    attainment set since, when it is kept over the rows; all of them afresh otherwise."""
+    if state.totals is None:
+        for table in ("state_ledgers", "state_periods", "state_attainment"):
+            connection.execute(f"DELETE FROM {table}")
+    first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_ledgers")
+    rank = int(first.fetchone()[0])
+    connection.executemany(  # a ledger kept before keeps its place and first period
+        "INSERT INTO state_ledgers (rep, currency, rank, first_period) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (rep, currency) DO NOTHING",
+        (
+            (ledger.rep, ledger.currency, rank + index, ledger.first_period)
+            for index, ledger in enumerate(state.ledgers)
+        ),
+    )
+    connection.executemany(
+        "INSERT OR REPLACE INTO state_periods (rep, currency, period, gross, held_change)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (
+            (ledger.rep, ledger.currency, p.period, str(p.gross), str(p.held_change))
+            for ledger in state.ledgers
+            for p in ledger.periods
+        ),
+    )
+    first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_attainment")
+    rank = int(first.fetchone()[0])
+    connection.executemany(
+        "INSERT INTO state_attainment (rep, plan, quota_period, rank, base)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (rep, plan, quota_period) DO UPDATE"
+        " SET base = excluded.base",
+        (
+            (a.rep, a.plan, a.quota_period, rank + index, str(a.base))
+            for index, a in enumerate(state.attainment)
+        ),
+    )
 
 
 class _StateRows:
@@ -652,6 +724,56 @@ class _StateRows:
 
     def events(self) -> Iterator[tuple[str, str]]:
         return iter(self.connection.execute("SELECT id, digest FROM state_events"))
+
+    # The ledgers' totals and attainment (:class:`~..domain.state.SavedTotals`).
+
+    def first_period(self, rep: str, currency: str) -> str | None:
+        row = self.connection.execute(
+            "SELECT first_period FROM state_ledgers WHERE rep = ? AND currency = ?",
+            (rep, currency),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def ledger_keys(self) -> Iterator[tuple[str, str]]:
+        return iter(self.connection.execute("SELECT rep, currency FROM state_ledgers"))
+
+    def attained(self, rep: str, plan: str, quota_period: str) -> Exact | None:
+        row = self.connection.execute(
+            "SELECT base FROM state_attainment WHERE rep = ? AND plan = ? AND quota_period = ?",
+            (rep, plan, quota_period),
+        ).fetchone()
+        if row is None:
+            return None
+        base = read_exact(row[0])
+        assert isinstance(base, Decimal | Fraction)  # written from an exact value
+        return base
+
+    def ledgers(self) -> Iterator[LedgerRecord]:
+        periods: dict[tuple[str, str], list[PeriodRecord]] = {}
+        for rep, currency, period, gross, held_change in self.connection.execute(
+            "SELECT rep, currency, period, gross, held_change FROM state_periods"
+            " ORDER BY rep, currency, period"
+        ):
+            periods.setdefault((rep, currency), []).append(
+                PeriodRecord(
+                    period=period, gross=Decimal(gross), held_change=Decimal(held_change), lines=()
+                )
+            )
+        for rep, currency, first in self.connection.execute(
+            "SELECT rep, currency, first_period FROM state_ledgers ORDER BY rank"
+        ):
+            yield LedgerRecord(
+                rep=rep,
+                currency=currency,
+                first_period=first,
+                periods=tuple(periods.get((rep, currency), ())),
+            )
+
+    def attainments(self) -> Iterator[AttainmentRecord]:
+        for rep, plan, quota_period, base in self.connection.execute(
+            "SELECT rep, plan, quota_period, base FROM state_attainment ORDER BY rank"
+        ):
+            yield AttainmentRecord(rep=rep, plan=plan, quota_period=quota_period, base=base)
 
 
 def _book_digest(head: bytes, rows: Iterable[tuple[str, int, str]]) -> str:
@@ -785,8 +907,14 @@ def _latest(
     if sizes is None and not lists and not keeps_digests:  # one piece, before December 2026
         return book
     in_rows = bool((sizes or {}).get(_IN_ROWS))
-    for name in _PARTS:
-        if (in_rows and name in _ROW_PARTS) or (name == "statements" and kept is not None):
+    totals_in_rows = bool((sizes or {}).get(_TOTALS_IN_ROWS))
+    in_chunks = [
+        name
+        for name in _PARTS
+        if not (in_rows and name in _ROW_PARTS) and not (totals_in_rows and name in _TOTAL_PARTS)
+    ]
+    for name in in_chunks:
+        if name == "statements" and kept is not None:
             continue
         found, expected = len(lists.get(name, ())), (sizes or {}).get(name)
         if found != expected:
@@ -802,11 +930,12 @@ def _latest(
         update={
             name: dict(lists.get(name, ())) if name == "events" else tuple(lists.get(name, ()))
             for name in _IN_STATE
-            if not (in_rows and name in _ROW_PARTS)
+            if name in in_chunks
         }
     )
     if in_rows:
-        state = state.over(_StateRows(connection))
+        rows = _StateRows(connection)
+        state = state.over(rows, rows if totals_in_rows else None)
         if not lazy:
             with collector_paused():
                 state = state.whole()
