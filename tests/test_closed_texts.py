@@ -290,10 +290,10 @@ def _ready(path: Path) -> None:
         assert _worker(path, period, invoices, way).wait(timeout=60) == 0
 
 
-@pytest.mark.parametrize("seed", range(2))
 def test_a_close_killed_while_keeping_texts_leaves_the_ledger_before_or_after(
-    tmp_path: Path, seed: int
+    tmp_path: Path,
 ) -> None:
+    seed = random.randrange(1000)  # test_close_killed.py kills closes at fixed points
     path = tmp_path / "ledger.sqlite"
     _ready(path)
     before = _everything(path)
