@@ -10,13 +10,11 @@ Each writer takes ``rep`` to keep only that rep's statements, and ``closed_throu
 from __future__ import annotations
 
 import csv
-import heapq
 import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any, TextIO
 
 from ..api import Result
@@ -129,10 +127,16 @@ def _merged(
     if kept is None:
         yield from map(render, statements)
         return
-    keyed: Iterator[tuple[tuple[str, str, str], Statement | str]]
-    keyed = (((s.rep, s.period, s.currency), s) for s in statements)
-    for _, item in heapq.merge(keyed, kept, key=itemgetter(0)):
-        yield item if isinstance(item, str) else render(item)
+    pending = iter(statements)
+    statement = next(pending, None)
+    for key, text in kept:
+        while statement is not None and (statement.rep, statement.period, statement.currency) < key:
+            yield render(statement)
+            statement = next(pending, None)
+        yield text
+    if statement is not None:
+        yield render(statement)
+        yield from map(render, pending)
 
 
 def write_json(
