@@ -735,7 +735,8 @@ class _StateRows:
         return None if row is None else str(row[0])
 
     def ledger_keys(self) -> Iterator[tuple[str, str]]:
-        return iter(self.connection.execute("SELECT rep, currency FROM state_ledgers"))
+        rows = self.connection.execute("SELECT rep, currency FROM state_ledgers ORDER BY rank")
+        return ((rep, currency) for rep, currency in rows)
 
     def attained(self, rep: str, plan: str, quota_period: str) -> Exact | None:
         row = self.connection.execute(

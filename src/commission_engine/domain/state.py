@@ -390,10 +390,10 @@ class LedgersOver(dict[tuple[str, str], RepAccount]):
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         """Every ledger's key: those kept, then those opened since."""
-        keys = dict.keys(self)
-        kept = set(self.totals.ledger_keys())
+        kept = list(self.totals.ledger_keys())
         yield from kept
-        yield from (key for key in keys if key not in kept)
+        known = set(kept)
+        yield from (key for key in dict.keys(self) if key not in known)
 
 
 class AttainmentOver(dict[tuple[str, str, str], Exact]):
