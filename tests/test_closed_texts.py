@@ -24,7 +24,8 @@ from test_event_store import ingest, month_of, parsed
 
 from commission_engine.books.closing import KeptStatements, by_rep
 from commission_engine.books.monthly import close_with_ledger, reopen_with_ledger
-from commission_engine.books.store import KeptTexts, Ledger, TextForms
+from commission_engine.books.store import Ledger
+from commission_engine.books.texts import KeptTexts, TextForms
 from commission_engine.cli import close as close_command
 from commission_engine.cli import main
 from commission_engine.cli import payouts as payouts_command

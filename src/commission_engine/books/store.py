@@ -30,7 +30,7 @@ written before these digests are read as they are, until their next close.
 The same file keeps every event delivered (:mod:`.event_store`): ``ingest`` appends to it
 under the same lock (:meth:`Ledger.held`), and a close records the last event it saw.
 
-A close given :class:`TextForms` also keeps each closed statement as ``payouts`` prints it
+A close given :class:`~.texts.TextForms` also keeps each closed statement as ``payouts`` prints it
 (``closed_texts``: its JSON and its CSV row), so that a run prints the closed statements by
 copying those texts in order instead of reading and rendering them (issue 19). The close's
 part ``texts`` records, per period, how many there are and a digest of each form's texts
@@ -45,7 +45,6 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from itertools import chain, islice
@@ -53,9 +52,9 @@ from operator import is_
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from ..domain.errors import CommissionEngineError, Rejection
+from ..domain.errors import Rejection
 from ..domain.events import BaseEvent
 from ..domain.money import Exact, read_exact
 from ..domain.state import (
@@ -70,6 +69,19 @@ from ..domain.statements import Statement, last_day
 from ..parallel.collector import collector_paused
 from . import event_store
 from .closing import ClosedBook, KeptStatements, by_rep
+from .errors import LedgerBusyError, LedgerError
+from .texts import TEXT_DIGESTS, KeptTexts, TextDigests, TextForms, write_texts
+
+__all__ = [  # and the ledger's errors, kept in .errors
+    "BUSY_WAIT_SECONDS",
+    "PART_SIZE",
+    "ChunksRead",
+    "Held",
+    "Ledger",
+    "LedgerBusyError",
+    "LedgerError",
+    "Stored",
+]
 
 _SCHEMA = (
     """
@@ -146,20 +158,6 @@ CREATE TABLE IF NOT EXISTS state_attainment (
     PRIMARY KEY (rep, plan, quota_period)
 )""",
 )
-#: The printed texts of every closed statement (for a close given :class:`TextForms`).
-_TEXTS_SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS closed_texts (
-    rep      TEXT NOT NULL,
-    period   TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    json     TEXT NOT NULL,  -- what payouts --format json prints for it, closed
-    csv      TEXT NOT NULL,  -- its row of payouts --format csv, closed, with its line end
-    PRIMARY KEY (rep, period, currency)
-)""",
-    "CREATE INDEX IF NOT EXISTS closed_texts_by_period ON closed_texts (period, rep, currency)",
-)
-_FORMS = ("json", "csv")
 _IN_ROWS = "state_in_rows"
 _ROW_PARTS = ("events", "invoices")
 #: A close that says so in its sizes keeps its ledgers' totals and attainment in rows too.
@@ -193,38 +191,6 @@ ChunksRead = dict[str, list[tuple[str, tuple[Any, ...]]]]
 #: The part that says how many items each list has: a close missing a row is refused.
 _SIZES = "sizes"
 _SIZES_ADAPTER: TypeAdapter[dict[str, int]] = TypeAdapter(dict[str, int])
-
-
-@dataclass(frozen=True)
-class TextForms:
-    """How closed statements are printed, for a close to keep their texts beside them:
-    ``json`` and ``csv`` give one closed statement's text; ``version`` names the writer, so
-    that texts another version wrote are not printed as this one's (``report.render``)."""
-
-    version: str
-    json: Callable[[Statement], str]
-    csv: Callable[[Statement], str]
-
-
-class TextDigests(BaseModel):
-    """What ``closed_texts`` holds for a close: the forms' ``version``, and per period the
-    number of statements with the digest of each form's texts (:func:`_texts_digest`)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    version: str
-    periods: dict[str, tuple[int, str, str]]  # period -> (count, json digest, csv digest)
-
-
-_TEXT_DIGESTS: TypeAdapter[TextDigests] = TypeAdapter(TextDigests)
-
-
-class LedgerError(CommissionEngineError):
-    """The ledger file cannot be used: unreadable, not a ledger, or busy with another close."""
-
-
-class LedgerBusyError(LedgerError):
-    """Another close holds the ledger (or created it meanwhile): try again when it is done."""
 
 
 def _busy(error: sqlite3.Error) -> bool:
@@ -479,7 +445,12 @@ def _record(
     the rows already (then only what changed is written). With ``texts``, its statements'
     printed texts are kept (those of the statements it adds, or all of them)."""
     in_rows = as_rows or book.state.records is not None
-    digests = None if texts is None else _write_texts(connection, book, read, texts)
+    digests = None
+    if texts is not None:
+        before = read.get(_TEXTS)
+        digests = write_texts(connection, book, before[0][1][0] if before else None, texts)
+        if digests is not None:  # what a second book of this transaction builds on
+            read[_TEXTS] = [("", (digests,))]
     statements = book.statements
     carried: list[tuple[str, int, str]] = []
     if isinstance(statements, KeptStatements):  # the kept chunks as they are, then the new
@@ -516,7 +487,7 @@ def _record(
         sizes[_IN_ROWS] = sizes[_TOTALS_IN_ROWS] = 1
     rows = [(_SIZES, 0, _keep(connection, _SIZES_ADAPTER.dump_json(sizes))), *carried]
     if digests is not None:
-        rows.append((_TEXTS, 0, _keep(connection, _TEXT_DIGESTS.dump_json(digests))))
+        rows.append((_TEXTS, 0, _keep(connection, TEXT_DIGESTS.dump_json(digests))))
     for name, items in lists.items():
         before = read.get(name, [])
         first = len(carried) if name == "statements" else 0
@@ -534,81 +505,6 @@ def _record(
         "INSERT INTO close_digests (period, digest) VALUES (?, ?)",
         (book.period, _book_digest(head_json.encode(), rows)),
     )
-
-
-def _write_texts(
-    connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead, forms: TextForms
-) -> TextDigests | None:
-    """Keep the printed texts of ``book``'s statements: of those it adds when the ledger
-    holds the texts of the others in these forms, of every statement otherwise. What the
-    close records of them; ``None`` when a text cannot be kept (not UTF-8: nothing kept)."""
-    for table in _TEXTS_SCHEMA:
-        connection.execute(table)
-    before = read.get(_TEXTS)
-    previous: TextDigests | None = before[0][1][0] if before else None
-    statements = book.statements
-    if previous is not None and previous.version == forms.version:
-        row = connection.execute("SELECT MAX(period) FROM closes").fetchone()
-        closed = row[0] or ""
-        if isinstance(statements, KeptStatements):
-            new: Iterable[Statement] = statements.added
-        else:
-            new = (s for s in statements if s.period > closed)
-        periods = dict(previous.periods)
-    else:  # the first close with texts, or another version's: every one written afresh
-        connection.execute("DELETE FROM closed_texts")
-        new = (
-            chain(statements.read(), statements.added)
-            if isinstance(statements, KeptStatements)
-            else statements
-        )
-        periods = {}
-    written: set[str] = set()
-
-    def rows() -> Iterator[tuple[str, str, str, str, str]]:
-        for s in new:
-            written.add(s.period)
-            yield (s.rep, s.period, s.currency, forms.json(s), forms.csv(s))
-
-    connection.execute("SAVEPOINT texts")
-    try:
-        connection.executemany(
-            "INSERT INTO closed_texts (rep, period, currency, json, csv) VALUES (?, ?, ?, ?, ?)",
-            rows(),
-        )
-    except UnicodeEncodeError:  # a text holding half a character (a lone surrogate)
-        connection.execute("ROLLBACK TO texts")
-        connection.execute("RELEASE texts")
-        return None
-    connection.execute("RELEASE texts")
-    for period in sorted(written):
-        periods[period] = _texts_digest(
-            connection.execute(
-                "SELECT rep, currency, json, csv FROM closed_texts WHERE period = ?"
-                " ORDER BY rep, currency",
-                (period,),
-            )
-        )
-    digests = TextDigests(version=forms.version, periods=periods)
-    read[_TEXTS] = [("", (digests,))]  # what a second book of this transaction builds on
-    return digests
-
-
-def _texts_digest(rows: Iterable[tuple[str, ...]]) -> tuple[int, str, str]:
-    """How many rows (rep, currency, then one text per form), and each form's digest."""
-    hashers = [hashlib.blake2b(digest_size=16) for _ in _FORMS]
-    count = 0
-    for rep, currency, *texts in rows:
-        count += 1
-        for hasher, text in zip(hashers, texts, strict=True):
-            hasher.update(_text_entry(rep, currency, text))
-    json_digest, csv_digest = (hasher.hexdigest() for hasher in hashers)
-    return count, json_digest, csv_digest
-
-
-def _text_entry(rep: str, currency: str, text: str) -> bytes:
-    """One statement's text as its form's digest takes it (each piece with its length)."""
-    return f"{len(rep)}:{rep}{len(currency)}:{currency}{len(text)}:{text}".encode()
 
 
 def _last_of(statements: Iterable[Statement]) -> dict[tuple[str, str], Statement]:
@@ -885,7 +781,7 @@ def _latest(
             if name == _SIZES:
                 sizes = _SIZES_ADAPTER.validate_json(items)
             elif name == _TEXTS:
-                texts = _TEXT_DIGESTS.validate_json(items)
+                texts = TEXT_DIGESTS.validate_json(items)
                 if read is not None:
                     read[_TEXTS] = [(digest, (texts,))]
             elif name == _LAST:
@@ -951,73 +847,6 @@ def _latest(
     else:
         statements = tuple(sorted(lists.get("statements", ()), key=_by_rep))  # as close() has them
     return book.model_copy(update={"statements": statements, "state": state})
-
-
-class KeptTexts:
-    """The printed texts of a book's closed statements, as its close recorded them; read from
-    the ledger (valid while its connection is open), checked against the close's digests."""
-
-    def __init__(
-        self, connection: sqlite3.Connection, path: Path, period: str, digests: TextDigests
-    ) -> None:
-        self.connection = connection
-        self.path = path
-        self.period = period
-        self.digests = digests
-
-    @property
-    def version(self) -> str:
-        """Which version of the forms wrote them (:attr:`TextForms.version`)."""
-        return self.digests.version
-
-    def texts(
-        self, form: str, period: str | None = None
-    ) -> Iterator[tuple[tuple[str, str, str], str]]:
-        """Each closed statement's text in ``form`` (``json`` or ``csv``), in the order of
-        a result's statements (rep, period, currency), or only those of ``period``.
-
-        Each period's texts are checked against the close's digest of them as they are read:
-        the last one read raises a :class:`LedgerError` if any differ.
-        """
-        if form not in _FORMS:
-            raise ValueError(f"no texts in the form {form!r}: only {', '.join(_FORMS)}")
-        column = _FORMS.index(form)
-        recorded = self.digests.periods
-        hashers: dict[str, Any] = {}
-        counts: dict[str, int] = {}
-        if period is None:
-            query = (
-                f"SELECT rep, period, currency, {form} FROM closed_texts"
-                " ORDER BY rep, period, currency"
-            )
-            rows = self.connection.execute(query)
-            expected = set(recorded)
-        else:
-            query = (
-                f"SELECT rep, period, currency, {form} FROM closed_texts WHERE period = ?"
-                " ORDER BY rep, currency"
-            )
-            rows = self.connection.execute(query, (period,))
-            expected = {period} & recorded.keys()
-        for rep, at, currency, text in rows:
-            hasher = hashers.get(at)
-            if hasher is None:
-                hasher = hashers[at] = hashlib.blake2b(digest_size=16)
-                counts[at] = 0
-            hasher.update(_text_entry(rep, currency, text))
-            counts[at] += 1
-            yield (rep, at, currency), text
-        found = {at: (counts[at], hasher.hexdigest()) for at, hasher in hashers.items()}
-        wanted = {at: (recorded[at][0], recorded[at][1 + column]) for at in expected}
-        if found != wanted:
-            changed = sorted(
-                at for at in found.keys() | wanted.keys() if found.get(at) != wanted.get(at)
-            )
-            raise LedgerError(
-                f"{self.path}: the closed statements of {', '.join(changed)} were changed after "
-                f"the close of {self.period} recorded them (their digest does not match what "
-                "the file holds); restore the ledger from a backup"
-            )
 
 
 def _read_chunks(connection: sqlite3.Connection, chunks: list[str]) -> Iterator[Statement]:

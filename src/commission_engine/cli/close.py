@@ -16,7 +16,8 @@ from typing import Any, TextIO
 
 from ..api import Result, read_events
 from ..books.monthly import close_with_ledger
-from ..books.store import Ledger, LedgerBusyError, LedgerError, TextForms
+from ..books.store import Ledger, LedgerBusyError, LedgerError
+from ..books.texts import TextForms
 from ..domain.errors import CommissionEngineError, RejectedEventError
 from ..domain.events import FIRST_DAY, LAST_DAY
 from ..domain.money import shown

@@ -16,7 +16,8 @@ from typing import IO, Any, TextIO, TypeVar
 from ..api import Result, compute, read_events
 from ..books.closing import ClosedBook, ClosedRun, KeptStatements, by_rep
 from ..books.monthly import reopen_with_ledger
-from ..books.store import KeptTexts, Ledger, LedgerError
+from ..books.store import Ledger, LedgerError
+from ..books.texts import KeptTexts
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
 from ..domain.statements import last_day
 from ..files import read_plans
