@@ -316,3 +316,19 @@ def test_a_close_killed_while_keeping_texts_leaves_the_ledger_before_or_after(
         assert book is not None and isinstance(book.statements, KeptStatements)
         assert isinstance(book.statements.texts, KeptTexts)
         assert sum(1 for _ in book.statements.texts.texts("csv")) == len(book.statements)
+
+
+def test_output_to_a_file_is_what_stdout_gets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = _example_closed(tmp_path, capsys, 3)
+    everything = (EXAMPLES / "plans.yaml", EXAMPLES / "events.jsonl", "--ledger", ledger)
+    for form in ("json", "csv"):
+        status, printed, err = command(capsys, "payouts", *everything, "--format", form)
+        assert status == 0, err
+        written = tmp_path / f"out.{form}"
+        status, out, err = command(
+            capsys, "payouts", *everything, "--format", form, "--output", written
+        )
+        assert (status, out) == (0, ""), err
+        assert written.read_text() == printed and "2026-03" in printed
