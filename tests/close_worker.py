@@ -9,6 +9,7 @@ from commission_engine import Plan, PlanBook
 from commission_engine.books.closing import close
 from commission_engine.books.monthly import close_with_ledger
 from commission_engine.books.store import Ledger
+from commission_engine.cli.close import TEXTS
 from commission_engine.domain.events import parse_event
 
 
@@ -47,7 +48,9 @@ if __name__ == "__main__":
             held.deliver(given)
         print("ingested", flush=True)
         sys.exit(0)
-    with ledger.held() as held:
+    # ``texts``: the close keeps the closed statements' printed texts, as the command does.
+    texts = TEXTS if sys.argv[6:] == ["texts"] else None
+    with ledger.held(lazy=texts is not None, texts=texts) as held:
         print("started", flush=True)
         time.sleep(hold)
         if way == "store":

@@ -118,3 +118,44 @@ def test_a_ledger_in_chunks_moves_to_rows_at_its_next_lazy_close(tmp_path: Path)
         ledger.latest()
         == close(plans, stream.events, "2026-02", close(plans, stream.events[:1], "2026-01")[0])[0]
     )
+
+
+def test_a_month_reads_only_the_ledgers_and_attainment_its_events_post_to(
+    tmp_path: Path,
+) -> None:
+    """Issue 19, fourth pass: the ledgers' totals and the attainment stay in rows; a month
+    opens the ledger of each rep it posts to and reads the attainment its credits move."""
+    plans = book(3, rate=None, quota="1000", quota_period="quarter",
+                 tiers=[{"from": "0", "rate": "0.05"}, {"from": "1", "rate": "0.10"}])  # fmt: skip
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    stream = (
+        Stream()
+        .invoice("2026-01-10", "I1", "800.00")
+        .invoice("2026-01-11", "I2", "500.00", rep="bo")
+        .invoice("2026-02-10", "I3", "400.00")  # ana over her quota of the quarter
+        .pay("2026-02-12", "I1", "800.00")
+    )
+    ingest(ledger, stream.events[:2])
+    with ledger.held(lazy=True) as held:
+        held.record(close_with_ledger(plans, [], "2026-01", held)[0])
+    ingest(ledger, stream.events[2:])
+    january = close(plans, stream.events[:2], "2026-01")[0]
+    expected, expected_run = close(plans, stream.events, "2026-02", january)
+    asked: list[tuple[str, ...]] = []
+    with ledger.held(lazy=True) as held:
+        assert held.previous is not None
+        totals = held.previous.state.totals
+        assert totals is not None and held.previous.state.ledgers == ()
+        first_period, attained = totals.first_period, totals.attained
+        totals.first_period = lambda *key: asked.append(key) or first_period(*key)  # type: ignore[method-assign]
+        totals.attained = lambda *key: asked.append(key) or attained(*key)  # type: ignore[method-assign]
+        totals.ledgers = totals.attainments = None  # type: ignore[assignment,method-assign]
+        february, run = close_with_ledger(plans, [], "2026-02", held)
+        held.record(february)
+        assert run.statements == expected_run.statements  # bo's February too, from his last
+    assert sorted(set(asked)) == [("ana", "L3", "2026-Q1"), ("ana", "USD")]  # bo's stay on disk
+    assert [(r.rep, [p.period for p in r.periods]) for r in february.state.ledgers] == [
+        ("ana", ["2026-02"])
+    ]
+    assert [(a.rep, a.quota_period) for a in february.state.attainment] == [("ana", "2026-Q1")]
+    assert ledger.latest() == expected

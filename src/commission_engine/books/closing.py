@@ -66,12 +66,16 @@ class KeptStatements(Sequence[Statement]):
         *,
         added: tuple[Statement, ...] = (),
         source: Any = None,
+        texts: Any = None,
     ) -> None:
         self.last = last
         self.size = size
         self.read = read
         self.added = added
         self.source = source
+        #: The ledger's printed texts of these statements (:class:`~.store.KeptTexts`), or
+        #: ``None``: a run prints them by copying those, not by reading these (issue 19).
+        self.texts = texts
         self._all: tuple[Statement, ...] | None = None
 
     def with_added(self, statements: Iterable[Statement]) -> KeptStatements:
@@ -455,6 +459,12 @@ def _roll_forward(
         held = held_at_close = next(
             (s.held_balance for s in reversed(now) if s.period <= closed.period), ZERO
         )
+        if resumed and paid:
+            # The balance held at the close is the last closed statement's: a run resumed
+            # over kept totals has no closed periods in its ledgers (``held`` is then zero,
+            # from which it measures the open periods' changes), and reps it did not touch
+            # have no statements in it at all.
+            held_at_close = paid[-1].held_balance
         periods: dict[str, PeriodTotals] = {}
         for statement in now:
             if statement.period > closed.period:

@@ -29,6 +29,13 @@ written before these digests are read as they are, until their next close.
 
 The same file keeps every event delivered (:mod:`.event_store`): ``ingest`` appends to it
 under the same lock (:meth:`Ledger.held`), and a close records the last event it saw.
+
+A close given :class:`~.texts.TextForms` also keeps each closed statement as ``payouts`` prints it
+(``closed_texts``: its JSON and its CSV row), so that a run prints the closed statements by
+copying those texts in order instead of reading and rendering them (issue 19). The close's
+part ``texts`` records, per period, how many there are and a digest of each form's texts
+(what a reader checks); a close without forms records none, and a run then reads the
+statements as before, until a close with forms writes every text again.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
+from fractions import Fraction
 from itertools import chain, islice
 from operator import is_
 from pathlib import Path
@@ -45,19 +54,34 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..domain.errors import CommissionEngineError, Rejection
+from ..domain.errors import Rejection
 from ..domain.events import BaseEvent
+from ..domain.money import Exact, read_exact
 from ..domain.state import (
     AttainmentRecord,
     EngineState,
     InvoiceRecord,
     LedgerRecord,
+    PeriodRecord,
     pending_clawbacks,
 )
 from ..domain.statements import Statement, last_day
 from ..parallel.collector import collector_paused
 from . import event_store
 from .closing import ClosedBook, KeptStatements, by_rep
+from .errors import LedgerBusyError, LedgerError
+from .texts import TEXT_DIGESTS, KeptTexts, TextDigests, TextForms, write_texts
+
+__all__ = [  # and the ledger's errors, kept in .errors
+    "BUSY_WAIT_SECONDS",
+    "PART_SIZE",
+    "ChunksRead",
+    "Held",
+    "Ledger",
+    "LedgerBusyError",
+    "LedgerError",
+    "Stored",
+]
 
 _SCHEMA = (
     """
@@ -107,9 +131,38 @@ CREATE TABLE IF NOT EXISTS state_clawbacks (
     position INTEGER NOT NULL   -- and the position's index
 )""",
     "CREATE INDEX IF NOT EXISTS state_clawbacks_by_invoice ON state_clawbacks (invoice)",
+    """
+CREATE TABLE IF NOT EXISTS state_ledgers (
+    rep          TEXT NOT NULL,
+    currency     TEXT NOT NULL,
+    rank         INTEGER NOT NULL,  -- its place in a whole state (the order first opened)
+    first_period TEXT NOT NULL,
+    PRIMARY KEY (rep, currency)
+)""",
+    """
+CREATE TABLE IF NOT EXISTS state_periods (
+    rep         TEXT NOT NULL,
+    currency    TEXT NOT NULL,
+    period      TEXT NOT NULL,
+    gross       TEXT NOT NULL,      -- a Decimal, as its text
+    held_change TEXT NOT NULL,
+    PRIMARY KEY (rep, currency, period)
+) WITHOUT ROWID""",
+    """
+CREATE TABLE IF NOT EXISTS state_attainment (
+    rep          TEXT NOT NULL,
+    plan         TEXT NOT NULL,
+    quota_period TEXT NOT NULL,
+    rank         INTEGER NOT NULL,  -- its place in a whole state (the order first attained)
+    base         TEXT NOT NULL,     -- exact: a Decimal's text, or numerator/denominator
+    PRIMARY KEY (rep, plan, quota_period)
+)""",
 )
 _IN_ROWS = "state_in_rows"
 _ROW_PARTS = ("events", "invoices")
+#: A close that says so in its sizes keeps its ledgers' totals and attainment in rows too.
+_TOTALS_IN_ROWS = "totals_in_rows"
+_TOTAL_PARTS = ("ledgers", "attainment")
 _INVOICE: TypeAdapter[InvoiceRecord] = TypeAdapter(InvoiceRecord)
 
 #: How long a reader waits for a close committing (or a close for readers to finish).
@@ -131,19 +184,13 @@ _IN_STATE = ("events", "invoices", "attainment", "ledgers")
 #: Each rep's last closed statement per currency (by rep), kept by a close that keeps its
 #: state in rows: a close reads these for the debt, not every closed statement (issue 19).
 _LAST = "last"
+#: The part saying what ``closed_texts`` holds for a close (:class:`TextDigests`).
+_TEXTS = "texts"
 #: The chunks read for a close: list name -> (digest, its objects) of each chunk, in order.
 ChunksRead = dict[str, list[tuple[str, tuple[Any, ...]]]]
 #: The part that says how many items each list has: a close missing a row is refused.
 _SIZES = "sizes"
 _SIZES_ADAPTER: TypeAdapter[dict[str, int]] = TypeAdapter(dict[str, int])
-
-
-class LedgerError(CommissionEngineError):
-    """The ledger file cannot be used: unreadable, not a ledger, or busy with another close."""
-
-
-class LedgerBusyError(LedgerError):
-    """Another close holds the ledger (or created it meanwhile): try again when it is done."""
 
 
 def _busy(error: sqlite3.Error) -> bool:
@@ -221,9 +268,18 @@ class Ledger:
             yield held.previous, held.record
 
     @contextmanager
-    def held(self, *, load: bool = True, keep: bool = False, lazy: bool = False) -> Iterator[Held]:
+    def held(
+        self,
+        *,
+        load: bool = True,
+        keep: bool = False,
+        lazy: bool = False,
+        texts: TextForms | None = None,
+    ) -> Iterator[Held]:
         """Hold the ledger for one writer (a close, or an ``ingest`` with ``load=False``,
         which reads no book and ``keep``s the file it creates even with no close in it).
+
+        ``texts``: a close keeps each closed statement's printed texts too (their forms).
 
         ``lazy``: the previous book's state is read as the run asks for it (its invoices by
         id, its event digests by id) and the close writes what changed, in rows; otherwise
@@ -267,7 +323,7 @@ class Ledger:
             if new and not session.books and not keep:  # nothing recorded: no ledger either
                 raise _NothingRecorded
             for book in session.books:
-                _record(connection, book, read, as_rows=lazy)
+                _record(connection, book, read, as_rows=lazy, texts=texts)
                 if session.delivered:  # the store holds every event this close was given
                     event_store.record_seen(connection, book.period)
             connection.execute("COMMIT")
@@ -288,9 +344,14 @@ class Ledger:
             connection.close()
 
     @contextmanager
-    def reading(self) -> Iterator[tuple[ClosedBook | None, Stored | None]]:
+    def reading(
+        self, *, statements_after: bool = True
+    ) -> Iterator[tuple[ClosedBook | None, Stored | None]]:
         """The latest book, and the events kept since it (``None`` when the ledger does
-        not keep them: written before issue 19), read in one read-only transaction."""
+        not keep them: written before issue 19), read in one read-only transaction.
+
+        ``statements_after``: the book's closed statements are read before the file is let
+        go of, for use after the block; without it, only inside it (or not at all)."""
         if not self.path.exists():
             raise LedgerError(f"there is no ledger {self.path}")
         connection = self._read_only()
@@ -299,7 +360,11 @@ class Ledger:
             book = _latest(connection, self.path, lazy=True)
             kept = event_store.has_events(connection)
             yield book, Stored(connection, book) if kept else None
-            if book is not None and isinstance(book.statements, KeptStatements):
+            if (
+                statements_after
+                and book is not None
+                and isinstance(book.statements, KeptStatements)
+            ):
                 book.statements.whole()  # what is shown after the file is let go of
         except sqlite3.DatabaseError as error:
             if _busy(error):
@@ -368,12 +433,24 @@ class Held:
 
 
 def _record(
-    connection: sqlite3.Connection, book: ClosedBook, read: ChunksRead, *, as_rows: bool = False
+    connection: sqlite3.Connection,
+    book: ClosedBook,
+    read: ChunksRead,
+    *,
+    as_rows: bool = False,
+    texts: TextForms | None = None,
 ) -> None:
     """Write ``book``; a chunk holding the very objects of one in ``read`` is not written again.
     Its invoices and event digests go to rows when ``as_rows`` or when its state is kept over
-    the rows already (then only what changed is written)."""
+    the rows already (then only what changed is written). With ``texts``, its statements'
+    printed texts are kept (those of the statements it adds, or all of them)."""
     in_rows = as_rows or book.state.records is not None
+    digests = None
+    if texts is not None:
+        before = read.get(_TEXTS)
+        digests = write_texts(connection, book, before[0][1][0] if before else None, texts)
+        if digests is not None:  # what a second book of this transaction builds on
+            read[_TEXTS] = [("", (digests,))]
     statements = book.statements
     carried: list[tuple[str, int, str]] = []
     if isinstance(statements, KeptStatements):  # the kept chunks as they are, then the new
@@ -391,7 +468,7 @@ def _record(
     }
     if in_rows:
         _write_rows(connection, book.state)
-        for name in _ROW_PARTS:
+        for name in (*_ROW_PARTS, *_TOTAL_PARTS):
             del lists[name]
         lists[_LAST] = last
     head = book.model_copy(
@@ -407,8 +484,10 @@ def _record(
     sizes = {name: len(items) for name, items in lists.items()}
     sizes["statements"] = len(statements)
     if in_rows:
-        sizes[_IN_ROWS] = 1
+        sizes[_IN_ROWS] = sizes[_TOTALS_IN_ROWS] = 1
     rows = [(_SIZES, 0, _keep(connection, _SIZES_ADAPTER.dump_json(sizes))), *carried]
+    if digests is not None:
+        rows.append((_TEXTS, 0, _keep(connection, TEXT_DIGESTS.dump_json(digests))))
     for name, items in lists.items():
         before = read.get(name, [])
         first = len(carried) if name == "statements" else 0
@@ -467,6 +546,45 @@ def _write_rows(connection: sqlite3.Connection, state: EngineState) -> None:
             for day, invoice_id, index in pending_clawbacks(record)
         ),
     )
+    _write_totals(connection, state)
+
+
+def _write_totals(connection: sqlite3.Connection, state: EngineState) -> None:
+    """Keep ``state``'s ledgers' totals and attainment in rows: the periods posted to and the
+    attainment set since, when it is kept over the rows; all of them afresh otherwise."""
+    if state.totals is None:
+        for table in ("state_ledgers", "state_periods", "state_attainment"):
+            connection.execute(f"DELETE FROM {table}")
+    first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_ledgers")
+    rank = int(first.fetchone()[0])
+    connection.executemany(  # a ledger kept before keeps its place and first period
+        "INSERT INTO state_ledgers (rep, currency, rank, first_period) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (rep, currency) DO NOTHING",
+        (
+            (ledger.rep, ledger.currency, rank + index, ledger.first_period)
+            for index, ledger in enumerate(state.ledgers)
+        ),
+    )
+    connection.executemany(
+        "INSERT OR REPLACE INTO state_periods (rep, currency, period, gross, held_change)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (
+            (ledger.rep, ledger.currency, p.period, str(p.gross), str(p.held_change))
+            for ledger in state.ledgers
+            for p in ledger.periods
+        ),
+    )
+    first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_attainment")
+    rank = int(first.fetchone()[0])
+    connection.executemany(
+        "INSERT INTO state_attainment (rep, plan, quota_period, rank, base)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (rep, plan, quota_period) DO UPDATE"
+        " SET base = excluded.base",
+        (
+            (a.rep, a.plan, a.quota_period, rank + index, str(a.base))
+            for index, a in enumerate(state.attainment)
+        ),
+    )
 
 
 class _StateRows:
@@ -502,6 +620,57 @@ class _StateRows:
 
     def events(self) -> Iterator[tuple[str, str]]:
         return iter(self.connection.execute("SELECT id, digest FROM state_events"))
+
+    # The ledgers' totals and attainment (:class:`~..domain.state.SavedTotals`).
+
+    def first_period(self, rep: str, currency: str) -> str | None:
+        row = self.connection.execute(
+            "SELECT first_period FROM state_ledgers WHERE rep = ? AND currency = ?",
+            (rep, currency),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def ledger_keys(self) -> Iterator[tuple[str, str]]:
+        rows = self.connection.execute("SELECT rep, currency FROM state_ledgers ORDER BY rank")
+        return ((rep, currency) for rep, currency in rows)
+
+    def attained(self, rep: str, plan: str, quota_period: str) -> Exact | None:
+        row = self.connection.execute(
+            "SELECT base FROM state_attainment WHERE rep = ? AND plan = ? AND quota_period = ?",
+            (rep, plan, quota_period),
+        ).fetchone()
+        if row is None:
+            return None
+        base = read_exact(row[0])
+        assert isinstance(base, Decimal | Fraction)  # written from an exact value
+        return base
+
+    def ledgers(self) -> Iterator[LedgerRecord]:
+        periods: dict[tuple[str, str], list[PeriodRecord]] = {}
+        for rep, currency, period, gross, held_change in self.connection.execute(
+            "SELECT rep, currency, period, gross, held_change FROM state_periods"
+            " ORDER BY rep, currency, period"
+        ):
+            periods.setdefault((rep, currency), []).append(
+                PeriodRecord(
+                    period=period, gross=Decimal(gross), held_change=Decimal(held_change), lines=()
+                )
+            )
+        for rep, currency, first in self.connection.execute(
+            "SELECT rep, currency, first_period FROM state_ledgers ORDER BY rank"
+        ):
+            yield LedgerRecord(
+                rep=rep,
+                currency=currency,
+                first_period=first,
+                periods=tuple(periods.get((rep, currency), ())),
+            )
+
+    def attainments(self) -> Iterator[AttainmentRecord]:
+        for rep, plan, quota_period, base in self.connection.execute(
+            "SELECT rep, plan, quota_period, base FROM state_attainment ORDER BY rank"
+        ):
+            yield AttainmentRecord(rep=rep, plan=plan, quota_period=quota_period, base=base)
 
 
 def _book_digest(head: bytes, rows: Iterable[tuple[str, int, str]]) -> str:
@@ -590,6 +759,7 @@ def _latest(
     period, head = row
     listed: list[tuple[str, int, str]] = []
     changed = False
+    texts: TextDigests | None = None
     with collector_paused():  # a closed book is history-sized: millions of objects, no cycles
         book = ClosedBook.model_validate_json(head)
         if not _has_table(connection, "close_parts"):  # a ledger of books in one piece only
@@ -610,6 +780,10 @@ def _latest(
             changed = changed or not same
             if name == _SIZES:
                 sizes = _SIZES_ADAPTER.validate_json(items)
+            elif name == _TEXTS:
+                texts = TEXT_DIGESTS.validate_json(items)
+                if read is not None:
+                    read[_TEXTS] = [(digest, (texts,))]
             elif name == _LAST:
                 if lazy:
                     lists.setdefault(name, []).extend(_PARTS["statements"].validate_json(items))
@@ -630,8 +804,14 @@ def _latest(
     if sizes is None and not lists and not keeps_digests:  # one piece, before December 2026
         return book
     in_rows = bool((sizes or {}).get(_IN_ROWS))
-    for name in _PARTS:
-        if (in_rows and name in _ROW_PARTS) or (name == "statements" and kept is not None):
+    totals_in_rows = bool((sizes or {}).get(_TOTALS_IN_ROWS))
+    in_chunks = [
+        name
+        for name in _PARTS
+        if not (in_rows and name in _ROW_PARTS) and not (totals_in_rows and name in _TOTAL_PARTS)
+    ]
+    for name in in_chunks:
+        if name == "statements" and kept is not None:
             continue
         found, expected = len(lists.get(name, ())), (sizes or {}).get(name)
         if found != expected:
@@ -647,11 +827,12 @@ def _latest(
         update={
             name: dict(lists.get(name, ())) if name == "events" else tuple(lists.get(name, ()))
             for name in _IN_STATE
-            if not (in_rows and name in _ROW_PARTS)
+            if name in in_chunks
         }
     )
     if in_rows:
-        state = state.over(_StateRows(connection))
+        rows = _StateRows(connection)
+        state = state.over(rows, rows if totals_in_rows else None)
         if not lazy:
             with collector_paused():
                 state = state.whole()
@@ -659,8 +840,9 @@ def _latest(
         chunks = [digest for _, _, digest in kept or ()]
         last = {(s.rep, s.currency): s for s in lists.get(_LAST, ())}
         size = (sizes or {}).get("statements", 0)
+        shown = None if texts is None else KeptTexts(connection, path, period, texts)
         statements: Sequence[Statement] = KeptStatements(
-            last, size, lambda: _read_chunks(connection, chunks), source=kept or []
+            last, size, lambda: _read_chunks(connection, chunks), source=kept or [], texts=shown
         )
     else:
         statements = tuple(sorted(lists.get("statements", ()), key=_by_rep))  # as close() has them

@@ -17,11 +17,19 @@ from typing import Any, TextIO
 from ..api import Result, read_events
 from ..books.monthly import close_with_ledger
 from ..books.store import Ledger, LedgerBusyError, LedgerError
+from ..books.texts import TextForms
 from ..domain.errors import CommissionEngineError, RejectedEventError
 from ..domain.events import FIRST_DAY, LAST_DAY
 from ..domain.money import shown
 from ..files import read_plans
-from ..report.render import write_csv, write_json, write_table
+from ..report.render import (
+    KEPT_TEXTS_VERSION,
+    closed_csv,
+    closed_json,
+    write_csv,
+    write_json,
+    write_table,
+)
 from .options import (
     BUSY,
     add_files,
@@ -36,6 +44,8 @@ from .payouts import report_changes
 from .progress import Progress
 
 PROG = "commission-engine close"
+#: The closed statements' texts a close keeps, as ``payouts --ledger`` prints them (issue 19).
+TEXTS = TextForms(version=KEPT_TEXTS_VERSION, json=closed_json, csv=closed_csv)
 
 
 def register(subparsers: Any) -> None:
@@ -75,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             digests=True,
         )
         events = with_events(events, args.event_file)
-        with Ledger(args.ledger).held(lazy=True) as held, Progress() as progress:
+        with Ledger(args.ledger).held(lazy=True, texts=TEXTS) as held, Progress() as progress:
             events = progress.reading(events, args.event_file.name, then="closing")
             book, closing_run = close_with_ledger(
                 plans, events, args.period, held, strict=not args.lenient

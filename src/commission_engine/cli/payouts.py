@@ -9,18 +9,26 @@ stderr; stdout carries only the statements.
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import IO, Any, TextIO, TypeVar
 
 from ..api import Result, compute, read_events
-from ..books.closing import ClosedRun
+from ..books.closing import ClosedBook, ClosedRun, KeptStatements, by_rep
 from ..books.monthly import reopen_with_ledger
 from ..books.store import Ledger, LedgerError
+from ..books.texts import KeptTexts
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
 from ..domain.statements import last_day
 from ..files import read_plans
 from ..report.month_end import write_period_table
-from ..report.render import statements_of, write_csv, write_json, write_table
+from ..report.render import (
+    KEPT_TEXTS_VERSION,
+    statements_of,
+    write_csv,
+    write_json,
+    write_table,
+)
 from .options import (
     add_files,
     add_output,
@@ -28,7 +36,9 @@ from .options import (
     add_scheduler,
     add_through,
     cluster,
+    deliver,
     month,
+    rendered,
     say,
     with_events,
     write_atomically,
@@ -96,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         args.through = last_day(args.period)
     try:
         with cluster(args.scheduler) as client:
-            result, closed_through = _compute(args, client)
+            result, closed_through, output = _compute(args, client)
     except RejectedEventError as error:
         _say(
             f"{args.event_file}: {error.rejection.message}\n"
@@ -117,11 +127,14 @@ def run(args: argparse.Namespace) -> int:
         result = result.model_copy(
             update={"statements": tuple(s for s in result.statements if s.period == args.period)}
         )
-    return _write(result, args, closed_through)
+    return _write(result, args, closed_through, output)
 
 
-def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str | None]:
-    """The result to show, and the last closed period when a ledger is given."""
+def _compute(
+    args: argparse.Namespace, client: Any = None
+) -> tuple[Result, str | None, IO[str] | None]:
+    """The result to show, the last closed period when a ledger is given, and the output
+    already written when it was written from the ledger's texts (:func:`_from_texts`)."""
     plans = read_plans(args.plan_file)
     if args.ledger is not None and not args.ledger.exists():  # a typo must not mean "none closed"
         raise LedgerError(
@@ -154,8 +167,9 @@ def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str 
                 processes=args.processes,
                 client=client,
             )
-            return result, None
-        with Ledger(args.ledger).reading() as (closed, stored):
+            return result, None, None
+        output = None
+        with Ledger(args.ledger).reading(statements_after=False) as (closed, stored):
             run = reopen_with_ledger(
                 plans,
                 events,
@@ -165,10 +179,40 @@ def _compute(args: argparse.Namespace, client: Any = None) -> tuple[Result, str 
                 strict=not args.lenient,
                 processes=args.processes,
             )
-            # The closed statements are read from the ledger as they are shown.
-            shown = run.result.model_copy(update={"statements": run.statements})
+            texts = _texts(run, args)
+            if texts is not None and closed is not None:
+                progress.now("writing")
+                shown, output = _from_texts(run, args, closed, texts)
+            else:  # the closed statements are read from the ledger as they are shown
+                shown = run.result.model_copy(update={"statements": run.statements})
     report_changes(run, args.event_file)
-    return shown, None if closed is None else closed.period
+    return shown, None if closed is None else closed.period, output
+
+
+def _texts(run: ClosedRun, args: argparse.Namespace) -> KeptTexts | None:
+    """The ledger's texts of the closed statements, when the output can be printed from them:
+    JSON or CSV of every rep, every closed statement shown, texts of this version."""
+    kept = run.closed
+    if args.format not in ("json", "csv") or args.rep is not None:
+        return None  # the table is laid out from every row; --rep reads them all, as before
+    if not isinstance(kept, KeptStatements) or not isinstance(kept.texts, KeptTexts):
+        return None
+    return kept.texts if kept.texts.version == KEPT_TEXTS_VERSION else None
+
+
+def _from_texts(
+    run: ClosedRun, args: argparse.Namespace, closed: ClosedBook, texts: KeptTexts
+) -> tuple[Result, IO[str]]:
+    """The open statements (of ``--period``, if given), and the output written with the closed
+    statements' texts copied in among them, read only for that period (issue 19). Written
+    while the ledger is read, and held until then: a reader of stdout does not hold the file."""
+    shown = tuple(sorted(run.open, key=by_rep))
+    if args.period is not None:
+        shown = tuple(s for s in shown if s.period == args.period)
+    result = run.result.model_copy(update={"statements": shown})
+    kept = texts.texts(args.format, args.period)
+    writer = write_json if args.format == "json" else write_csv
+    return result, rendered(lambda out: writer(result, out, None, closed.period, kept=kept))
 
 
 def report_changes(run: ClosedRun, event_file: Path) -> None:
@@ -186,9 +230,17 @@ def report_changes(run: ClosedRun, event_file: Path) -> None:
         )
 
 
-def _write(result: Result, args: argparse.Namespace, closed_through: str | None = None) -> int:
+def _write(
+    result: Result,
+    args: argparse.Namespace,
+    closed_through: str | None = None,
+    output: IO[str] | None = None,
+) -> int:
     def write(out: TextIO) -> None:
-        if args.format == "json":
+        if output is not None:  # written already
+            output.seek(0)
+            shutil.copyfileobj(output, out, 1 << 20)
+        elif args.format == "json":
             write_json(result, out, args.rep, closed_through)
         elif args.format == "csv":
             write_csv(result, out, args.rep, closed_through)
@@ -206,7 +258,12 @@ def _write(result: Result, args: argparse.Namespace, closed_through: str | None 
                 progress.now("")
                 _say(f"cannot write {args.output}: {error.strerror or error}")
                 return 2
+            finally:
+                if output is not None:
+                    output.close()
             return 0
+        if output is not None:
+            return deliver(PROG, output)
         return write_safely(PROG, write)
 
 

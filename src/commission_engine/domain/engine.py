@@ -192,17 +192,21 @@ class Engine:
             self._advance_to(day - dt.timedelta(days=1))
 
     def statements(self, through: dt.date, reps: Collection[str] | None = None) -> list[Statement]:
-        """Every rep's statements through ``through`` (or only those of ``reps``), sorted."""
+        """Every rep's statements through ``through`` (or only those of ``reps``), sorted.
+        Resumed over kept totals: those of the reps posted to since, from the first period
+        after the state's end, balances brought in left out (``books`` nets those)."""
         recovery_terms = self.plans.schedule().recovery_terms
         draws = self.plans.draw_terms()
         statements: list[Statement] = []
+        # Resumed over kept totals, the periods before ``opened`` are not in the ledgers.
+        opened = self.book.opened or ""
         with localcontext(EXACT):
             for (rep, currency), ledger in self.book.ledgers.items():
                 if reps is None or rep in reps:
                     statements.extend(
                         net_periods(
-                            rep, currency, ledger.periods, ledger.first_period, through,
-                            recovery_terms, draws=draws,
+                            rep, currency, ledger.periods, max(ledger.first_period, opened),
+                            through, recovery_terms, draws=draws,
                         )
                     )  # fmt: skip
         statements.sort(key=lambda s: (s.rep, s.period, s.currency))

@@ -34,7 +34,7 @@ from .money import (
     read_exact,
 )
 from .plans import Plan, PlanBook
-from .statements import LedgerLine, PeriodTotals, StoredDecimal
+from .statements import LedgerLine, PeriodTotals, StoredDecimal, period_of
 from .targets import Terms, terms_by_plan
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -132,6 +132,9 @@ class WorkingState:
     terms: dict[str, Terms] = field(default_factory=dict)  # plan id -> terms, to resume them
     # The next month end at which collection bonuses are measured (None: from the first event).
     bonus_next: dt.date | None = None
+    # Resumed over kept totals (:class:`SavedTotals`): the first period after the state's
+    # end. The ledgers then hold only the periods posted since, and statements start there.
+    opened: str | None = None
 
     def resumed_invoice(self, invoice_id: str) -> InvoiceState | None:
         """The working state of a resumed invoice not used yet this run, or ``None``."""
@@ -229,6 +232,7 @@ class EngineState(BaseModel):
     bonus_next: dt.date | None = None
     # Where the rest is kept when this state is a part of it (see :meth:`over`).
     _records: SavedRecords | None = PrivateAttr(default=None)
+    _totals: SavedTotals | None = PrivateAttr(default=None)
 
     @property
     def records(self) -> SavedRecords | None:
@@ -237,10 +241,19 @@ class EngineState(BaseModel):
         since those were kept: the events applied and the invoices touched or booked."""
         return self._records
 
-    def over(self, records: SavedRecords | None) -> EngineState:
-        """This state, its ``events`` and ``invoices`` read as changes to ``records``."""
+    @property
+    def totals(self) -> SavedTotals | None:
+        """The ledgers' totals and attainment this state is kept over, or ``None``: then
+        ``ledgers`` and ``attainment`` hold them all. Over totals, ``attainment`` holds what
+        changed, and ``ledgers`` each ledger posted to since, with only those periods."""
+        return self._totals
+
+    def over(self, records: SavedRecords | None, totals: SavedTotals | None = None) -> EngineState:
+        """This state, its ``events`` and ``invoices`` read as changes to ``records``, and its
+        ``ledgers`` and ``attainment`` as changes to ``totals``."""
         state = self.model_copy()
         state._records = records
+        state._totals = totals
         return state
 
     @property
@@ -262,13 +275,45 @@ class EngineState(BaseModel):
             yield changed.get(record.id, record)
         yield from (record for record in self.invoices if record.id not in kept)
 
+    def all_ledgers(self) -> Iterator[LedgerRecord]:
+        """Every ledger with every period, in the order a whole state holds them."""
+        if self._totals is None:
+            yield from self.ledgers
+            return
+        changed = {(ledger.rep, ledger.currency): ledger for ledger in self.ledgers}
+        for kept in self._totals.ledgers():
+            key = (kept.rep, kept.currency)
+            now = changed.pop(key, None)
+            if now is None:
+                yield kept
+            else:
+                periods = {p.period: p for p in kept.periods} | {p.period: p for p in now.periods}
+                yield dataclasses.replace(kept, periods=tuple(periods[p] for p in sorted(periods)))
+        yield from changed.values()
+
+    def all_attainment(self) -> Iterator[AttainmentRecord]:
+        """Every attainment, in the order a whole state holds them."""
+        if self._totals is None:
+            yield from self.attainment
+            return
+        changed = {(a.rep, a.plan, a.quota_period): a for a in self.attainment}
+        for kept in self._totals.attainments():
+            yield changed.pop((kept.rep, kept.plan, kept.quota_period), kept)
+        yield from changed.values()
+
     def whole(self) -> EngineState:
         """This state with everything in it (history-sized): no records behind it."""
-        if self._records is None:
+        if self._records is None and self._totals is None:
             return self
-        return self.model_copy(
-            update={"events": dict(self.applied.items()), "invoices": tuple(self.all_invoices())}
-        ).over(None)
+        update: dict[str, Any] = {}
+        if self._records is not None:
+            update |= {"events": dict(self.applied.items()), "invoices": tuple(self.all_invoices())}
+        if self._totals is not None:
+            update |= {
+                "ledgers": tuple(self.all_ledgers()),
+                "attainment": tuple(self.all_attainment()),
+            }
+        return self.model_copy(update=update).over(None)
 
 
 class SavedRecords(Protocol):
@@ -291,6 +336,81 @@ class SavedRecords(Protocol):
     def events(self) -> Iterable[tuple[str, str]]:
         """Every applied event's id and digest."""
         ...
+
+
+class SavedTotals(Protocol):
+    """The ledgers' period totals and the quota attainment of a saved state, kept elsewhere
+    and read on demand (``books`` keeps them in the ledger file): a run reads a ledger's
+    first period and an attainment by key; only a whole state reads them all."""
+
+    def first_period(self, rep: str, currency: str) -> str | None:
+        """The first period of the rep's ledger in ``currency``, or ``None`` (no ledger)."""
+        ...
+
+    def ledger_keys(self) -> Iterable[tuple[str, str]]:
+        """(rep, currency) of every ledger kept."""
+        ...
+
+    def attained(self, rep: str, plan: str, quota_period: str) -> Exact | None: ...
+
+    def ledgers(self) -> Iterable[LedgerRecord]:
+        """Every ledger with its periods (no lines), in the order first saved."""
+        ...
+
+    def attainments(self) -> Iterable[AttainmentRecord]:
+        """Every attainment, in the order first saved."""
+        ...
+
+
+class LedgersOver(dict[tuple[str, str], RepAccount]):
+    """The ledgers of a book resumed over kept totals (the dict the fold writes to): a kept
+    ledger is opened, empty, when first asked for (its periods are closed: a resumed run
+    posts only after them), with its first period as kept."""
+
+    __slots__ = ("totals",)
+
+    def __init__(self, totals: SavedTotals) -> None:
+        super().__init__()
+        self.totals = totals
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        found = dict.get(self, key)
+        if found is None:
+            first = self.totals.first_period(*key)
+            if first is None:
+                return default
+            found = self[key] = RepAccount(first_period=first)
+        return found
+
+    def __missing__(self, key: tuple[str, str]) -> RepAccount:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        """Every ledger's key: those kept, then those opened since."""
+        kept = list(self.totals.ledger_keys())
+        yield from kept
+        known = set(kept)
+        yield from (key for key in dict.keys(self) if key not in known)
+
+
+class AttainmentOver(dict[tuple[str, str, str], Exact]):
+    """The attainment of a book resumed over kept totals (the dict the fold writes to):
+    what this run set, over the kept attainment, read by key."""
+
+    __slots__ = ("totals",)
+
+    def __init__(self, totals: SavedTotals) -> None:
+        super().__init__()
+        self.totals = totals
+
+    def get(self, key: tuple[str, str, str], default: Any = None) -> Any:
+        found = dict.get(self, key)
+        if found is None:
+            found = self.totals.attained(*key)
+        return default if found is None else found
 
 
 class AppliedDigests(Mapping[str, str]):
@@ -454,7 +574,10 @@ def save(book: WorkingState, plans: PlanBook) -> EngineState:
             )
             for (rep, currency), ledger in book.ledgers.items()
         ),
-    ).over(resumed.records if isinstance(resumed, ResumedInvoices) else None)
+    ).over(
+        resumed.records if isinstance(resumed, ResumedInvoices) else None,
+        book.ledgers.totals if isinstance(book.ledgers, LedgersOver) else None,
+    )
 
 
 def _changed_invoices(book: WorkingState, resumed: ResumedInvoices) -> tuple[InvoiceRecord, ...]:
@@ -615,6 +738,12 @@ def resume(state: EngineState, plans: PlanBook) -> WorkingState:
     for record in state.invoices:
         book.clawbacks_due.extend(pending_clawbacks(record))
     heapq.heapify(book.clawbacks_due)
+    totals = state.totals
+    if totals is not None:  # the kept ledgers opened, and attainment read, as asked for
+        book.ledgers = LedgersOver(totals)
+        book.attainment = AttainmentOver(totals)
+        if state.through is not None:
+            book.opened = period_of(state.through + dt.timedelta(days=1))
     for att in state.attainment:
         book.attainment[(att.rep, att.plan, att.quota_period)] = att.base
     for ledger in state.ledgers:

@@ -10,9 +10,10 @@ Each writer takes ``rep`` to keep only that rep's statements, and ``closed_throu
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -96,8 +97,55 @@ def draw_fields(statement: Statement) -> dict[str, Any]:
     return draw
 
 
+#: The text of one closed statement, already written, with its place in the order of a
+#: result's statements: ((rep, period, currency), text).
+KeptText = tuple[tuple[str, str, str], str]
+#: Which form of the kept texts these writers print them in, and what the texts were written
+#: by: a ledger keeps texts of another version aside (issue 19).
+KEPT_TEXTS_VERSION = "1"
+
+
+def closed_json(statement: Statement) -> str:
+    """The text :func:`write_json` prints for a closed statement (``"closed": true``)."""
+    return _statement_json(statement, True)
+
+
+def closed_csv(statement: Statement) -> str:
+    """The row :func:`write_csv` prints for a closed statement, with its line end."""
+    text = io.StringIO()
+    csv_writer(text).writerow(_csv_row(statement, closed=True))
+    return text.getvalue()
+
+
+def _merged(
+    statements: Iterable[Statement],
+    kept: Iterable[KeptText] | None,
+    render: Callable[[Statement], str],
+) -> Iterator[str]:
+    """The text of each statement, with the ``kept`` texts (closed statements already written,
+    in the same order) merged in where they belong: rep, period, currency."""
+    if kept is None:
+        yield from map(render, statements)
+        return
+    pending = iter(statements)
+    statement = next(pending, None)
+    for key, text in kept:
+        while statement is not None and (statement.rep, statement.period, statement.currency) < key:
+            yield render(statement)
+            statement = next(pending, None)
+        yield text
+    if statement is not None:
+        yield render(statement)
+        yield from map(render, pending)
+
+
 def write_json(
-    result: Result, out: TextIO, rep: str | None = None, closed_through: str | None = None
+    result: Result,
+    out: TextIO,
+    rep: str | None = None,
+    closed_through: str | None = None,
+    *,
+    kept: Iterable[KeptText] | None = None,
 ) -> None:
     """Write :func:`document` as JSON, ending with a newline, laid out as FORMATS.md shows it.
 
@@ -106,14 +154,21 @@ def write_json(
     rendered, so the whole document is never held (not as objects, not as one string), and
     never token by token (a system call each when PYTHONUNBUFFERED is set, as in many job
     runners). Every value goes through json's C string encoder.
+
+    ``kept``: the closed statements' texts as :func:`closed_json` wrote them, in order, printed
+    among the result's (then the open ones only) as they are, not rendered again.
     """
     through = None if result.through is None else result.through.isoformat()
     out.write(f'{{\n  "through": {_json(through)},\n  "statements": [')
     chunk: list[str] = []
     separator = "\n    "
-    for statement in statements_of(result, rep):
+
+    def render(statement: Statement) -> str:
         closed = None if closed_through is None else statement.period <= closed_through
-        chunk.append(separator + _statement_json(statement, closed))
+        return _statement_json(statement, closed)
+
+    for text in _merged(statements_of(result, rep), kept, render):
+        chunk.append(separator + text)
         separator = ",\n    "
         if len(chunk) == _STATEMENTS_PER_WRITE:
             out.write("".join(chunk))
@@ -215,22 +270,47 @@ def csv_writer(out: TextIO) -> _SafeWriter:
 
 
 def write_csv(
-    result: Result, out: TextIO, rep: str | None = None, closed_through: str | None = None
+    result: Result,
+    out: TextIO,
+    rep: str | None = None,
+    closed_through: str | None = None,
+    *,
+    kept: Iterable[KeptText] | None = None,
 ) -> None:
     """Write one row per statement under a header row (no lines, no rejections).
 
     With ``closed_through``, a last column ``closed`` says ``true`` for paid statements.
-    Text cells are made :func:`spreadsheet_safe`.
+    Text cells are made :func:`spreadsheet_safe`. ``kept``: the closed statements' rows as
+    :func:`closed_csv` wrote them, in order, printed among the result's as they are.
     """
     writer = csv_writer(out)
     marked = closed_through is not None
     writer.writerow((*CSV_COLUMNS, "closed") if marked else CSV_COLUMNS)
-    for s in statements_of(result, rep):
-        row = [s.rep, s.period, s.currency, *(show(getattr(s, m), s.currency) for m in MONEY)]
-        row.append(show(s.draw, s.currency))
-        if closed_through is not None:
-            row.append("true" if s.period <= closed_through else "false")
-        writer.writerow(row)
+    rows = io.StringIO()
+    to_rows = csv_writer(rows)
+
+    def render(statement: Statement) -> str:
+        closed = None if closed_through is None else statement.period <= closed_through
+        to_rows.writerow(_csv_row(statement, closed))
+        text = rows.getvalue()
+        rows.seek(0)
+        rows.truncate()
+        return text
+
+    if kept is None:  # each row straight to the output
+        for statement in statements_of(result, rep):
+            closed = None if closed_through is None else statement.period <= closed_through
+            writer.writerow(_csv_row(statement, closed))
+        return
+    out.writelines(_merged(statements_of(result, rep), kept, render))
+
+
+def _csv_row(s: Statement, closed: bool | None) -> list[str]:
+    row = [s.rep, s.period, s.currency, *(show(getattr(s, m), s.currency) for m in MONEY)]
+    row.append(show(s.draw, s.currency))
+    if closed is not None:
+        row.append("true" if closed else "false")
+    return row
 
 
 # Table -----------------------------------------------------------------------------------
