@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from scenario import Stream, book, line_amounts, run, statement, table
 
 from commission_engine import Plan, PlanBook, compute
@@ -188,3 +189,26 @@ def test_a_rejected_event_does_not_move_the_calendar() -> None:
     # Through a later day given, the clawback is due within the run and is posted.
     later = run(plans, stream, through="2026-02-10")
     assert line_amounts(later, "I1") == [("advance", "10.00"), ("past_due", "-10.00")]
+
+
+@pytest.mark.parametrize(("level", "booked"), [(1, "10.00"), (2, "5.00")])
+def test_a_clawback_due_on_a_settled_invoice_takes_nothing_but_counts(
+    level: int, booked: str
+) -> None:
+    # Paid in full before its clawback date: the day passes with nothing to take. But the
+    # invoice is past due from then on, so a reversal after it takes the advance back at once.
+    stream = (
+        Stream()
+        .invoice("2026-01-05", "I1", "100.00", due="2026-01-31")
+        .pay("2026-01-20", "I1", "100.00")
+        .reverse("2026-02-10", "I1", "100.00")
+    )
+    plans = book(level, clawback={"after_days_past_due": 0})
+    before_reversal = run(plans, stream, through="2026-02-09")
+    assert [kind for kind, _ in line_amounts(before_reversal, "I1")] == ["advance", "release"][
+        : 1 if level == 1 else 2
+    ]
+    after = line_amounts(run(plans, stream), "I1")
+    assert after[0] == ("advance", booked)
+    assert after[-1] == ("payment_reversal", "-10.00")
+    assert "past_due" not in [kind for kind, _ in after]

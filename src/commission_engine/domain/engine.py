@@ -153,7 +153,11 @@ class Engine:
     def _come_due(self, invoice: InvoiceState, position: Position, when: dt.date) -> None:
         if not position.past_due:
             position.past_due = True
-            self._post(invoice, position, when, "past_due", None)
+            # Settled (nothing open), the clawback takes nothing: every target is what was
+            # last posted (d multiplies the open balance), so there is nothing to recompute.
+            # Most clawbacks fall due on invoices paid by then.
+            if invoice.open:
+                self._post(invoice, position, when, "past_due", None)
 
     # The fold ------------------------------------------------------------------------
 
