@@ -61,6 +61,11 @@ class ClusterEvents(EventFiles):
         self._taken -= 1
         return super().put_back(first)
 
+    def holds_any(self) -> bool:
+        """Whether the files hold any event or rejected line, as the workers count them (the
+        events stay there)."""
+        return any(self.client.gather([self.client.submit(len, part) for part in self.parts]))
+
     def whole(self) -> bool:
         """Whether nothing was taken from the stream (or all taken was put back): a run
         may then be computed from the parts on the workers."""

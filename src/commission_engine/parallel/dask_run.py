@@ -31,9 +31,19 @@ from ..domain.events import BaseEvent
 from ..domain.plans import PlanBook
 from ..domain.state import WorkingState
 from ..domain.statements import Statement
-from .by_rep import Partition
+from .by_rep import Partition, RepOwners
 from .dask_read import ClusterEvents
-from .dask_route import items_at, pending_of, piece_of, route, sort_out, survey
+from .dask_route import (
+    at,
+    bookings,
+    ids_by_bucket,
+    invoice_parts,
+    items_at,
+    rep_owners,
+    repeated_ids,
+    route,
+    sort_out_ids,
+)
 from .wire import (
     event_from,
     event_values,
@@ -86,54 +96,99 @@ def compute_from_workers(
     Returns the end date, the statements sorted by rep, period and currency, the rejections
     (those of sorting out the stream in its order, then the fold's in the applied order;
     in strict mode only the first of them counts), how many events wait after ``through``
-    (pending) and how many were identical re-deliveries.
+    (pending) and how many were identical re-deliveries. What needs the whole stream is done
+    by hash on the workers (:mod:`.dask_route`); this process receives the exceptions.
     """
     reads = events.parts
-    surveys = client.gather([client.submit(survey, read, pure=False) for read in reads])
-
-    def fetch(wanted: list[list[int]]) -> list[list[Any]]:
-        found = client.gather(
-            [client.submit(items_at, read, positions, pure=False) if positions else []
-             for read, positions in zip(reads, wanted, strict=True)]
-        )  # fmt: skip
-        return found  # type: ignore[no-any-return]
-
     parts = workers_of(client)
-    decided = sort_out(surveys, fetch, through, parts)
-    del surveys
-    if strict and decided.rejected:  # the run stops at the first: nothing is folded
-        return through, [], decided.rejected, 0, decided.duplicates
-    partition = client.submit(_same, decided.partition, pure=False)
-    last = None if through is None else through.toordinal()
-    routed = [
-        client.submit(route, read, dropped, last, partition, pure=False)
-        for read, dropped in zip(reads, decided.dropped, strict=True)
-    ]
-    # Each rep part's piece of each read part is cut where that was read; Dask moves it.
-    pieces = [
-        [client.submit(piece_of, routed_part, part, pure=False) for routed_part in routed]
-        for part in range(parts)
-    ]
+    buckets = parts  # of ids, and of invoices: one a worker
+    submitted: list[Any] = []
+
+    def task(function: Any, *args: Any) -> Any:
+        submitted.append(future := client.submit(function, *args, pure=False))
+        return future
+
     try:
-        pending = sum(client.gather([client.submit(pending_of, r, pure=False) for r in routed]))
-        through, statements, rejected = _fold_parts(
-            client, plans, partition, pieces, through, strict
+        # 1. Re-deliveries and conflicting ids, each id's uses sorted out in its bucket.
+        ids = [task(ids_by_bucket, read, buckets) for read in reads]
+        repeated = [
+            task(repeated_ids, [task(at, part_ids, 0, bucket) for part_ids in ids])
+            for bucket in range(buckets)
+        ]
+        read_rejected = client.gather([task(at, part_ids, 1) for part_ids in ids])
+        placed = [
+            ((part, position), values)
+            for part, found in enumerate(read_rejected)
+            for (_, position), values in found
+        ]
+        del read_rejected
+        duplicates = 0
+        dropped: list[list[Any]] = [[] for _ in reads]  # per read part, by id bucket
+        if sum(client.gather([task(at, bucket_repeated, 1) for bucket_repeated in repeated])):
+            # Every use of an id used more than once, whole, to the id's bucket.
+            sorted_out = []
+            for bucket_repeated in repeated:
+                positions = [task(at, bucket_repeated, 0, part) for part in range(len(reads))]
+                items = [
+                    task(items_at, read, part_positions)
+                    for read, part_positions in zip(reads, positions, strict=True)
+                ]
+                sorted_out.append(task(sort_out_ids, positions, items))
+                for part, part_dropped in enumerate(dropped):
+                    part_dropped.append(task(at, sorted_out[-1], 0, part))
+            found = client.gather([task(at, bucket, 1) for bucket in sorted_out])
+            duplicates = sum(found)
+            found = client.gather([task(at, bucket, 2) for bucket in sorted_out])
+            placed.extend(conflict for conflicts in found for conflict in conflicts)
+        placed.sort(key=lambda place: place[0])
+        rejected = [rejection_from(values) for _, values in placed]
+        del placed
+        if strict and rejected:  # the run stops at the first: nothing is folded
+            return through, [], rejected, 0, duplicates
+        # 2. The partition: reps to parts from their weights, invoices' parts by bucket.
+        last = None if through is None else through.toordinal()
+        booked = [
+            task(bookings, read, part_dropped, last, buckets)
+            for read, part_dropped in zip(reads, dropped, strict=True)
+        ]
+        owners = task(rep_owners, [task(at, part_booked, 1) for part_booked in booked], parts)
+        invoices = [
+            task(
+                invoice_parts,
+                owners,
+                [task(at, part_booked, 2, bucket, 0) for part_booked in booked],
+                [task(at, part_booked, 2, bucket, 1) for part_booked in booked],
+            )
+            for bucket in range(buckets)
+        ]
+        # 3. Each rep part's piece of each read part is cut where that was read; Dask moves it.
+        routed = [
+            task(
+                route,
+                read,
+                task(at, part_booked, 0),
+                last,
+                owners,
+                [task(at, bucket_invoices, part) for bucket_invoices in invoices],
+            )
+            for part, (read, part_booked) in enumerate(zip(reads, booked, strict=True))
+        ]
+        pieces = [
+            [task(at, routed_part, 1, part) for routed_part in routed] for part in range(parts)
+        ]
+        pending = sum(client.gather([task(at, routed_part, 0) for routed_part in routed]))
+        through, statements, folded_rejected = _fold_parts(
+            client, plans, owners, pieces, through, strict
         )
     finally:
-        client.cancel([partition, *routed, *(piece for part in pieces for piece in part)])
-    return through, statements, decided.rejected + rejected, pending, decided.duplicates
-
-
-def _same(value: Any) -> Any:
-    """On a worker: ``value``, made a task's result so that Dask can move it, and make it
-    again after a worker dies."""
-    return value
+        client.cancel(submitted)
+    return through, statements, rejected + folded_rejected, pending, duplicates
 
 
 def _fold_parts(
     client: Any,
     plans: PlanBook,
-    partition: Any,
+    owners: Any,
     pieces: list[list[Any]],
     through: dt.date | None,
     strict: bool,
@@ -144,7 +199,7 @@ def _fold_parts(
     run = uuid.uuid4().hex
     folds = [
         client.submit(
-            fold_part, plans, partition, part, part_pieces, strict,
+            fold_part, plans, owners, part, part_pieces, strict,
             key=f"commission-fold-{run}-{part}", pure=False,
         )
         for part, part_pieces in enumerate(pieces)
@@ -198,7 +253,7 @@ class FoldedPart:
 
 
 def fold_part(
-    plans: PlanBook, partition: Partition, part: int, pieces: list[list[Any]], strict: bool
+    plans: PlanBook, owners: RepOwners, part: int, pieces: list[list[Any]], strict: bool
 ) -> FoldedPart:
     """On a worker: apply one part's events (its pieces, in any order), in the spec's order.
 
@@ -223,7 +278,7 @@ def fold_part(
     except RejectedEventError:
         pass
     del events
-    reps = {rep for rep, _ in engine.book.ledgers if partition.owner_of(rep) == part}
+    reps = {rep for rep, _ in engine.book.ledgers if owners.owner_of(rep) == part}
     return FoldedPart(engine, reps, last, rejected)
 
 
