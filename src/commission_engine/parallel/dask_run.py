@@ -7,8 +7,9 @@ the spec's order, keeping the statements of the reps it owns. Events, statements
 rejections travel as :mod:`.wire`'s plain values, never as pickled models.
 
 Events read by the workers stay there (:func:`compute_from_workers`, :mod:`.dask_route`):
-this process sorts out the run from what it needs of each event, and the workers send each
-other the pieces of the rep parts. Events given to :func:`compute_on_cluster` are in this
+the workers sort the run out between them, by hash of ids and of invoices, and send each
+other the pieces of the rep parts; this process receives only the rejections, counts and
+the statements. Events given to :func:`compute_on_cluster` are in this
 process: each part's are inside its task, not scattered, so that the scheduler can run the
 task again on another worker when its worker dies. Either way a part's fold stays in its
 worker's memory between the two steps of the run (the end date is the latest date any part
@@ -224,32 +225,42 @@ def _fold_parts(
         statements: list[Statement] = []
         if through is not None:
             day = through.toordinal()
-            sent = client.gather(
-                [
-                    client.submit(
-                        statements_of, fold, day,
-                        key=f"commission-statements-{run}-{part}", pure=False,
-                    )
-                    for part, fold in enumerate(folds)
-                ]
-            )  # fmt: skip
-            statements = [statement_from(values) for chunk in sent for values in chunk]
+            sent = [
+                client.submit(
+                    statements_of, fold, day,
+                    key=f"commission-statements-{run}-{part}", pure=False,
+                )
+                for part, fold in enumerate(folds)
+            ]  # fmt: skip
+            for part_sent in sent:  # one part's plain values here at a time, rebuilt
+                statements.extend(statement_from(values) for values in part_sent.result())
             statements.sort(key=lambda s: (s.rep, s.period, s.currency))
         return through, statements, [rejection_from(values) for _, values in rejected]
     finally:
         client.cancel(folds)
 
 
+#: About what a fold holds for each event it applied (the engine's book; docs/scaling.md).
+FOLD_BYTES_PER_EVENT = 1_000
+
+
 class FoldedPart:
     """One part's fold, kept in its worker's memory until its statements are taken."""
 
     def __init__(
-        self, engine: Engine, reps: set[str], last: int | None, rejected: list[Plain]
+        self, engine: Engine, reps: set[str], last: int | None, rejected: list[Plain], events: int
     ) -> None:
         self.engine = engine
         self.reps = reps
         self.last = last
         self.rejected = rejected
+        self.events = events
+
+    def __sizeof__(self) -> int:
+        # What Dask's scheduler takes for the cost of moving the fold to another worker
+        # (``sys.getsizeof``): without it, a few bytes, and an idle worker would steal the
+        # fold's next task and have the whole engine pickled over to it.
+        return self.events * FOLD_BYTES_PER_EVENT
 
 
 def fold_part(
@@ -261,6 +272,7 @@ def fold_part(
     are all in each part that applies any, so the part's bookings are the run's.
     """
     events = [event_from(values) for piece in pieces for values in piece]
+    count = len(events)
     _, bookings = arrange(events)  # type: ignore[arg-type]
     engine = Engine(plans, WorkingState(), bookings)
     rejected: list[Plain] = []
@@ -279,7 +291,7 @@ def fold_part(
         pass
     del events
     reps = {rep for rep, _ in engine.book.ledgers if owners.owner_of(rep) == part}
-    return FoldedPart(engine, reps, last, rejected)
+    return FoldedPart(engine, reps, last, rejected, count)
 
 
 def summary(folded: FoldedPart) -> tuple[int | None, list[Plain]]:
