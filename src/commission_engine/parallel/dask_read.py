@@ -109,6 +109,7 @@ def survey(name: str) -> list[Part]:
     return parts or [(0, None, 0)]
 
 
-def read(name: str, start: int, end: int | None, first: int) -> list[tuple[int, Any]]:
-    """On a worker: one part's events and rejections, as plain values."""
-    return [event_values(item) for item in read_part(Path(name), start, end, first)]
+def read(name: str, start: int, end: int | None, first: int) -> tuple[tuple[int, Any], ...]:
+    """On a worker: one part's events and rejections, as plain values (a tuple: Dask sends
+    a list to another process item by item, :func:`.dask_route.sent`)."""
+    return tuple(event_values(item) for item in read_part(Path(name), start, end, first))

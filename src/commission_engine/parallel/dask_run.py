@@ -103,86 +103,98 @@ def compute_from_workers(
     reads = events.parts
     parts = workers_of(client)
     buckets = parts  # of ids, and of invoices: one a worker
-    submitted: list[Any] = []
 
     def task(function: Any, *args: Any) -> Any:
-        submitted.append(future := client.submit(function, *args, pure=False))
-        return future
+        return client.submit(function, *args, pure=False)
 
-    try:
-        # 1. Re-deliveries and conflicting ids, each id's uses sorted out in its bucket.
-        ids = [task(ids_by_bucket, read, buckets) for read in reads]
-        repeated = [
-            task(repeated_ids, [task(at, part_ids, 0, bucket) for part_ids in ids])
-            for bucket in range(buckets)
-        ]
-        read_rejected = client.gather([task(at, part_ids, 1) for part_ids in ids])
-        placed = [
-            ((part, position), values)
-            for part, found in enumerate(read_rejected)
-            for (_, position), values in found
-        ]
-        del read_rejected
-        duplicates = 0
-        dropped: list[list[Any]] = [[] for _ in reads]  # per read part, by id bucket
-        if sum(client.gather([task(at, bucket_repeated, 1) for bucket_repeated in repeated])):
-            # Every use of an id used more than once, whole, to the id's bucket.
-            sorted_out = []
-            for bucket_repeated in repeated:
-                positions = [task(at, bucket_repeated, 0, part) for part in range(len(reads))]
-                items = [
-                    task(items_at, read, part_positions)
-                    for read, part_positions in zip(reads, positions, strict=True)
-                ]
-                sorted_out.append(task(sort_out_ids, positions, items))
-                for part, part_dropped in enumerate(dropped):
-                    part_dropped.append(task(at, sorted_out[-1], 0, part))
-            found = client.gather([task(at, bucket, 1) for bucket in sorted_out])
-            duplicates = sum(found)
-            found = client.gather([task(at, bucket, 2) for bucket in sorted_out])
-            placed.extend(conflict for conflicts in found for conflict in conflicts)
-        placed.sort(key=lambda place: place[0])
-        rejected = [rejection_from(values) for _, values in placed]
-        del placed
-        if strict and rejected:  # the run stops at the first: nothing is folded
-            return through, [], rejected, 0, duplicates
-        # 2. The partition: reps to parts from their weights, invoices' parts by bucket.
-        last = None if through is None else through.toordinal()
-        booked = [
-            task(bookings, read, part_dropped, last, buckets)
-            for read, part_dropped in zip(reads, dropped, strict=True)
-        ]
-        owners = task(rep_owners, [task(at, part_booked, 1) for part_booked in booked], parts)
-        invoices = [
-            task(
-                invoice_parts,
-                owners,
-                [task(at, part_booked, 2, bucket, 0) for part_booked in booked],
-                [task(at, part_booked, 2, bucket, 1) for part_booked in booked],
-            )
-            for bucket in range(buckets)
-        ]
-        # 3. Each rep part's piece of each read part is cut where that was read; Dask moves it.
-        routed = [
-            task(
-                route,
-                read,
-                task(at, part_booked, 0),
-                last,
-                owners,
-                [task(at, bucket_invoices, part) for bucket_invoices in invoices],
-            )
-            for part, (read, part_booked) in enumerate(zip(reads, booked, strict=True))
-        ]
-        pieces = [
-            [task(at, routed_part, 1, part) for routed_part in routed] for part in range(parts)
-        ]
-        pending = sum(client.gather([task(at, routed_part, 0) for routed_part in routed]))
-        through, statements, folded_rejected = _fold_parts(
-            client, plans, owners, pieces, through, strict
+    # A task on a read part runs where the part is, as long as that worker lives: Dask
+    # would otherwise send a whole part (about 100 MB) to a worker idle for a moment.
+    held = client.who_has(reads)
+
+    def task_on(read: Any, function: Any, *args: Any) -> Any:
+        where = held.get(read.key) or None  # none yet: wherever Dask puts it
+        return client.submit(
+            function, read, *args, workers=where, allow_other_workers=bool(where), pure=False
         )
-    finally:
-        client.cancel(submitted)
+
+    # A task's result stays on its worker while this process holds its future, or while a
+    # task that needs it waits: each is let go here once the tasks that need it are given,
+    # and the scheduler makes it again from its inputs if a worker dies before they ran.
+    # 1. Re-deliveries and conflicting ids, each id's uses sorted out in its bucket.
+    ids = [task_on(read, ids_by_bucket, buckets) for read in reads]
+    repeated = [
+        task(repeated_ids, [task(at, part_ids, 0, bucket) for part_ids in ids])
+        for bucket in range(buckets)
+    ]
+    read_rejected = client.gather([task(at, part_ids, 1) for part_ids in ids])
+    del ids
+    placed = [
+        ((part, position), values)
+        for part, found in enumerate(read_rejected)
+        for (_, position), values in found
+    ]
+    del read_rejected
+    duplicates = 0
+    dropped: list[list[Any]] = [[] for _ in reads]  # per read part, by id bucket
+    if sum(client.gather([task(at, bucket_repeated, 1) for bucket_repeated in repeated])):
+        # Every use of an id used more than once, whole, to the id's bucket.
+        sorted_out = []
+        for bucket_repeated in repeated:
+            positions = [task(at, bucket_repeated, 0, part) for part in range(len(reads))]
+            items = [
+                task_on(read, items_at, part_positions)
+                for read, part_positions in zip(reads, positions, strict=True)
+            ]
+            sorted_out.append(task(sort_out_ids, positions, items))
+            for part, part_dropped in enumerate(dropped):
+                part_dropped.append(task(at, sorted_out[-1], 0, part))
+        found = client.gather([task(at, bucket, 1) for bucket in sorted_out])
+        duplicates = sum(found)
+        found = client.gather([task(at, bucket, 2) for bucket in sorted_out])
+        placed.extend(conflict for conflicts in found for conflict in conflicts)
+        del sorted_out, positions, items, found
+    del repeated
+    placed.sort(key=lambda place: place[0])
+    rejected = [rejection_from(values) for _, values in placed]
+    del placed
+    if strict and rejected:  # the run stops at the first: nothing is folded
+        return through, [], rejected, 0, duplicates
+    # 2. The partition: reps to parts from their weights, invoices' parts by bucket.
+    last = None if through is None else through.toordinal()
+    booked = [
+        task_on(read, bookings, part_dropped, last, buckets)
+        for read, part_dropped in zip(reads, dropped, strict=True)
+    ]
+    del dropped
+    owners = task(rep_owners, [task(at, part_booked, 1) for part_booked in booked], parts)
+    invoices = [
+        task(
+            invoice_parts,
+            owners,
+            [task(at, part_booked, 2, bucket, 0) for part_booked in booked],
+            [task(at, part_booked, 2, bucket, 1) for part_booked in booked],
+        )
+        for bucket in range(buckets)
+    ]
+    # 3. Each rep part's piece of each read part is cut where that was read; Dask moves it.
+    routed = [
+        task_on(
+            read,
+            route,
+            task(at, part_booked, 0),
+            last,
+            owners,
+            [task(at, bucket_invoices, part) for bucket_invoices in invoices],
+        )
+        for part, (read, part_booked) in enumerate(zip(reads, booked, strict=True))
+    ]
+    del booked, invoices
+    pieces = [[task(at, routed_part, 1, part) for routed_part in routed] for part in range(parts)]
+    pending = sum(client.gather([task(at, routed_part, 0) for routed_part in routed]))
+    del routed
+    through, statements, folded_rejected = _fold_parts(
+        client, plans, owners, pieces, through, strict
+    )
     return through, statements, rejected + folded_rejected, pending, duplicates
 
 
@@ -205,6 +217,7 @@ def _fold_parts(
         )
         for part, part_pieces in enumerate(pieces)
     ]  # fmt: skip
+    pieces.clear()  # the folds hold them now, until they have folded
     try:
         summaries = client.gather(
             [client.submit(summary, fold, key=f"commission-summary-{run}-{p}", pure=False)
@@ -299,8 +312,9 @@ def summary(folded: FoldedPart) -> tuple[int | None, list[Plain]]:
     return folded.last, folded.rejected
 
 
-def statements_of(folded: FoldedPart, through: int) -> list[Plain]:
-    """On a worker: the statements through ``through`` of the reps this part owns."""
+def statements_of(folded: FoldedPart, through: int) -> tuple[Plain, ...]:
+    """On a worker: the statements through ``through`` of the reps this part owns (a tuple,
+    sent in one piece: :func:`.dask_route.sent`)."""
     day = dt.date.fromordinal(through)
     folded.engine.advance_to(day)
-    return [statement_values(s) for s in folded.engine.statements(day, folded.reps)]
+    return tuple(statement_values(s) for s in folded.engine.statements(day, folded.reps))
