@@ -4,8 +4,10 @@
 
 Needs the ``dask`` extra and ``generate.py SIZE`` first. Each way runs in a fresh process of
 its own, so that each peak is its own. For each it prints the wall seconds of reading the
-JSON Lines file and of ``compute``, the peak RSS of the calling process and of each worker,
-and a digest of the statements and rejections, which must be the same every way. The
+JSON Lines file and of ``compute``, the CPU seconds of both in the calling process and in
+the workers (on a shared machine, the figure to compare), the load average after, the peak
+RSS of the calling process and of each worker, and a digest of the statements and
+rejections, which must be the same every way. The
 cluster reads the file in parts on its workers (``read_events(path, client=...)``; "read"
 is until every part is read), the events stay there, and the run is computed from them
 (``compute(..., client=...)``); the cluster is started before the timing (about 2 s) and its
@@ -35,6 +37,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def digest(result: Any) -> str:
     class Hashing:
         def __init__(self) -> None:
@@ -49,6 +56,8 @@ def digest(result: Any) -> str:
 
 
 def timed(label: str, client: Any, path: Path, plans: Any) -> None:
+    workers_cpu = 0.0 if client is None else sum(client.run(cpu_s).values())
+    here_cpu = cpu_s()
     start = time.perf_counter()
     if client is None:
         events: Any = list(read_events(path))
@@ -58,9 +67,13 @@ def timed(label: str, client: Any, path: Path, plans: Any) -> None:
         events = read_events(path, client=client)
         wait(events.parts)  # left on the workers
     read = time.perf_counter() - start
+    before = peak_mb()  # the peak of compute alone is the peak after, less this
     start = time.perf_counter()
     result = compute(plans, events, strict=False, client=client)
     folded = time.perf_counter() - start
+    here_cpu = cpu_s() - here_cpu
+    if client is not None:
+        workers_cpu = sum(client.run(cpu_s).values()) - workers_cpu
     workers = (
         ""
         if client is None
@@ -68,7 +81,10 @@ def timed(label: str, client: Any, path: Path, plans: Any) -> None:
     )
     print(
         f"{label:>12}: read {read:5.1f} s  compute {folded:5.1f} s  total {read + folded:5.1f} s"
-        f"  peak MB here {peak_mb():,.0f}{workers}  {digest(result)}"
+        f"  cpu here {here_cpu:5.1f} s, workers {workers_cpu:5.1f} s"
+        f"  load {os.getloadavg()[0]:.1f}"
+        f"  peak MB here {peak_mb():,.0f} (before compute {before:,.0f}){workers}"
+        f"  {digest(result)}"
         f"  ({len(result.statements):,} statements, {len(result.rejected)} rejected)",
         flush=True,
     )

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from commission_engine import PlanBook, RejectedEventError, compute, read_plans
 from commission_engine.api import read_events
 from commission_engine.cli import options
 from commission_engine.domain.errors import StateError
+from commission_engine.files import FileError
 from commission_engine.modeling import compare_plans
 from commission_engine.modeling.aging import age_receivables
 from commission_engine.modeling.comparison import outcome_document
@@ -329,3 +331,108 @@ def test_without_dask_the_scheduler_option_says_how_to_install_it(
         "--scheduler needs dask, which is not installed; "
         "install it with: pip install 'commission-engine[dask]'"
     ) in run.err
+
+
+def _read_by_both_workers(client: Client, files: list[Path]) -> dask_read.ClusterEvents:
+    """``read_events(files, client=client)``, each file one part, read by the two workers in
+    turn (the first by one, the second by the other, ...)."""
+    workers = sorted(client.scheduler_info()["workers"])
+    names = [str(path) for path in files]
+    surveys = client.gather([client.submit(dask_read.survey, name) for name in names])
+    parts, starts, before = [], [], 0
+    for name, found in zip(names, surveys, strict=True):
+        starts.append(before)
+        for start, end, lines in found:
+            worker = workers[len(parts) % len(workers)]
+            parts.append(
+                client.submit(dask_read.read, name, start, end, before + 1, workers=[worker])
+            )
+            before += lines
+    client.gather(parts)
+    return dask_read.ClusterEvents(client, parts, names, starts)
+
+
+def test_ids_used_again_in_parts_read_by_other_workers(
+    client: Client, examples: Path, tmp_path: Path
+) -> None:
+    """The first use of an id in stream order wins, wherever the parts were read: the
+    re-deliveries are dropped and the other contents rejected, in the local run's order and
+    words, though the date of a later use is earlier."""
+    lines = (examples / "events.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    second = json.loads(lines[1])
+    bonus = {
+        "type": "adjustment",
+        "id": "P-first",
+        "date": "2026-06-01",
+        "rep": "bob",
+        "amount": "1.00",
+    }
+    adj = {
+        "type": "adjustment",
+        "id": "adj-x",
+        "date": "2026-09-01",
+        "rep": "alice",
+        "amount": "50",
+    }
+    uses = [
+        [*lines[:150], json.dumps(bonus), json.dumps(adj)],
+        [
+            *lines[150:],
+            lines[0],  # an identical re-delivery
+            json.dumps({**bonus, "amount": "2.00"}),  # other content: rejected
+            json.dumps({**adj, "date": "2026-01-15", "amount": "70"}),  # earlier, but later
+            json.dumps({**second, "rep": "zed"}),  # an invoice booked again, to another rep
+        ],
+        [
+            json.dumps({**bonus, "amount": "1.0"}),  # the same amount: a re-delivery
+            lines[1],
+            json.dumps({**bonus, "amount": "2.00"}),  # rejected again, against the first
+            json.dumps({**first, "id": "new-id", "invoice": "INV-NEW"}),
+        ],
+    ]  # fmt: skip
+    files = []
+    for name, part in zip("abc", uses, strict=True):
+        files.append(tmp_path / f"{name}.jsonl")
+        files[-1].write_text("\n".join(part) + "\n")
+    plans = read_plans(examples / "plans.yaml")
+    here = compute(plans, read_events(files))
+    read = _read_by_both_workers(client, files)
+    held = client.who_has(read.parts)
+    assert len({worker for part in read.parts for worker in held[part.key]}) == 2
+    there = compute(plans, read, client=client)
+    assert _json(there) == _json(here)
+    assert list(read) == list(read_events(files))  # the stream the helper read is the files'
+    assert there.duplicates == here.duplicates == 3
+    assert [r.event for r in there.rejected] == ["P-first", "adj-x", "E0002", "P-first"]
+    applied = [line for s in there.statements for line in s.lines if line.event == "P-first"]
+    assert [(line.rep, line.amount) for line in applied] == [("bob", Decimal("1.00"))]
+    assert there.rejected[0].reason == (
+        f"{files[1]}: event id P-first was already used on line 151 of {files[0]} "
+        "for different content; give the correction a new id"
+    )
+    with pytest.raises(RejectedEventError) as local:
+        compute(plans, read_events(files), strict=True)
+    with pytest.raises(RejectedEventError) as far:
+        compute(plans, _read_by_both_workers(client, files), strict=True, client=client)
+    assert far.value.rejection == local.value.rejection == there.rejected[0]
+
+
+def test_the_empty_file_check_asks_the_workers(
+    client: Client, examples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n")
+    with pytest.raises(FileError, match="holds no events"):
+        options.with_events(read_events(empty, client=client), empty)
+    path = examples / "events.jsonl"
+    events = read_events(path, client=client)
+
+    def brought_here(self: Any) -> Any:
+        raise AssertionError("an event was brought to the calling process")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(dask_read.ClusterEvents, "__next__", brought_here)
+        assert options.with_events(events, path) is events
+    assert events.whole()
+    assert list(events) == list(read_events(path))

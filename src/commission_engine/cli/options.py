@@ -24,6 +24,7 @@ from ..files import FileError
 from ..files.extras import require
 from ..files.many_files import EventFiles
 from ..parallel.by_rep import cores
+from ..parallel.dask_read import ClusterEvents
 
 T = TypeVar("T")
 
@@ -111,14 +112,24 @@ def with_events(events: Iterable[T], path: Path) -> Iterator[T]:
     """``events``, read from ``path``; a :class:`FileError` if the file holds none at all.
 
     An empty event file is far more often a broken export than a quiet month, so it is
-    bad input (exit status 2), not "no statements". The first event is read now.
+    bad input (exit status 2), not "no statements". The first event is read now; of files
+    read by a cluster's workers, they are asked whether they read any, and the events stay
+    there.
     """
+    if isinstance(events, ClusterEvents):
+        if events.holds_any():
+            return cast(Iterator[T], events)
+        raise _no_events(path)
     iterator = iter(events)
     for first in iterator:
         if isinstance(iterator, EventFiles):  # kept, for compute to locate its rejections
             return cast(Iterator[T], iterator.put_back(first))  # type: ignore[arg-type]
         return chain((first,), iterator)
-    raise FileError(
+    raise _no_events(path)
+
+
+def _no_events(path: Path) -> FileError:
+    return FileError(
         f"{path} holds no events (it is empty, or holds only blank lines or a CSV header); "
         "nothing was computed"
     )

@@ -22,7 +22,7 @@ import datetime as dt
 import os
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..domain.engine import Engine, arrange
@@ -59,29 +59,44 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-class Partition:
-    """Which part applies which events: reps go to parts, invoices follow their reps.
+class RepOwners:
+    """Which part keeps which rep's statements.
 
     Reps are weighed by their invoices and given, heaviest first, each to the part furthest
-    below its ``share`` of the work; the assignment depends only on the events. A rep with
+    below its ``share`` of the work; the assignment depends only on the weights. A rep with
     adjustments but no invoice goes to a part chosen by a checksum of their name.
     """
 
+    def __init__(self, weights: Mapping[str, int], shares: Sequence[float]) -> None:
+        """Parts for reps of ``weights`` (rep -> their invoice events)."""
+        self.parts = len(shares)
+        load = [0.0] * self.parts
+        self.owner: dict[str, int] = {}
+        for rep, count in sorted(weights.items(), key=lambda item: (-item[1], item[0])):
+            part = min(range(self.parts), key=lambda part: load[part] / shares[part])
+            self.owner[rep] = part
+            load[part] += count
+
+    def owner_of(self, rep: str) -> int:
+        """The part that keeps ``rep``'s statements."""
+        part = self.owner.get(rep)
+        if part is None:  # adjustments only
+            part = self.owner[rep] = zlib.crc32(rep.encode()) % self.parts
+        return part
+
+
+class Partition(RepOwners):
+    """Which part applies which events: reps go to parts (:class:`RepOwners`), invoices
+    follow their reps."""
+
     def __init__(self, invoices: Sequence[Invoice], shares: Sequence[float]) -> None:
         """Parts for the run whose invoice events are ``invoices``."""
-        self.parts = len(shares)
         # (Counting with Counter and building with comprehensions: this runs before the
         # parts start, on every invoice of the run.)
         weight = Counter(invoice.rep for invoice in invoices)  # rep -> their invoices
         split = [invoice for invoice in invoices if invoice.rep is None]
         weight.update(rep for invoice in split for rep, _ in invoice.shares())
-        counts = {rep: count for rep, count in weight.items() if rep is not None}
-        load = [0.0] * self.parts
-        self.owner: dict[str, int] = {}
-        for rep, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            part = min(range(self.parts), key=lambda part: load[part] / shares[part])
-            self.owner[rep] = part
-            load[part] += count
+        super().__init__({rep: count for rep, count in weight.items() if rep is not None}, shares)
         bit = {rep: 1 << part for rep, part in self.owner.items()}
         #: Invoice id -> its parts as a bit mask (part p is bit p).
         self.parts_of = {
@@ -101,13 +116,6 @@ class Partition:
 
     def _add(self, invoice: str, mask: int) -> None:
         self.parts_of[invoice] = self.parts_of.get(invoice, 0) | mask
-
-    def owner_of(self, rep: str) -> int:
-        """The part that keeps ``rep``'s statements."""
-        part = self.owner.get(rep)
-        if part is None:  # adjustments only
-            part = self.owner[rep] = zlib.crc32(rep.encode()) % self.parts
-        return part
 
     def events_of(self, part: int, events: Sequence[BaseEvent]) -> Iterator[tuple[int, BaseEvent]]:
         """The events ``part`` applies, numbered by their position in ``events``."""

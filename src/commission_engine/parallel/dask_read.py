@@ -61,6 +61,11 @@ class ClusterEvents(EventFiles):
         self._taken -= 1
         return super().put_back(first)
 
+    def holds_any(self) -> bool:
+        """Whether the files hold any event or rejected line, as the workers count them (the
+        events stay there)."""
+        return any(self.client.gather([self.client.submit(len, part) for part in self.parts]))
+
     def whole(self) -> bool:
         """Whether nothing was taken from the stream (or all taken was put back): a run
         may then be computed from the parts on the workers."""
@@ -104,6 +109,7 @@ def survey(name: str) -> list[Part]:
     return parts or [(0, None, 0)]
 
 
-def read(name: str, start: int, end: int | None, first: int) -> list[tuple[int, Any]]:
-    """On a worker: one part's events and rejections, as plain values."""
-    return [event_values(item) for item in read_part(Path(name), start, end, first)]
+def read(name: str, start: int, end: int | None, first: int) -> tuple[tuple[int, Any], ...]:
+    """On a worker: one part's events and rejections, as plain values (a tuple: Dask sends
+    a list to another process item by item, :func:`.dask_route.sent`)."""
+    return tuple(event_values(item) for item in read_part(Path(name), start, end, first))

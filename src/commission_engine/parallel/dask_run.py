@@ -7,8 +7,9 @@ the spec's order, keeping the statements of the reps it owns. Events, statements
 rejections travel as :mod:`.wire`'s plain values, never as pickled models.
 
 Events read by the workers stay there (:func:`compute_from_workers`, :mod:`.dask_route`):
-this process sorts out the run from what it needs of each event, and the workers send each
-other the pieces of the rep parts. Events given to :func:`compute_on_cluster` are in this
+the workers sort the run out between them, by hash of ids and of invoices, and send each
+other the pieces of the rep parts; this process receives only the rejections, counts and
+the statements. Events given to :func:`compute_on_cluster` are in this
 process: each part's are inside its task, not scattered, so that the scheduler can run the
 task again on another worker when its worker dies. Either way a part's fold stays in its
 worker's memory between the two steps of the run (the end date is the latest date any part
@@ -31,9 +32,19 @@ from ..domain.events import BaseEvent
 from ..domain.plans import PlanBook
 from ..domain.state import WorkingState
 from ..domain.statements import Statement
-from .by_rep import Partition
+from .by_rep import Partition, RepOwners
 from .dask_read import ClusterEvents
-from .dask_route import items_at, pending_of, piece_of, route, sort_out, survey
+from .dask_route import (
+    at,
+    bookings,
+    ids_by_bucket,
+    invoice_parts,
+    items_at,
+    rep_owners,
+    repeated_ids,
+    route,
+    sort_out_ids,
+)
 from .wire import (
     event_from,
     event_values,
@@ -86,54 +97,111 @@ def compute_from_workers(
     Returns the end date, the statements sorted by rep, period and currency, the rejections
     (those of sorting out the stream in its order, then the fold's in the applied order;
     in strict mode only the first of them counts), how many events wait after ``through``
-    (pending) and how many were identical re-deliveries.
+    (pending) and how many were identical re-deliveries. What needs the whole stream is done
+    by hash on the workers (:mod:`.dask_route`); this process receives the exceptions.
     """
     reads = events.parts
-    surveys = client.gather([client.submit(survey, read, pure=False) for read in reads])
-
-    def fetch(wanted: list[list[int]]) -> list[list[Any]]:
-        found = client.gather(
-            [client.submit(items_at, read, positions, pure=False) if positions else []
-             for read, positions in zip(reads, wanted, strict=True)]
-        )  # fmt: skip
-        return found  # type: ignore[no-any-return]
-
     parts = workers_of(client)
-    decided = sort_out(surveys, fetch, through, parts)
-    del surveys
-    if strict and decided.rejected:  # the run stops at the first: nothing is folded
-        return through, [], decided.rejected, 0, decided.duplicates
-    partition = client.submit(_same, decided.partition, pure=False)
-    last = None if through is None else through.toordinal()
-    routed = [
-        client.submit(route, read, dropped, last, partition, pure=False)
-        for read, dropped in zip(reads, decided.dropped, strict=True)
-    ]
-    # Each rep part's piece of each read part is cut where that was read; Dask moves it.
-    pieces = [
-        [client.submit(piece_of, routed_part, part, pure=False) for routed_part in routed]
-        for part in range(parts)
-    ]
-    try:
-        pending = sum(client.gather([client.submit(pending_of, r, pure=False) for r in routed]))
-        through, statements, rejected = _fold_parts(
-            client, plans, partition, pieces, through, strict
+    buckets = parts  # of ids, and of invoices: one a worker
+
+    def task(function: Any, *args: Any) -> Any:
+        return client.submit(function, *args, pure=False)
+
+    # A task on a read part runs where the part is, as long as that worker lives: Dask
+    # would otherwise send a whole part (about 100 MB) to a worker idle for a moment.
+    held = client.who_has(reads)
+
+    def task_on(read: Any, function: Any, *args: Any) -> Any:
+        where = held.get(read.key) or None  # none yet: wherever Dask puts it
+        return client.submit(
+            function, read, *args, workers=where, allow_other_workers=bool(where), pure=False
         )
-    finally:
-        client.cancel([partition, *routed, *(piece for part in pieces for piece in part)])
-    return through, statements, decided.rejected + rejected, pending, decided.duplicates
 
-
-def _same(value: Any) -> Any:
-    """On a worker: ``value``, made a task's result so that Dask can move it, and make it
-    again after a worker dies."""
-    return value
+    # A task's result stays on its worker while this process holds its future, or while a
+    # task that needs it waits: each is let go here once the tasks that need it are given,
+    # and the scheduler makes it again from its inputs if a worker dies before they ran.
+    # 1. Re-deliveries and conflicting ids, each id's uses sorted out in its bucket.
+    ids = [task_on(read, ids_by_bucket, buckets) for read in reads]
+    repeated = [
+        task(repeated_ids, [task(at, part_ids, 0, bucket) for part_ids in ids])
+        for bucket in range(buckets)
+    ]
+    read_rejected = client.gather([task(at, part_ids, 1) for part_ids in ids])
+    del ids
+    placed = [
+        ((part, position), values)
+        for part, found in enumerate(read_rejected)
+        for (_, position), values in found
+    ]
+    del read_rejected
+    duplicates = 0
+    dropped: list[list[Any]] = [[] for _ in reads]  # per read part, by id bucket
+    if sum(client.gather([task(at, bucket_repeated, 1) for bucket_repeated in repeated])):
+        # Every use of an id used more than once, whole, to the id's bucket.
+        sorted_out = []
+        for bucket_repeated in repeated:
+            positions = [task(at, bucket_repeated, 0, part) for part in range(len(reads))]
+            items = [
+                task_on(read, items_at, part_positions)
+                for read, part_positions in zip(reads, positions, strict=True)
+            ]
+            sorted_out.append(task(sort_out_ids, positions, items))
+            for part, part_dropped in enumerate(dropped):
+                part_dropped.append(task(at, sorted_out[-1], 0, part))
+        found = client.gather([task(at, bucket, 1) for bucket in sorted_out])
+        duplicates = sum(found)
+        found = client.gather([task(at, bucket, 2) for bucket in sorted_out])
+        placed.extend(conflict for conflicts in found for conflict in conflicts)
+        del sorted_out, positions, items, found
+    del repeated
+    placed.sort(key=lambda place: place[0])
+    rejected = [rejection_from(values) for _, values in placed]
+    del placed
+    if strict and rejected:  # the run stops at the first: nothing is folded
+        return through, [], rejected, 0, duplicates
+    # 2. The partition: reps to parts from their weights, invoices' parts by bucket.
+    last = None if through is None else through.toordinal()
+    booked = [
+        task_on(read, bookings, part_dropped, last, buckets)
+        for read, part_dropped in zip(reads, dropped, strict=True)
+    ]
+    del dropped
+    owners = task(rep_owners, [task(at, part_booked, 1) for part_booked in booked], parts)
+    invoices = [
+        task(
+            invoice_parts,
+            owners,
+            [task(at, part_booked, 2, bucket, 0) for part_booked in booked],
+            [task(at, part_booked, 2, bucket, 1) for part_booked in booked],
+        )
+        for bucket in range(buckets)
+    ]
+    # 3. Each rep part's piece of each read part is cut where that was read; Dask moves it.
+    routed = [
+        task_on(
+            read,
+            route,
+            task(at, part_booked, 0),
+            last,
+            owners,
+            [task(at, bucket_invoices, part) for bucket_invoices in invoices],
+        )
+        for part, (read, part_booked) in enumerate(zip(reads, booked, strict=True))
+    ]
+    del booked, invoices
+    pieces = [[task(at, routed_part, 1, part) for routed_part in routed] for part in range(parts)]
+    pending = sum(client.gather([task(at, routed_part, 0) for routed_part in routed]))
+    del routed
+    through, statements, folded_rejected = _fold_parts(
+        client, plans, owners, pieces, through, strict
+    )
+    return through, statements, rejected + folded_rejected, pending, duplicates
 
 
 def _fold_parts(
     client: Any,
     plans: PlanBook,
-    partition: Any,
+    owners: Any,
     pieces: list[list[Any]],
     through: dt.date | None,
     strict: bool,
@@ -144,11 +212,12 @@ def _fold_parts(
     run = uuid.uuid4().hex
     folds = [
         client.submit(
-            fold_part, plans, partition, part, part_pieces, strict,
+            fold_part, plans, owners, part, part_pieces, strict,
             key=f"commission-fold-{run}-{part}", pure=False,
         )
         for part, part_pieces in enumerate(pieces)
     ]  # fmt: skip
+    pieces.clear()  # the folds hold them now, until they have folded
     try:
         summaries = client.gather(
             [client.submit(summary, fold, key=f"commission-summary-{run}-{p}", pure=False)
@@ -169,36 +238,46 @@ def _fold_parts(
         statements: list[Statement] = []
         if through is not None:
             day = through.toordinal()
-            sent = client.gather(
-                [
-                    client.submit(
-                        statements_of, fold, day,
-                        key=f"commission-statements-{run}-{part}", pure=False,
-                    )
-                    for part, fold in enumerate(folds)
-                ]
-            )  # fmt: skip
-            statements = [statement_from(values) for chunk in sent for values in chunk]
+            sent = [
+                client.submit(
+                    statements_of, fold, day,
+                    key=f"commission-statements-{run}-{part}", pure=False,
+                )
+                for part, fold in enumerate(folds)
+            ]  # fmt: skip
+            for part_sent in sent:  # one part's plain values here at a time, rebuilt
+                statements.extend(statement_from(values) for values in part_sent.result())
             statements.sort(key=lambda s: (s.rep, s.period, s.currency))
         return through, statements, [rejection_from(values) for _, values in rejected]
     finally:
         client.cancel(folds)
 
 
+#: About what a fold holds for each event it applied (the engine's book; docs/scaling.md).
+FOLD_BYTES_PER_EVENT = 1_000
+
+
 class FoldedPart:
     """One part's fold, kept in its worker's memory until its statements are taken."""
 
     def __init__(
-        self, engine: Engine, reps: set[str], last: int | None, rejected: list[Plain]
+        self, engine: Engine, reps: set[str], last: int | None, rejected: list[Plain], events: int
     ) -> None:
         self.engine = engine
         self.reps = reps
         self.last = last
         self.rejected = rejected
+        self.events = events
+
+    def __sizeof__(self) -> int:
+        # What Dask's scheduler takes for the cost of moving the fold to another worker
+        # (``sys.getsizeof``): without it, a few bytes, and an idle worker would steal the
+        # fold's next task and have the whole engine pickled over to it.
+        return self.events * FOLD_BYTES_PER_EVENT
 
 
 def fold_part(
-    plans: PlanBook, partition: Partition, part: int, pieces: list[list[Any]], strict: bool
+    plans: PlanBook, owners: RepOwners, part: int, pieces: list[list[Any]], strict: bool
 ) -> FoldedPart:
     """On a worker: apply one part's events (its pieces, in any order), in the spec's order.
 
@@ -206,6 +285,7 @@ def fold_part(
     are all in each part that applies any, so the part's bookings are the run's.
     """
     events = [event_from(values) for piece in pieces for values in piece]
+    count = len(events)
     _, bookings = arrange(events)  # type: ignore[arg-type]
     engine = Engine(plans, WorkingState(), bookings)
     rejected: list[Plain] = []
@@ -223,8 +303,8 @@ def fold_part(
     except RejectedEventError:
         pass
     del events
-    reps = {rep for rep, _ in engine.book.ledgers if partition.owner_of(rep) == part}
-    return FoldedPart(engine, reps, last, rejected)
+    reps = {rep for rep, _ in engine.book.ledgers if owners.owner_of(rep) == part}
+    return FoldedPart(engine, reps, last, rejected, count)
 
 
 def summary(folded: FoldedPart) -> tuple[int | None, list[Plain]]:
@@ -232,8 +312,9 @@ def summary(folded: FoldedPart) -> tuple[int | None, list[Plain]]:
     return folded.last, folded.rejected
 
 
-def statements_of(folded: FoldedPart, through: int) -> list[Plain]:
-    """On a worker: the statements through ``through`` of the reps this part owns."""
+def statements_of(folded: FoldedPart, through: int) -> tuple[Plain, ...]:
+    """On a worker: the statements through ``through`` of the reps this part owns (a tuple,
+    sent in one piece: :func:`.dask_route.sent`)."""
     day = dt.date.fromordinal(through)
     folded.engine.advance_to(day)
-    return [statement_values(s) for s in folded.engine.statements(day, folded.reps)]
+    return tuple(statement_values(s) for s in folded.engine.statements(day, folded.reps))
