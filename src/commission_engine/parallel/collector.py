@@ -8,8 +8,11 @@ cycles, while every full collection meanwhile walks the whole heap.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -33,3 +36,12 @@ def collector_paused() -> Iterator[None]:
         gc.unfreeze()
         if collecting:
             gc.enable()
+
+
+def paused_call(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` with the collector paused: how a task runs on a Dask worker, where
+    reading a part, routing it and folding it each make millions of objects without a cycle,
+    and the worker's collector, left to run, walked them again and again (at 100k events,
+    two workers spent 6.3 s of CPU with it, 2.5 s without)."""
+    with collector_paused():
+        return function(*args)

@@ -23,6 +23,7 @@ from ..domain.errors import Rejection
 from ..domain.events import Event
 from ..files.many_files import EventFiles, Paths, expand, lines_in, read_part
 from ..files.parquet_files import row_groups
+from .collector import paused_call
 from .wire import event_from, event_values
 
 #: About this many bytes of JSON Lines to a part (about 100,000 events).
@@ -84,7 +85,9 @@ def read_on_cluster(client: Any, paths: Paths) -> ClusterEvents:
     for path, parts in zip(files, surveys, strict=True):
         starts.append(before)
         for start, end, lines in parts:
-            tasks.append(client.submit(read, str(path), start, end, before + 1, pure=False))
+            tasks.append(
+                client.submit(paused_call, read, str(path), start, end, before + 1, pure=False)
+            )
             before += lines
     return ClusterEvents(client, tasks, [str(path) for path in files], starts)
 

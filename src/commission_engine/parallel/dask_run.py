@@ -33,6 +33,7 @@ from ..domain.plans import PlanBook
 from ..domain.state import WorkingState
 from ..domain.statements import Statement
 from .by_rep import Partition, RepOwners
+from .collector import paused_call
 from .dask_read import ClusterEvents
 from .dask_route import (
     at,
@@ -105,7 +106,7 @@ def compute_from_workers(
     buckets = parts  # of ids, and of invoices: one a worker
 
     def task(function: Any, *args: Any) -> Any:
-        return client.submit(function, *args, pure=False)
+        return client.submit(paused_call, function, *args, pure=False)
 
     # A task on a read part runs where the part is, as long as that worker lives: Dask
     # would otherwise send a whole part (about 100 MB) to a worker idle for a moment.
@@ -114,8 +115,9 @@ def compute_from_workers(
     def task_on(read: Any, function: Any, *args: Any) -> Any:
         where = held.get(read.key) or None  # none yet: wherever Dask puts it
         return client.submit(
-            function, read, *args, workers=where, allow_other_workers=bool(where), pure=False
-        )
+            paused_call, function, read, *args,
+            workers=where, allow_other_workers=bool(where), pure=False,
+        )  # fmt: skip
 
     # A task's result stays on its worker while this process holds its future, or while a
     # task that needs it waits: each is let go here once the tasks that need it are given,
@@ -212,7 +214,7 @@ def _fold_parts(
     run = uuid.uuid4().hex
     folds = [
         client.submit(
-            fold_part, plans, owners, part, part_pieces, strict,
+            paused_call, fold_part, plans, owners, part, part_pieces, strict,
             key=f"commission-fold-{run}-{part}", pure=False,
         )
         for part, part_pieces in enumerate(pieces)
@@ -240,7 +242,7 @@ def _fold_parts(
             day = through.toordinal()
             sent = [
                 client.submit(
-                    statements_of, fold, day,
+                    paused_call, statements_of, fold, day,
                     key=f"commission-statements-{run}-{part}", pure=False,
                 )
                 for part, fold in enumerate(folds)
