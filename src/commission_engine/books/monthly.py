@@ -57,7 +57,14 @@ def reopen_with_ledger(
     new: list[EventInput] = [e for e in since if e.id not in corrected]
     new.extend(given)
     return reopen_since(
-        plans, new, closed, history, through=through, strict=strict, processes=processes
+        plans,
+        new,
+        closed,
+        history,
+        through=through,
+        strict=strict,
+        processes=processes,
+        only_concerned=True,  # a reader's run: no state to save, so no need to recompute all
     )
 
 
