@@ -131,9 +131,16 @@ def recompute_concerned(
             end = max(ends) if ends else None
             if end is None or end <= closed_end:
                 return None
+            # A half that ended earlier is run again through the end. Exact only when it has
+            # no event after the end: the whole run folds those (each rejected, or it would
+            # have ended later), where a run through the end leaves them pending.
             if recomputed.through != end:
+                if _any_after(mine, end):
+                    return None
                 recomputed = compute(plans, list(mine), through=end, strict=strict)
             if resumed.through != end:
+                if _any_after(others, end):
+                    return None
                 resumed = compute(plans, list(others), through=end, state=state, strict=strict)
     except RejectedEventError:
         return None
@@ -151,3 +158,7 @@ def recompute_concerned(
         recomputed.duplicates + resumed.duplicates,
     )
     return result, reps
+
+
+def _any_after(events: Iterable[BaseEvent | Rejection], end: dt.date) -> bool:
+    return any(not isinstance(e, Rejection) and e.date > end for e in events)
