@@ -120,16 +120,17 @@ def bench_store(
                 this_month.open("wb") as new,
             ):
                 booked: set[str] = set()
+                moved = not late  # this month's late event made yet
                 for line in lines:
                     event = json.loads(line)
                     dated = str(event["date"])[:7]
                     if dated < month:
                         old.write(line)
-                        if late and event["type"] == "invoice":
+                        if not moved and event["type"] == "invoice":
                             booked.add(event["invoice"])
                     elif dated == month:
-                        if late and event["type"] == "payment" and event["invoice"] in booked:
-                            late, event["date"] = False, before.isoformat()
+                        if not moved and event["type"] == "payment" and event["invoice"] in booked:
+                            moved, event["date"] = True, before.isoformat()
                             line = json.dumps(event).encode() + b"\n"
                         new.write(line)
             ledger = str(Path(scratch) / "ledger.sqlite")
