@@ -86,9 +86,7 @@ def gross_by_rep(statements: Any) -> dict[str, Decimal]:
     return dict(total)
 
 
-@settings(
-    PROPERTY, phases=[Phase.generate], max_examples=int(__import__("os").environ.get("N19E", "40"))
-)
+@settings(PROPERTY, max_examples=40)
 @given(cases(), st.data())
 def test_late_corrected_and_rejected_events_month_by_month_equal_the_whole_recompute(
     case: tuple[PlanBook, list[dict[str, Any]]], data: st.DataObject
