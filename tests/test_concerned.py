@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import tempfile
 from collections import defaultdict
 from decimal import Decimal
@@ -299,3 +300,75 @@ def test_a_plan_paying_collection_bonuses_recomputes_everyone(
     closed = close(plans, january, "2026-01")[0]
     today = reopen_and_compute(plans, january + late, closed, through=last_day("2026-02"))
     assert shown.statements == today.statements
+
+
+def test_payouts_with_a_late_event_prints_what_the_whole_recompute_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the command line (JSON and CSV copied from the ledger's texts, the table, one
+    rep, no --through): byte for byte what today's whole recompute prints, stderr too."""
+    from commission_engine.books import closing
+    from commission_engine.cli import main
+
+    (tmp_path / "plans.yaml").write_text(
+        "plans:\n  - {id: t, currency: USD, level: 3, quota: '1000', quota_period: quarter,"
+        " tiers: [{from: '0', rate: '0.05'}, {from: '1', rate: '0.0875'}]}\n"
+    )
+    header = "type,id,date,invoice,rep,amount\n"
+    (tmp_path / "january.csv").write_text(
+        header + "invoice,e1,2026-01-10,I1,ana,1000.00\n"
+        "invoice,e2,2026-01-11,I2,bo,800.00\ninvoice,e3,2026-01-12,I3,cy,600.00\n"
+        "payment,e4,2026-01-13,NOPE,,5.00\n"  # rejected, and again by a whole recompute
+    )
+    (tmp_path / "february.csv").write_text(
+        header + "payment,late,2026-01-30,I2,,800.00\n"
+        "invoice,e5,2026-02-03,I4,bo,900.00\npayment,e6,2026-02-04,I1,,1000.00\n"
+    )
+    plans, ledger = tmp_path / "plans.yaml", tmp_path / "ledger.sqlite"
+
+    def run(*args: object) -> tuple[int, str, str]:
+        try:
+            status = main([str(arg) for arg in args])
+        except SystemExit as exit_:
+            status = int(exit_.code or 0)
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    for month, period in (("january.csv", "2026-01"), ("february.csv", None)):
+        assert run("ingest", tmp_path / month, "--ledger", ledger, "--lenient")[0] == 0
+        if period:
+            closing_args = ("close", plans, tmp_path / month, "--period", period)
+            assert run(*closing_args, "--ledger", ledger, "--lenient")[0] == 0
+    shown = [
+        ("--format", "json"),
+        ("--format", "csv"),
+        ("--format", "table"),
+        ("--format", "json", "--rep", "bo"),
+        ("--format", "json", "--through", "2026-02-28"),
+    ]
+    runs = folding(monkeypatch)
+    printed_now = [
+        run("payouts", plans, tmp_path / "february.csv", "--ledger", ledger, "--lenient", *args)
+        for args in shown
+    ]
+    # bo's events, and the event rejected at the close (rejected again), are recomputed; ana's
+    # February is resumed; cy's history is not folded.
+    assert {(kind, tuple(events)) for kind, events in runs} == {
+        ("recomputed", ("e2", "e4", "late", "e5")),
+        ("resumed", ("e6",)),
+    }
+    monkeypatch.setattr(closing, "_reopen_concerned", lambda *args: None)  # today's path
+    printed_before = [
+        run("payouts", plans, tmp_path / "february.csv", "--ledger", ledger, "--lenient", *args)
+        for args in shown
+    ]
+    assert printed_now == printed_before
+    assert all(status == 0 for status, _, _ in printed_now)
+    statements = json.loads(printed_now[0][1])["statements"]
+    [adjustment] = [
+        (s["rep"], line["amount"])
+        for s in statements
+        for line in s["lines"]
+        if line["kind"] == "prior_period_adjustment"
+    ]
+    assert adjustment[0] == "bo"
