@@ -17,7 +17,8 @@ for month M and each month given to ``--months``: the ledger is made ready untim
 events dated before the month ingested, and closed through the month before), then it times
 ``ingest`` of the month's file (the events dated in it), ``payouts --ledger`` given that file,
 and ``close`` given it; their sum is compared with the batch (``payouts`` without a ledger
-over the whole file through the month's end).
+over the whole file through the month's end). With ``--late``, one payment of each month's
+file is dated in the month before (closed): a month with one late event.
 
 After ``close M-1`` a row times loading that closed book alone (``Ledger.latest()``, what
 the next two commands do first). Each row gives wall and CPU seconds (the command's own
@@ -94,8 +95,12 @@ LOAD = (
 )
 
 
-def bench_store(size: str, processes: int, chosen: list[str]) -> list[tuple[str, dict[str, Any]]]:
-    """The month's ingest, payouts --ledger and close on a ledger that keeps its events."""
+def bench_store(
+    size: str, processes: int, chosen: list[str], late: bool = False
+) -> list[tuple[str, dict[str, Any]]]:
+    """The month's ingest, payouts --ledger and close on a ledger that keeps its events.
+    ``late``: the month's first payment on an invoice booked before it is dated on the
+    last day of the month before instead, a late event for the closed periods."""
     folder = DATA / size
     plans, events = str(folder / "plans.yaml"), folder / "events.jsonl"
     cli = cli_command()
@@ -114,11 +119,19 @@ def bench_store(size: str, processes: int, chosen: list[str]) -> list[tuple[str,
                 history.open("wb") as old,
                 this_month.open("wb") as new,
             ):
+                booked: set[str] = set()
+                moved = not late  # this month's late event made yet
                 for line in lines:
-                    dated = str(json.loads(line)["date"])[:7]
+                    event = json.loads(line)
+                    dated = str(event["date"])[:7]
                     if dated < month:
                         old.write(line)
+                        if not moved and event["type"] == "invoice":
+                            booked.add(event["invoice"])
                     elif dated == month:
+                        if not moved and event["type"] == "payment" and event["invoice"] in booked:
+                            moved, event["date"] = True, before.isoformat()
+                            line = json.dumps(event).encode() + b"\n"
                         new.write(line)
             ledger = str(Path(scratch) / "ledger.sqlite")
             out = Path(scratch) / "out"
@@ -182,6 +195,9 @@ def main() -> int:
         "--months", default="", help="with --store, the months to time besides M, e.g. 2024-12"
     )
     parser.add_argument("--no-today", action="store_true", help="skip the whole-file steps")
+    parser.add_argument(
+        "--late", action="store_true", help="with --store, one of each month's events is late"
+    )
     args = parser.parse_args()
     print(f"code: {code_measured()}; --processes {args.processes}\n")
     print("| events | step | wall s | CPU s | peak RSS MB | ledger file MB | output MD5 |")
@@ -190,7 +206,7 @@ def main() -> int:
         rows = [] if args.no_today else bench(size, args.processes)
         if args.store:
             chosen = [m for m in args.months.split(",") if m] + [months(DATA / size)[1]]
-            rows += bench_store(size, args.processes, chosen)
+            rows += bench_store(size, args.processes, chosen, args.late)
         for label, figures in rows:
             print(
                 f"| {SIZES.get(size, size):,} | {label} | {figures['wall']:.2f} | "

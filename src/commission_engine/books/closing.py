@@ -35,6 +35,7 @@ from ..domain.statements import (
     net_periods,
     period_of,
 )
+from .concerned import recompute_concerned
 
 _FROZEN = ConfigDict(frozen=True)
 
@@ -218,6 +219,7 @@ def reopen_since(
     through: dt.date | None = None,
     strict: bool = False,
     processes: int = 1,
+    only_concerned: bool = False,
 ) -> ClosedRun:
     """:func:`reopen_and_compute` given only the events ``closed`` did not fold (``since``:
     delivered after it, or dated after it), ``history`` giving every event as now known.
@@ -226,6 +228,11 @@ def reopen_since(
     and never calls ``history``: it costs what they do. Otherwise, or when only closed
     periods are asked for, it is :func:`reopen_and_compute` over ``history()``, as today.
     An event is never removed by being left out of ``since``: it is only not new.
+
+    ``only_concerned``: when the events behind the closed periods that moved are all late
+    (none changed or removed), recompute from ``history()`` only the reps they concern
+    (:mod:`.concerned`), the others resumed; the same statements, rejections and changes,
+    but ``run.result`` then keeps no engine state (a reader's run, not a close's).
     """
     if closed is None:
         return reopen_and_compute(
@@ -235,6 +242,15 @@ def reopen_since(
     parsed = _parsed(since)
     changes, still_rejected = _changes(parsed, closed, closed_end, complete=False)
     if changes or (through is not None and through <= closed_end):
+        if only_concerned and (through is None or through > closed_end):
+            events = _parsed(history())
+            run = _reopen_concerned(plans, parsed, events, closed, still_rejected, through, strict)
+            if run is not None:
+                return run
+            del parsed
+            return reopen_and_compute(
+                plans, _emptied(events), closed, through=through, strict=strict, processes=processes
+            )
         del parsed
         return reopen_and_compute(
             plans, history(), closed, through=through, strict=strict, processes=processes
@@ -243,6 +259,43 @@ def reopen_since(
     del parsed
     result = compute(plans, new, through=through, state=closed.state, strict=strict)
     return _run(plans, closed, result, changes, still_rejected)
+
+
+def _reopen_concerned(
+    plans: PlanBook,
+    since: list[BaseEvent | Rejection],
+    history: list[BaseEvent | Rejection],
+    closed: ClosedBook,
+    since_rejected: tuple[str, ...],
+    through: dt.date | None,
+    strict: bool,
+) -> ClosedRun | None:
+    """:func:`reopen_and_compute` over ``history``, recomputing only the reps that the late
+    events concern, or ``None`` where that is not known to give the same run."""
+    if not isinstance(closed.statements, KeptStatements) or closed.state.totals is None:
+        return None  # the per-rep roll forward below reads a resumed rep as a ledger keeps it
+    closed_end = last_day(closed.period)
+    # The changes and the events still rejected, as the run over the whole history finds them.
+    changes, still_rejected = _changes(history, closed, closed_end)
+    if any(change.change != "late" for change in changes):
+        return None  # a changed or removed event's earlier content (its invoice) is not known
+    # An event rejected at an earlier close is rejected again by the whole run, and listed:
+    # its invoice's reps are recomputed too, so that it is.
+    named = {change.event for change in changes} | set(still_rejected)
+    found = recompute_concerned(
+        plans,
+        history,
+        _new(since, closed, since_rejected),
+        closed.state,
+        named,
+        closed_end,
+        through=through,
+        strict=strict,
+    )
+    if found is None:
+        return None
+    result, recomputed = found
+    return _run(plans, closed, result, changes, still_rejected, recomputed)
 
 
 def _new(
@@ -263,8 +316,9 @@ def _run(
     result: Result,
     changes: tuple[EventChange, ...],
     still_rejected: tuple[str, ...],
+    recomputed: frozenset[str] | None = None,
 ) -> ClosedRun:
-    open_statements = _roll_forward(plans, closed, result, changes)
+    open_statements = _roll_forward(plans, closed, result, changes, recomputed)
     kept = closed.statements
     all_closed = result.through is None or period_of(result.through) >= closed.period
     run = ClosedRun(
@@ -420,9 +474,17 @@ def _changes(
 
 
 def _roll_forward(
-    plans: PlanBook, closed: ClosedBook, result: Result, changes: tuple[EventChange, ...]
+    plans: PlanBook,
+    closed: ClosedBook,
+    result: Result,
+    changes: tuple[EventChange, ...],
+    recomputed: frozenset[str] | None = None,
 ) -> tuple[Statement, ...]:
-    """The open periods, netted from the closed debt, with the prior-period adjustment."""
+    """The open periods, netted from the closed debt, with the prior-period adjustment.
+
+    ``recomputed``: the reps ``result`` recomputed from every event when the others were
+    resumed from the closed state (:mod:`.concerned`); ``None`` when all were one or the other.
+    """
     through = result.through
     if through is None or period_of(through) <= closed.period:
         return ()
@@ -434,8 +496,8 @@ def _roll_forward(
     kept = closed.statements
     # Resumed from the closed state (nothing behind it changed), no closed gross can have
     # moved: of a ledger's statements only each rep's last, for its debt, is read then.
-    resumed = not changes and isinstance(kept, KeptStatements)
-    if isinstance(kept, KeptStatements) and resumed:
+    resumed_all = not changes and isinstance(kept, KeptStatements)
+    if isinstance(kept, KeptStatements) and resumed_all:
         for key, statement in kept.last.items():
             by_key_closed[key].append(statement)
     else:
@@ -448,6 +510,7 @@ def _roll_forward(
     for rep, currency in sorted(by_key_now.keys() | by_key_closed.keys()):
         now = by_key_now.get((rep, currency), [])
         paid = by_key_closed.get((rep, currency), [])
+        resumed = resumed_all or (recomputed is not None and rep not in recomputed)
         gross_now = {s.period: s.gross for s in now if s.period <= closed.period and not resumed}
         gross_paid = {s.period: s.gross for s in paid if not resumed}
         moved = sorted(

@@ -5,7 +5,9 @@
 events that the ledger already holds (same id, same digest) are known and not folded again;
 the run folds, from the latest close's state, only the events that close did not fold
 (:func:`.closing.reopen_since`). A ledger written before it kept events is run as before,
-over the whole file, and its next close keeps the file's events from then on.
+over the whole file, and its next close keeps the file's events from then on. When some of
+them are late for the closed periods, ``payouts --ledger`` recomputes from the history only
+the reps they concern (:mod:`.concerned`); a close recomputes every rep.
 """
 
 from __future__ import annotations
@@ -57,7 +59,14 @@ def reopen_with_ledger(
     new: list[EventInput] = [e for e in since if e.id not in corrected]
     new.extend(given)
     return reopen_since(
-        plans, new, closed, history, through=through, strict=strict, processes=processes
+        plans,
+        new,
+        closed,
+        history,
+        through=through,
+        strict=strict,
+        processes=processes,
+        only_concerned=True,  # a reader's run: no state to save, so no need to recompute all
     )
 
 

@@ -1,0 +1,164 @@
+"""A run against closed periods that recomputes only the reps a late event concerns (issue 19).
+
+Reps are independent except through split invoices (see :mod:`..parallel.by_rep`): an
+invoice's amounts follow from its own events, a rep's commission from their own invoices
+and adjustments. So when events late for the closed periods arrive, the reps they concern
+are the reps of the invoices they name (or the rep of an adjustment), taken with every rep
+linked to them by a shared invoice, so that no invoice is shared between a rep recomputed
+and one that is not. Those reps are recomputed from their events in the whole history; the
+others resume from the closed state over their new events only, as when nothing is late.
+The two runs are disjoint by rep and by invoice, and each gives of its reps what one run
+over every event gives.
+
+:func:`recompute_concerned` answers ``None`` where that split is not known to be exact, and
+the caller then recomputes everyone, as before: a plan paying collection bonuses (measured
+at month ends over all of a rep's invoices, on a calendar the state shares), an event id
+given twice in the history, an event the history could not read, a strict run that rejects
+an event (the whole run says which one comes first), or a run that ends inside the closed
+periods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+
+from ..api import Result, compute
+from ..domain.errors import RejectedEventError, Rejection
+from ..domain.events import Adjustment, BaseEvent, Invoice
+from ..domain.plans import PlanBook
+from ..domain.state import EngineState
+from ..domain.statements import Statement
+from ..domain.targets import terms_by_plan
+
+
+class Concerned:
+    """The reps and invoices a set of events concerns, closed over shared invoices."""
+
+    def __init__(self, reps: frozenset[str], invoices: frozenset[str]) -> None:
+        self.reps = reps
+        self.invoices = invoices
+
+    @classmethod
+    def by(cls, events: Sequence[BaseEvent], named: Collection[str]) -> Concerned:
+        """The reps and invoices concerned by the events of ``events`` whose id is in
+        ``named``: the reps of the invoices they name (as every booking of that invoice id
+        in ``events`` gives them) or of the adjustment, with every rep sharing an invoice
+        with one of those, and every invoice of any of those reps."""
+        reps_of: dict[str, set[str]] = {}
+        for event in events:
+            if type(event) is Invoice:
+                reps_of.setdefault(event.invoice, set()).update(r for r, _ in event.shares())
+        # Reps linked by a shared invoice: each set of linked reps under one root.
+        parent: dict[str, str] = {}
+
+        def root(rep: str) -> str:
+            parent.setdefault(rep, rep)
+            while parent[rep] != rep:
+                parent[rep] = parent[parent[rep]]
+                rep = parent[rep]
+            return rep
+
+        for reps in reps_of.values():
+            first, *others = sorted(reps)
+            for other in others:
+                parent[root(other)] = root(first)
+        seeds: set[str] = set()
+        named_invoices: set[str] = set()
+        for event in events:
+            if event.id not in named:
+                continue
+            if type(event) is Adjustment:
+                seeds.add(event.rep)
+            else:
+                invoice: str = event.invoice  # type: ignore[attr-defined]
+                named_invoices.add(invoice)  # kept even when no booking names it
+                seeds.update(reps_of.get(invoice, ()))
+        roots = {root(rep) for rep in seeds}
+        reps = {rep for rep in parent if root(rep) in roots} | seeds
+        invoices = named_invoices | {
+            invoice for invoice, its_reps in reps_of.items() if not its_reps.isdisjoint(reps)
+        }
+        return cls(frozenset(reps), frozenset(invoices))
+
+    def concerns(self, event: BaseEvent) -> bool:
+        """Whether ``event`` is applied in the run of the concerned reps."""
+        if type(event) is Adjustment:
+            return event.rep in self.reps
+        return event.invoice in self.invoices  # type: ignore[attr-defined]
+
+
+def recompute_concerned(
+    plans: PlanBook,
+    history: Sequence[BaseEvent | Rejection],
+    new: Iterable[BaseEvent | Rejection],
+    state: EngineState,
+    named: Collection[str],
+    closed_end: dt.date,
+    *,
+    through: dt.date | None,
+    strict: bool,
+) -> tuple[Result, frozenset[str]] | None:
+    """What one run over ``history`` gives (statements, rejections, end date), computed by
+    recomputing from ``history`` only the reps the events ``named`` concern, the others
+    resumed from ``state`` (closed through ``closed_end``) over ``new``: the events the
+    closed periods did not fold. Returns that result (which keeps no engine state) and the
+    reps recomputed, or ``None`` where the split is not known to be exact (see the module)."""
+    if any(terms.bonus is not None for terms in terms_by_plan(plans).values()):
+        return None
+    events: list[BaseEvent] = []
+    for event in history:
+        if isinstance(event, Rejection):
+            return None
+        events.append(event)
+    if len({event.id for event in events}) != len(events):
+        return None
+    concerned = Concerned.by(events, named)
+    mine = [event for event in events if concerned.concerns(event)]
+    del events
+    others: list[BaseEvent | Rejection] = []
+    for event in new:
+        if isinstance(event, Rejection):
+            return None
+        if not concerned.concerns(event):
+            others.append(event)
+    try:
+        recomputed = compute(plans, list(mine), through=through, strict=strict)
+        resumed = compute(plans, list(others), through=through, state=state, strict=strict)
+        if through is None:
+            # One run ends at its latest event applied: so must both halves.
+            ends = [r.through for r in (recomputed, resumed) if r.through is not None]
+            end = max(ends) if ends else None
+            if end is None or end <= closed_end:
+                return None
+            # A half that ended earlier is run again through the end. Exact only when it has
+            # no event after the end: the whole run folds those (each rejected, or it would
+            # have ended later), where a run through the end leaves them pending.
+            if recomputed.through != end:
+                if _any_after(mine, end):
+                    return None
+                recomputed = compute(plans, list(mine), through=end, strict=strict)
+            if resumed.through != end:
+                if _any_after(others, end):
+                    return None
+                resumed = compute(plans, list(others), through=end, state=state, strict=strict)
+    except RejectedEventError:
+        return None
+    reps = concerned.reps
+    statements: list[Statement] = [s for s in recomputed.statements if s.rep in reps]
+    statements.extend(s for s in resumed.statements if s.rep not in reps)
+    statements.sort(key=lambda s: (s.rep, s.period, s.currency))
+    result = Result.of(
+        plans,
+        None,
+        resumed.through,
+        statements,
+        (*recomputed.rejected, *resumed.rejected),
+        recomputed.pending + resumed.pending,
+        recomputed.duplicates + resumed.duplicates,
+    )
+    return result, reps
+
+
+def _any_after(events: Iterable[BaseEvent | Rejection], end: dt.date) -> bool:
+    return any(not isinstance(e, Rejection) and e.date > end for e in events)
