@@ -51,11 +51,16 @@ def command(capsys: pytest.CaptureFixture[str]) -> Command:
     """Run ``commission-engine ARGS`` in this process; capture its status and output."""
 
     def run(*args: object) -> Run:
-        try:
-            status = main([str(arg) for arg in args])
-        except SystemExit as exit_:  # argparse ends bad usage this way
-            status = int(exit_.code or 0)
-        captured = capsys.readouterr()
-        return Run(status, captured.out, captured.err)
+        return Run(*run_command(capsys, *args))
 
     return run
+
+
+def run_command(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    """``commission-engine ARGS`` in this process: its exit status, stdout and stderr."""
+    try:
+        status = main([str(arg) for arg in args])
+    except SystemExit as exit_:  # argparse ends bad usage this way
+        status = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err

@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from commission_engine.cli import main
+from conftest import run_command as command
 
 PLAN = "plans:\n  - {id: l3, currency: USD, level: 3, rate: '0.10'}\n"
 EVENTS = """\
@@ -16,15 +15,6 @@ invoice,e1,2026-01-10,I1,ana,1000.00
 invoice,e2,2026-02-03,I2,ana,200.00
 """
 LATE = "payment,e3,2026-01-20,I1,,1000.00\n"
-
-
-def command(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    try:
-        status = main([str(arg) for arg in args])
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_command as command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scenario import book
@@ -27,22 +28,12 @@ from commission_engine.books.monthly import close_with_ledger, reopen_with_ledge
 from commission_engine.books.store import Ledger
 from commission_engine.books.texts import KeptTexts, TextForms
 from commission_engine.cli import close as close_command
-from commission_engine.cli import main
 from commission_engine.cli import payouts as payouts_command
 from commission_engine.domain.statements import last_day
 from commission_engine.report.render import write_csv, write_json
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 TEXTS = close_command.TEXTS
-
-
-def command(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    try:
-        status = main([str(arg) for arg in args])
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def _example_closed(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scenario import Stream, book
@@ -308,7 +309,6 @@ def test_payouts_with_a_late_event_prints_what_the_whole_recompute_prints(
     """Through the command line (JSON and CSV copied from the ledger's texts, the table, one
     rep, no --through): byte for byte what today's whole recompute prints, stderr too."""
     from commission_engine.books import closing
-    from commission_engine.cli import main
 
     (tmp_path / "plans.yaml").write_text(
         "plans:\n  - {id: t, currency: USD, level: 3, quota: '1000', quota_period: quarter,"
@@ -327,12 +327,7 @@ def test_payouts_with_a_late_event_prints_what_the_whole_recompute_prints(
     plans, ledger = tmp_path / "plans.yaml", tmp_path / "ledger.sqlite"
 
     def run(*args: object) -> tuple[int, str, str]:
-        try:
-            status = main([str(arg) for arg in args])
-        except SystemExit as exit_:
-            status = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        return status, out, err
+        return run_command(capsys, *args)
 
     for month, period in (("january.csv", "2026-01"), ("february.csv", None)):
         assert run("ingest", tmp_path / month, "--ledger", ledger, "--lenient")[0] == 0
