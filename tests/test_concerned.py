@@ -72,9 +72,12 @@ def spread(events: list[dict[str, Any]], data: st.DataObject) -> list[dict[str, 
 
 
 def corrected(event: dict[str, Any]) -> dict[str, Any]:
-    """Another content for ``event``: a different amount (or, without one, date)."""
+    """Another content for ``event``, valid too: a different amount (or, without one, date).
+    (A correction that is itself rejected leaves a ledger's event as it was, where a file
+    that says it instead has the event no more: not the same history, so not drawn here.)"""
     if "amount" in event:
-        return {**event, "amount": str(Decimal(event["amount"]) + 1)}
+        amount = Decimal(event["amount"]) + 1
+        return {**event, "amount": str(amount if amount else amount + 1)}
     return {
         **event,
         "date": (dt.date.fromisoformat(event["date"]) + dt.timedelta(days=1)).isoformat(),
@@ -239,31 +242,79 @@ def test_a_late_payment_recomputes_only_the_reps_of_its_invoice(
     assert adjustment.detail == "closed periods 2026-01; events late"
 
 
-def test_a_corrected_event_still_recomputes_everyone(
+def test_a_corrected_payment_recomputes_only_the_reps_of_its_invoice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A corrected event's earlier content (which invoice it named) is not kept: every rep
-    is recomputed, as before, and nothing is folded by the split run."""
+    """A payment of a closed month corrected in February: the reps of its invoice (ana) are
+    recomputed from their events; bo resumes over his February events. The run is today's
+    whole recompute, the change reported as a change."""
     plans = book(3)
     ledger = Ledger(tmp_path / "ledger.sqlite")
     january = (
-        Stream().invoice("2026-01-05", "I1", "1000.00").pay("2026-01-20", "I1", "10.00").events
-    )
+        Stream()
+        .invoice("2026-01-05", "I1", "1000.00")
+        .invoice("2026-01-06", "I2", "500.00", rep="bo")
+        .pay("2026-01-20", "I1", "10.00")
+    ).events
     ingest(ledger, january)
     with ledger.held(lazy=True) as held:
         held.record(close_with_ledger(plans, [], "2026-01", held)[0])
-    fixed = [{**january[1], "amount": "20.00"}]
-    ingest(ledger, fixed)
+    february = [
+        {**january[2], "amount": "20.00"},
+        {"type": "payment", "id": "f2", "date": "2026-02-10", "invoice": "I2", "amount": "50.00"},
+    ]
+    ingest(ledger, february)
     runs = folding(monkeypatch)
     with ledger.reading() as (latest, stored):
         shown = reopen_with_ledger(
-            plans, parsed(fixed), latest, stored, through=last_day("2026-02")
+            plans, parsed(february), latest, stored, through=last_day("2026-02")
         )
-    assert runs == []
-    assert [(c.event, c.change) for c in shown.changes] == [("e002", "changed")]
+        shown_json = printed(shown, "2026-01")
+    assert sorted(runs) == [("recomputed", ["e001", "e003"]), ("resumed", ["f2"])]
+    assert [(c.event, c.change) for c in shown.changes] == [("e003", "changed")]
     closed = close(plans, january, "2026-01")[0]
-    today = reopen_and_compute(plans, [january[0], *fixed], closed, through=last_day("2026-02"))
+    whole = [january[0], january[1], *february]
+    today = reopen_and_compute(plans, whole, closed, through=last_day("2026-02"))
     assert shown.statements == today.statements
+    assert shown_json == printed(today, "2026-01")
+
+
+def test_a_correction_moving_an_invoice_to_another_rep_recomputes_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """I1 was booked to ana; corrected, it is bo's. What it said before (kept by the store)
+    concerns ana, what it says now bo: both are recomputed, and ana's commission on it is
+    taken back in February while bo is credited. cy resumes."""
+    plans = book(1)
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    january = (
+        Stream()
+        .invoice("2026-01-05", "I1", "1000.00")
+        .invoice("2026-01-06", "I3", "300.00", rep="cy")
+    ).events
+    ingest(ledger, january)
+    with ledger.held(lazy=True) as held:
+        held.record(close_with_ledger(plans, [], "2026-01", held)[0])
+    february = [
+        {**january[0], "rep": "bo"},
+        {"type": "payment", "id": "f3", "date": "2026-02-10", "invoice": "I3", "amount": "30.00"},
+    ]
+    ingest(ledger, february)
+    runs = folding(monkeypatch)
+    with ledger.reading() as (latest, stored):
+        shown = reopen_with_ledger(
+            plans, parsed(february), latest, stored, through=last_day("2026-02")
+        )
+        shown_json = printed(shown, "2026-01")
+    assert sorted(runs) == [("recomputed", ["e001"]), ("resumed", ["f3"])]
+    closed = close(plans, january, "2026-01")[0]
+    today = reopen_and_compute(
+        plans, [february[0], january[1], february[1]], closed, through=last_day("2026-02")
+    )
+    assert shown.statements == today.statements
+    assert shown_json == printed(today, "2026-01")
+    february_gross = {s.rep: s.gross for s in shown.open if s.period == "2026-02"}
+    assert february_gross["ana"] == Decimal("-100.00") and february_gross["bo"] == Decimal("100.00")
 
 
 def test_a_plan_paying_collection_bonuses_recomputes_everyone(

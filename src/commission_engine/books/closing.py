@@ -220,6 +220,7 @@ def reopen_since(
     strict: bool = False,
     processes: int = 1,
     only_concerned: bool = False,
+    earlier: Callable[[Mapping[str, str]], Sequence[BaseEvent]] | None = None,
 ) -> ClosedRun:
     """:func:`reopen_and_compute` given only the events ``closed`` did not fold (``since``:
     delivered after it, or dated after it), ``history`` giving every event as now known.
@@ -229,10 +230,11 @@ def reopen_since(
     periods are asked for, it is :func:`reopen_and_compute` over ``history()``, as today.
     An event is never removed by being left out of ``since``: it is only not new.
 
-    ``only_concerned``: when the events behind the closed periods that moved are all late
-    (none changed or removed), recompute from ``history()`` only the reps they concern
-    (:mod:`.concerned`), the others resumed; the same statements, rejections and changes,
-    but ``run.result`` then keeps no engine state (a reader's run, not a close's).
+    ``only_concerned``: when the events behind the closed periods that moved are late, or
+    changed with ``earlier`` giving what they said before (by id and the digest ``closed``
+    recorded), recompute from ``history()`` only the reps they concern (:mod:`.concerned`),
+    the others resumed; the same statements, rejections and changes, but ``run.result``
+    then keeps no engine state (a reader's run, not a close's).
     """
     if closed is None:
         return reopen_and_compute(
@@ -244,7 +246,9 @@ def reopen_since(
     if changes or (through is not None and through <= closed_end):
         if only_concerned and (through is None or through > closed_end):
             events = _parsed(history())
-            run = _reopen_concerned(plans, parsed, events, closed, still_rejected, through, strict)
+            run = _reopen_concerned(
+                plans, parsed, events, closed, still_rejected, through, strict, earlier
+            )
             if run is not None:
                 return run
             del parsed
@@ -269,16 +273,27 @@ def _reopen_concerned(
     since_rejected: tuple[str, ...],
     through: dt.date | None,
     strict: bool,
+    earlier: Callable[[Mapping[str, str]], Sequence[BaseEvent]] | None,
 ) -> ClosedRun | None:
     """:func:`reopen_and_compute` over ``history``, recomputing only the reps that the late
-    events concern, or ``None`` where that is not known to give the same run."""
+    and changed events concern, or ``None`` where that is not known to give the same run."""
     if not isinstance(closed.statements, KeptStatements) or closed.state.totals is None:
         return None  # the per-rep roll forward below reads a resumed rep as a ledger keeps it
     closed_end = last_day(closed.period)
     # The changes and the events still rejected, as the run over the whole history finds them.
     changes, still_rejected = _changes(history, closed, closed_end)
-    if any(change.change != "late" for change in changes):
-        return None  # a changed or removed event's earlier content (its invoice) is not known
+    if any(change.change == "removed" for change in changes):
+        return None  # (a ledger keeps every event: nothing is removed from its history)
+    # A changed event concerns the reps of what it says now and of what it said when the
+    # closed periods were folded: the store keeps that content, by the digest recorded.
+    changed = {c.event: closed.events[c.event] for c in changes if c.change == "changed"}
+    before: Sequence[BaseEvent] = ()
+    if changed:
+        if earlier is None:
+            return None
+        before = earlier(changed)
+        if {event.id for event in before} != changed.keys():
+            return None
     # An event rejected at an earlier close is rejected again by the whole run, and listed:
     # its invoice's reps are recomputed too, so that it is.
     named = {change.event for change in changes} | set(still_rejected)
@@ -291,6 +306,7 @@ def _reopen_concerned(
         closed_end,
         through=through,
         strict=strict,
+        earlier=before,
     )
     if found is None:
         return None

@@ -98,12 +98,15 @@ def recompute_concerned(
     *,
     through: dt.date | None,
     strict: bool,
+    earlier: Sequence[BaseEvent] = (),
 ) -> tuple[Result, frozenset[str]] | None:
     """What one run over ``history`` gives (statements, rejections, end date), computed by
     recomputing from ``history`` only the reps the events ``named`` concern, the others
     resumed from ``state`` (closed through ``closed_end``) over ``new``: the events the
-    closed periods did not fold. Returns that result (which keeps no engine state) and the
-    reps recomputed, or ``None`` where the split is not known to be exact (see the module)."""
+    closed periods did not fold. ``earlier``: what the changed events among ``named`` said
+    when the closed periods were folded (their reps and invoices are concerned too). Returns
+    that result (which keeps no engine state) and the reps recomputed, or ``None`` where the
+    split is not known to be exact (see the module)."""
     if any(terms.bonus is not None for terms in terms_by_plan(plans).values()):
         return None
     events: list[BaseEvent] = []
@@ -113,7 +116,9 @@ def recompute_concerned(
         events.append(event)
     if len({event.id for event in events}) != len(events):
         return None
-    concerned = Concerned.by(events, named)
+    # What changed events said before names reps and invoices too (``earlier``), though
+    # only the history as now known is folded.
+    concerned = Concerned.by([*events, *earlier], named)
     mine = [event for event in events if concerned.concerns(event)]
     del events
     others: list[BaseEvent | Rejection] = []

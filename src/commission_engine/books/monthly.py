@@ -6,8 +6,10 @@ events that the ledger already holds (same id, same digest) are known and not fo
 the run folds, from the latest close's state, only the events that close did not fold
 (:func:`.closing.reopen_since`). A ledger written before it kept events is run as before,
 over the whole file, and its next close keeps the file's events from then on. When some of
-them are late for the closed periods, ``payouts --ledger`` recomputes from the history only
-the reps they concern (:mod:`.concerned`); a close recomputes every rep.
+them are late for the closed periods, or corrections of events they folded,
+``payouts --ledger`` recomputes from the history only the reps they concern
+(:mod:`.concerned`; a correction concerns the reps of what it said before too, which the
+store keeps); a close recomputes every rep.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def reopen_with_ledger(
         strict=strict,
         processes=processes,
         only_concerned=True,  # a reader's run: no state to save, so no need to recompute all
+        earlier=stored.versions,  # what a corrected event said before: the store keeps it
     )
 
 

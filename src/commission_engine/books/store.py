@@ -398,6 +398,11 @@ class Stored:
         """Every event as now known."""
         return event_store.history(self._connection)
 
+    def versions(self, wanted: Mapping[str, str]) -> list[BaseEvent]:
+        """The stored content of each id of ``wanted`` with the digest it maps to (what a
+        corrected event said before); ids the store has no such content of are left out."""
+        return event_store.versions(self._connection, wanted)
+
 
 class Held:
     """A ledger held by one writer: the latest book, the events kept, what to record."""
