@@ -184,6 +184,37 @@ def folding(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
     return runs
 
 
+class February:
+    """January's events closed on a ledger, February's ingested and shown as ``payouts
+    --ledger`` shows them through February's end, beside today's whole recompute."""
+
+    def __init__(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        plans: PlanBook,
+        january: list[dict[str, Any]],
+        february: list[dict[str, Any]],
+        whole: list[dict[str, Any]],
+    ) -> None:
+        ledger = Ledger(tmp_path / "ledger.sqlite")
+        ingest(ledger, january)
+        with ledger.held(lazy=True) as held:
+            held.record(close_with_ledger(plans, [], "2026-01", held)[0])
+        ingest(ledger, february)
+        #: The runs :mod:`.concerned` folded for the run shown.
+        self.runs = folding(monkeypatch)
+        with ledger.reading() as (latest, stored):
+            self.shown = reopen_with_ledger(
+                plans, parsed(february), latest, stored, through=last_day("2026-02")
+            )
+            self.shown_json = printed(self.shown, "2026-01")
+        closed = close(plans, january, "2026-01")[0]
+        #: Today's run over ``whole``, every event as now known.
+        self.today = reopen_and_compute(plans, whole, closed, through=last_day("2026-02"))
+        self.today_json = printed(self.today, "2026-01")
+
+
 def test_a_late_payment_recomputes_only_the_reps_of_its_invoice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -191,7 +222,6 @@ def test_a_late_payment_recomputes_only_the_reps_of_its_invoice(
     on I3 recomputes cy, and bo with them (they share I2), from their events only; ana and dan
     resume over their February events. The run is today's whole recompute."""
     plans = book(3)
-    ledger = Ledger(tmp_path / "ledger.sqlite")
     split = [{"rep": "bo", "share": "0.5"}, {"rep": "cy", "share": "0.5"}]
     january = (
         Stream()
@@ -201,9 +231,6 @@ def test_a_late_payment_recomputes_only_the_reps_of_its_invoice(
         .invoice("2026-01-08", "I4", "4000.00", rep="dan")
         .pay("2026-01-20", "I2", "500.00")
     ).events
-    ingest(ledger, january)
-    with ledger.held(lazy=True) as held:
-        held.record(close_with_ledger(plans, [], "2026-01", held)[0])
     late = {
         "type": "payment",
         "id": "late",
@@ -217,24 +244,16 @@ def test_a_late_payment_recomputes_only_the_reps_of_its_invoice(
         {"type": "payment", "id": "f4", "date": "2026-02-11", "invoice": "I4", "amount": "100.00"},
         {"type": "payment", "id": "f2", "date": "2026-02-12", "invoice": "I2", "amount": "100.00"},
     ]
-    ingest(ledger, february)
-    runs = folding(monkeypatch)
-    with ledger.reading() as (latest, stored):
-        shown = reopen_with_ledger(
-            plans, parsed(february), latest, stored, through=last_day("2026-02")
-        )
-        shown_json = printed(shown, "2026-01")
-    assert sorted(runs) == [
+    run = February(tmp_path, monkeypatch, plans, january, february, january + february)
+    assert sorted(run.runs) == [
         ("recomputed", ["e002", "e003", "e005", "late", "f2"]),  # I2 and I3: bo and cy
         ("resumed", ["f1", "f4"]),  # ana's and dan's February
     ]
-    closed = close(plans, january, "2026-01")[0]
-    today = reopen_and_compute(plans, january + february, closed, through=last_day("2026-02"))
-    assert shown.statements == today.statements
-    assert shown_json == printed(today, "2026-01")
+    assert run.shown.statements == run.today.statements
+    assert run.shown_json == run.today_json
     [adjustment] = [
         line
-        for s in shown.open
+        for s in run.shown.open
         if s.rep == "cy"
         for line in s.lines
         if line.kind == "prior_period_adjustment"
@@ -249,34 +268,22 @@ def test_a_corrected_payment_recomputes_only_the_reps_of_its_invoice(
     recomputed from their events; bo resumes over his February events. The run is today's
     whole recompute, the change reported as a change."""
     plans = book(3)
-    ledger = Ledger(tmp_path / "ledger.sqlite")
     january = (
         Stream()
         .invoice("2026-01-05", "I1", "1000.00")
         .invoice("2026-01-06", "I2", "500.00", rep="bo")
         .pay("2026-01-20", "I1", "10.00")
     ).events
-    ingest(ledger, january)
-    with ledger.held(lazy=True) as held:
-        held.record(close_with_ledger(plans, [], "2026-01", held)[0])
     february = [
         {**january[2], "amount": "20.00"},
         {"type": "payment", "id": "f2", "date": "2026-02-10", "invoice": "I2", "amount": "50.00"},
     ]
-    ingest(ledger, february)
-    runs = folding(monkeypatch)
-    with ledger.reading() as (latest, stored):
-        shown = reopen_with_ledger(
-            plans, parsed(february), latest, stored, through=last_day("2026-02")
-        )
-        shown_json = printed(shown, "2026-01")
-    assert sorted(runs) == [("recomputed", ["e001", "e003"]), ("resumed", ["f2"])]
-    assert [(c.event, c.change) for c in shown.changes] == [("e003", "changed")]
-    closed = close(plans, january, "2026-01")[0]
     whole = [january[0], january[1], *february]
-    today = reopen_and_compute(plans, whole, closed, through=last_day("2026-02"))
-    assert shown.statements == today.statements
-    assert shown_json == printed(today, "2026-01")
+    run = February(tmp_path, monkeypatch, plans, january, february, whole)
+    assert sorted(run.runs) == [("recomputed", ["e001", "e003"]), ("resumed", ["f2"])]
+    assert [(c.event, c.change) for c in run.shown.changes] == [("e003", "changed")]
+    assert run.shown.statements == run.today.statements
+    assert run.shown_json == run.today_json
 
 
 def test_a_correction_moving_an_invoice_to_another_rep_recomputes_both(
@@ -286,34 +293,21 @@ def test_a_correction_moving_an_invoice_to_another_rep_recomputes_both(
     concerns ana, what it says now bo: both are recomputed, and ana's commission on it is
     taken back in February while bo is credited. cy resumes."""
     plans = book(1)
-    ledger = Ledger(tmp_path / "ledger.sqlite")
     january = (
         Stream()
         .invoice("2026-01-05", "I1", "1000.00")
         .invoice("2026-01-06", "I3", "300.00", rep="cy")
     ).events
-    ingest(ledger, january)
-    with ledger.held(lazy=True) as held:
-        held.record(close_with_ledger(plans, [], "2026-01", held)[0])
     february = [
         {**january[0], "rep": "bo"},
         {"type": "payment", "id": "f3", "date": "2026-02-10", "invoice": "I3", "amount": "30.00"},
     ]
-    ingest(ledger, february)
-    runs = folding(monkeypatch)
-    with ledger.reading() as (latest, stored):
-        shown = reopen_with_ledger(
-            plans, parsed(february), latest, stored, through=last_day("2026-02")
-        )
-        shown_json = printed(shown, "2026-01")
-    assert sorted(runs) == [("recomputed", ["e001"]), ("resumed", ["f3"])]
-    closed = close(plans, january, "2026-01")[0]
-    today = reopen_and_compute(
-        plans, [february[0], january[1], february[1]], closed, through=last_day("2026-02")
-    )
-    assert shown.statements == today.statements
-    assert shown_json == printed(today, "2026-01")
-    february_gross = {s.rep: s.gross for s in shown.open if s.period == "2026-02"}
+    whole = [february[0], january[1], february[1]]
+    run = February(tmp_path, monkeypatch, plans, january, february, whole)
+    assert sorted(run.runs) == [("recomputed", ["e001"]), ("resumed", ["f3"])]
+    assert run.shown.statements == run.today.statements
+    assert run.shown_json == run.today_json
+    february_gross = {s.rep: s.gross for s in run.shown.open if s.period == "2026-02"}
     assert february_gross["ana"] == Decimal("-100.00") and february_gross["bo"] == Decimal("100.00")
 
 
@@ -330,11 +324,7 @@ def test_a_plan_paying_collection_bonuses_recomputes_everyone(
             }
         },
     )
-    ledger = Ledger(tmp_path / "ledger.sqlite")
     january = Stream().invoice("2026-01-05", "I1", "1000.00").events
-    ingest(ledger, january)
-    with ledger.held(lazy=True) as held:
-        held.record(close_with_ledger(plans, [], "2026-01", held)[0])
     late = [
         {
             "type": "payment",
@@ -344,14 +334,9 @@ def test_a_plan_paying_collection_bonuses_recomputes_everyone(
             "amount": "1000.00",
         }
     ]
-    ingest(ledger, late)
-    runs = folding(monkeypatch)
-    with ledger.reading() as (latest, stored):
-        shown = reopen_with_ledger(plans, parsed(late), latest, stored, through=last_day("2026-02"))
-    assert runs == []
-    closed = close(plans, january, "2026-01")[0]
-    today = reopen_and_compute(plans, january + late, closed, through=last_day("2026-02"))
-    assert shown.statements == today.statements
+    run = February(tmp_path, monkeypatch, plans, january, late, january + late)
+    assert run.runs == []
+    assert run.shown.statements == run.today.statements
 
 
 def test_payouts_with_a_late_event_prints_what_the_whole_recompute_prints(
