@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,3 +65,20 @@ def run_command(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int,
         status = int(exit_.code or 0)
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def ledger_rows(path: Path) -> list[tuple[object, ...]]:
+    """Everything a ledger file holds, table by table, each table's rows in one fixed order:
+    what a kill during a write must leave exactly as before or after."""
+    with sqlite3.connect(path) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return [
+            (table, *row)
+            for table in tables
+            for row in sorted(connection.execute(f"SELECT * FROM {table}"), key=repr)
+        ]

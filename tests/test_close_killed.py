@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from close_worker import PLANS, events
+from conftest import ledger_rows
 
 from commission_engine.books.closing import close
 from commission_engine.books.store import Ledger
@@ -70,22 +71,6 @@ def test_a_concurrent_close_process_is_refused(tmp_path: Path) -> None:
     assert first.wait(timeout=120) == 0
 
 
-def _rows(path: Path) -> list[tuple[object, ...]]:
-    """Everything the ledger file holds, table by table."""
-    with sqlite3.connect(path) as connection:
-        tables = [
-            name
-            for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-        ]
-        return [
-            (table, *row)
-            for table in tables
-            for row in connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
-        ]
-
-
 @pytest.mark.parametrize("seed", range(2))
 @pytest.mark.parametrize("way", ["ingest", "store"])
 def test_kill_during_ingest_or_a_close_from_the_store(tmp_path: Path, seed: int, way: str) -> None:
@@ -96,7 +81,7 @@ def test_kill_during_ingest_or_a_close_from_the_store(tmp_path: Path, seed: int,
     assert _close(path, "2026-01", 200, way="store").wait(timeout=60) == 0
     if way == "store":
         assert _close(path, "2026-02", 3000, way="ingest").wait(timeout=60) == 0
-    before = _rows(path)
+    before = ledger_rows(path)
     child = _close(path, "2026-02", 3000, way=way)
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "started"
@@ -104,7 +89,7 @@ def test_kill_during_ingest_or_a_close_from_the_store(tmp_path: Path, seed: int,
     child.kill()
     child.wait(timeout=60)
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    now = _rows(path)
+    now = ledger_rows(path)
     if now != before:  # the kill came after the commit: the rows are those of a whole run
         again = tmp_path / "again.sqlite"
         assert _close(again, "2026-01", 200, way="ingest").wait(timeout=60) == 0
@@ -112,7 +97,7 @@ def test_kill_during_ingest_or_a_close_from_the_store(tmp_path: Path, seed: int,
         if way == "store":
             assert _close(again, "2026-02", 3000, way="ingest").wait(timeout=60) == 0
         assert _close(again, "2026-02", 3000, way=way).wait(timeout=60) == 0
-        assert now == _rows(again)
+        assert now == ledger_rows(again)
     # Either way the ledger is usable: the next close goes through.
     assert _close(path, "2026-03", 10, way="store").wait(timeout=60) == 0
 

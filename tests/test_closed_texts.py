@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ledger_rows
 from conftest import run_command as command
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -258,21 +259,6 @@ def _worker(path: Path, period: str, invoices: int, way: str) -> subprocess.Pope
     )
 
 
-def _everything(path: Path) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as connection:
-        tables = [
-            name
-            for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-        ]
-        return [
-            (table, *row)
-            for table in tables
-            for row in sorted(connection.execute(f"SELECT * FROM {table}"), key=repr)
-        ]
-
-
 def _ready(path: Path) -> None:
     for period, invoices, way in (
         ("2026-01", 200, "ingest"),
@@ -288,7 +274,7 @@ def test_a_close_killed_while_keeping_texts_leaves_the_ledger_before_or_after(
     seed = 7  # a point other than those test_close_killed.py kills its closes at
     path = tmp_path / "ledger.sqlite"
     _ready(path)
-    before = _everything(path)
+    before = ledger_rows(path)
     child = _worker(path, "2026-02", 3000, "store")
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "started"
@@ -296,12 +282,12 @@ def test_a_close_killed_while_keeping_texts_leaves_the_ledger_before_or_after(
     child.kill()
     child.wait(timeout=60)
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    now = _everything(path)
+    now = ledger_rows(path)
     if now != before:  # killed after the commit: the rows are those of a whole close
         again = tmp_path / "again.sqlite"
         _ready(again)
         assert _worker(again, "2026-02", 3000, "store").wait(timeout=60) == 0
-        assert now == _everything(again)
+        assert now == ledger_rows(again)
     assert _worker(path, "2026-03", 10, "store").wait(timeout=60) == 0
     with Ledger(path).reading() as (book, _):
         assert book is not None and isinstance(book.statements, KeptStatements)
