@@ -8,6 +8,7 @@ scenario vocabulary is in ``scenario.py``.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import sqlite3
@@ -18,7 +19,10 @@ from typing import Any
 
 import pytest
 
+from commission_engine.books import event_store
+from commission_engine.books.store import Ledger
 from commission_engine.cli import main
+from commission_engine.domain.events import parse_event
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -82,3 +86,21 @@ def ledger_rows(path: Path) -> list[tuple[object, ...]]:
             for table in tables
             for row in sorted(connection.execute(f"SELECT * FROM {table}"), key=repr)
         ]
+
+
+# Ledgers that keep their events --------------------------------------------------------
+
+
+def parsed(events: list[dict[str, Any]]) -> list[Any]:
+    """Raw records as the event files give them to a run: each an event or its rejection."""
+    return [parse_event(e) for e in events]
+
+
+def ingest(ledger: Ledger, events: list[dict[str, Any]]) -> event_store.Delivery:
+    """``commission-engine ingest`` of ``events`` into ``ledger``."""
+    with ledger.held(load=False, keep=True) as held:
+        return held.deliver(parsed(events))
+
+
+def month_of(event: dict[str, Any]) -> int:
+    return dt.date.fromisoformat(event["date"]).month

@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ledger_rows
+from conftest import ingest, ledger_rows, month_of, parsed
 from conftest import run_command as command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scenario import book
 from strategies import PROPERTY, cases
-from test_event_store import ingest, month_of, parsed
 
 from commission_engine.books.closing import KeptStatements, by_rep
 from commission_engine.books.monthly import close_with_ledger, reopen_with_ledger

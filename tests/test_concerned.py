@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_command
+from conftest import ingest, parsed, run_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scenario import Stream, book
@@ -20,25 +20,15 @@ from strategies import PROPERTY, cases
 
 from commission_engine import compute
 from commission_engine.api import Result
-from commission_engine.books import concerned, event_store
+from commission_engine.books import concerned
 from commission_engine.books.closing import ClosedBook, ClosedRun, close, reopen_and_compute
 from commission_engine.books.monthly import close_with_ledger, reopen_with_ledger
 from commission_engine.books.store import Ledger
-from commission_engine.domain.events import parse_event
 from commission_engine.domain.plans import PlanBook
 from commission_engine.domain.statements import last_day
 from commission_engine.report.render import write_json
 
 REPS = ("ana", "bo", "cy", "dan", "eve")
-
-
-def parsed(events: list[dict[str, Any]]) -> list[Any]:
-    return [parse_event(e) for e in events]
-
-
-def ingest(ledger: Ledger, events: list[dict[str, Any]]) -> event_store.Delivery:
-    with ledger.held(load=False, keep=True) as held:
-        return held.deliver(parsed(events))
 
 
 def printed(run: ClosedRun, closed_through: str | None) -> str:

@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import ingest
 from scenario import Stream, book
-from test_event_store import ingest
 
 from commission_engine.books import store
 from commission_engine.books.closing import KeptStatements, close

@@ -1,56 +1,19 @@
 """The closed state kept in rows (issue 19): a month reads the invoices its events name and
-writes those that changed, and every book and run equals today's path."""
+writes those that changed. That every book and run over rows equals today's path is the
+property of test_event_store, run over rows too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import tempfile
 from pathlib import Path
-from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from conftest import ingest
 from scenario import Stream, book
-from strategies import PROPERTY, cases
-from test_event_store import ingest, month_of, parsed
 
-from commission_engine.books.closing import ClosedBook, close, reopen_and_compute
+from commission_engine.books.closing import close, reopen_and_compute
 from commission_engine.books.monthly import close_with_ledger, reopen_with_ledger
 from commission_engine.books.store import Ledger
-from commission_engine.domain.statements import last_day
-
-
-@settings(PROPERTY, max_examples=40)
-@given(cases(), st.data())
-def test_monthly_closes_over_rows_equal_the_whole_file_closed_each_month(
-    case: tuple[Any, list[dict[str, Any]]], data: st.DataObject
-) -> None:
-    """As in test_event_store, but every close reads the state lazily and writes it in rows."""
-    plans, events = case
-    delays = data.draw(st.lists(st.sampled_from([0, 0, 0, 1, 2]), min_size=len(events)))
-    delivered = [min(12, month_of(e) + delay) for e, delay in zip(events, delays, strict=False)]
-    with tempfile.TemporaryDirectory() as folder:
-        ledger = Ledger(Path(folder) / "ledger.sqlite")
-        so_far: list[dict[str, Any]] = []
-        closed: ClosedBook | None = None
-        for month in range(1, 13):
-            period, end = f"2026-{month:02d}", last_day(f"2026-{month:02d}")
-            this_month = [e for e, m in zip(events, delivered, strict=False) if m == month]
-            so_far += this_month
-            ingest(ledger, this_month)
-            with ledger.reading() as (latest, stored):
-                shown = reopen_with_ledger(plans, parsed(this_month), latest, stored, through=end)
-                today = reopen_and_compute(plans, so_far, closed, through=end)
-                assert shown.statements == today.statements
-                assert shown.result.rejected == today.result.rejected
-            with ledger.held(lazy=True) as held:
-                book_now, run = close_with_ledger(plans, parsed(this_month), period, held)
-                held.record(book_now)
-                closed, today_run = close(plans, so_far, period, closed)
-                assert run.statements == today_run.statements
-                assert book_now.model_copy(update={"state": book_now.state.whole()}) == closed
-            assert ledger.latest() == closed
 
 
 def test_a_month_reads_only_the_invoices_its_events_name(tmp_path: Path) -> None:
