@@ -118,7 +118,7 @@ def recompute_concerned(
         return None
     # What changed events said before names reps and invoices too (``earlier``), though
     # only the history as now known is folded.
-    concerned = Concerned.by([*events, *earlier], named)
+    concerned = Concerned.by([*events, *earlier] if earlier else events, named)
     mine = [event for event in events if concerned.concerns(event)]
     del events
     others: list[BaseEvent | Rejection] = []

@@ -15,6 +15,7 @@ part after part, as it goes.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -85,11 +86,18 @@ def read_on_cluster(client: Any, paths: Paths) -> ClusterEvents:
     for path, parts in zip(files, surveys, strict=True):
         starts.append(before)
         for start, end, lines in parts:
+            read_part_of = (str(path), start, end, before + 1)
             tasks.append(
-                client.submit(paused_call, read, str(path), start, end, before + 1, pure=False)
+                client.submit(paused_call, read, *read_part_of, key=task_key(read), pure=False)
             )
             before += lines
     return ClusterEvents(client, tasks, [str(path) for path in files], starts)
+
+
+def task_key(function: Any) -> str:
+    """The key of a task run through :func:`.collector.paused_call`: its own function's
+    name, made unique, as Dask keys a task (its dashboard and logs then name the step)."""
+    return f"{function.__name__}-{uuid.uuid4().hex}"
 
 
 def survey(name: str) -> list[Part]:

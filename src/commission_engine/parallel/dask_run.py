@@ -34,7 +34,7 @@ from ..domain.state import WorkingState
 from ..domain.statements import Statement
 from .by_rep import Partition, RepOwners
 from .collector import paused_call
-from .dask_read import ClusterEvents
+from .dask_read import ClusterEvents, task_key
 from .dask_route import (
     at,
     bookings,
@@ -105,8 +105,10 @@ def compute_from_workers(
     parts = workers_of(client)
     buckets = parts  # of ids, and of invoices: one a worker
 
+    # Each task runs with the collector paused (paused_call), keyed by its step's name, as
+    # Dask keys a task by its function's (its dashboard and logs then name the step).
     def task(function: Any, *args: Any) -> Any:
-        return client.submit(paused_call, function, *args, pure=False)
+        return client.submit(paused_call, function, *args, key=task_key(function), pure=False)
 
     # A task on a read part runs where the part is, as long as that worker lives: Dask
     # would otherwise send a whole part (about 100 MB) to a worker idle for a moment.
@@ -115,7 +117,7 @@ def compute_from_workers(
     def task_on(read: Any, function: Any, *args: Any) -> Any:
         where = held.get(read.key) or None  # none yet: wherever Dask puts it
         return client.submit(
-            paused_call, function, read, *args,
+            paused_call, function, read, *args, key=task_key(function),
             workers=where, allow_other_workers=bool(where), pure=False,
         )  # fmt: skip
 

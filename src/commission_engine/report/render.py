@@ -195,12 +195,13 @@ def _json(value: str | None) -> str:
 
 def _statement_json(statement: Statement, closed: bool | None) -> str:
     currency = statement.currency
-    figures = show_all([*(getattr(statement, name) for name in MONEY), statement.draw], currency)
+    amounts = [*(getattr(statement, name) for name in MONEY), statement.draw]
+    *figures, draw = show_all(amounts, currency)
     head = (
         f'{{"rep": {_quote(statement.rep)}, "period": "{statement.period}", '
         f'"currency": {_quote(currency)}, '
-        + ", ".join(f'"{name}": "{figure}"' for name, figure in zip(MONEY, figures, strict=False))
-        + f', "draw": "{figures[-1]}"'
+        + ", ".join(f'"{name}": "{figure}"' for name, figure in zip(MONEY, figures, strict=True))
+        + f', "draw": "{draw}"'
         + (
             f', "draw_recoverable": {_JSON_ONE_LINE(statement.draw_recoverable)}'
             if statement.draw
