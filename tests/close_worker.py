@@ -38,10 +38,17 @@ PLANS = PlanBook(plans=[Plan(id="p", currency="USD", level=2, rate="0.1")])
 if __name__ == "__main__":
     ledger, period, invoices = Ledger(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     hold = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0  # seconds to keep the ledger held
-    # ``ingest`` keeps the events (period is then their month); ``store`` closes from them.
+    # ``ingest`` keeps the events (period is then their month), ``ingest-late`` those of
+    # the months before too (late for them, but those delivered already); ``store`` closes
+    # from them, ``store-rows`` too, keeping its state in rows (a late event then recomputes
+    # only the reps it concerns).
     way = sys.argv[5] if len(sys.argv) > 5 else "close"
-    if way == "ingest":
-        given = [parse_event(e) for e in events(invoices) if e["date"].startswith(period)]
+    if way in ("ingest", "ingest-late"):
+        given = [
+            parse_event(e)
+            for e in events(invoices)
+            if e["date"].startswith(period) or (way == "ingest-late" and e["date"][:7] < period)
+        ]
         with ledger.held(load=False, keep=True) as held:
             print("started", flush=True)
             time.sleep(hold)
@@ -50,10 +57,10 @@ if __name__ == "__main__":
         sys.exit(0)
     # ``texts``: the close keeps the closed statements' printed texts, as the command does.
     texts = TEXTS if sys.argv[6:] == ["texts"] else None
-    with ledger.held(lazy=texts is not None, texts=texts) as held:
+    with ledger.held(lazy=texts is not None or way == "store-rows", texts=texts) as held:
         print("started", flush=True)
         time.sleep(hold)
-        if way == "store":
+        if way in ("store", "store-rows"):
             held.record(close_with_ledger(PLANS, [], period, held)[0])
         else:
             held.record(close(PLANS, events(invoices), period, held.previous)[0])

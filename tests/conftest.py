@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from commission_engine.books import event_store
+from commission_engine.books.closing import ClosedBook
 from commission_engine.books.store import Ledger
 from commission_engine.cli import main
 from commission_engine.domain.events import parse_event
@@ -104,3 +105,23 @@ def ingest(ledger: Ledger, events: list[dict[str, Any]]) -> event_store.Delivery
 
 def month_of(event: dict[str, Any]) -> int:
     return dt.date.fromisoformat(event["date"]).month
+
+
+def in_order(book: ClosedBook) -> ClosedBook:
+    """``book`` with its state read whole and its records in one fixed order (by id or key):
+    a close recomputing only the reps concerned keeps the same records as a close over every
+    event, but what it adds (an invoice booked late) after those it kept (docs/decisions.md)."""
+    state = book.state.whole()
+    return book.model_copy(
+        update={
+            "state": state.model_copy(
+                update={
+                    "invoices": tuple(sorted(state.invoices, key=lambda r: r.id)),
+                    "ledgers": tuple(sorted(state.ledgers, key=lambda x: (x.rep, x.currency))),
+                    "attainment": tuple(
+                        sorted(state.attainment, key=lambda a: (a.rep, a.plan, a.quota_period))
+                    ),
+                }
+            )
+        }
+    )

@@ -19,14 +19,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from ..api import EventInput, Result, compute
 from ..domain.errors import CommissionEngineError, Rejection
 from ..domain.events import BaseEvent, parse_event
 from ..domain.money import ZERO
 from ..domain.plans import PlanBook
-from ..domain.state import EngineState, without_lines
+from ..domain.state import AppliedDigests, EngineState, without_lines
 from ..domain.statements import (
     LedgerLine,
     PeriodTotals,
@@ -35,7 +35,7 @@ from ..domain.statements import (
     net_periods,
     period_of,
 )
-from .concerned import recompute_concerned
+from .concerned import Recomputed, recompute_concerned
 
 _FROZEN = ConfigDict(frozen=True)
 
@@ -170,11 +170,26 @@ class ClosedRun(BaseModel):
     #: Events rejected at an earlier close and still rejected (not applied, not late).
     still_rejected: tuple[str, ...] = ()
     result: Result
+    #: A run that recomputed only the reps concerned, for a close: the state it keeps.
+    _recomputed: Recomputed | None = PrivateAttr(default=None)
 
     @property
     def statements(self) -> tuple[Statement, ...]:
         """Closed and open statements together, sorted by rep, period, currency."""
         return tuple(sorted(self.closed + self.open, key=lambda s: (s.rep, s.period, s.currency)))
+
+    @property
+    def recomputed(self) -> Recomputed | None:
+        """What a run recomputing only the reps concerned recomputed (the state to keep
+        included, for a close), or ``None`` for a run resumed or recomputed whole."""
+        return self._recomputed
+
+    def state(self) -> EngineState:
+        """The engine state after this run, its ledgers without lines, as a closed book
+        keeps it."""
+        if self._recomputed is not None:
+            return self._recomputed.state()
+        return without_lines(self.result.state())
 
 
 def reopen_and_compute(
@@ -221,6 +236,7 @@ def reopen_since(
     processes: int = 1,
     only_concerned: bool = False,
     earlier: Callable[[Mapping[str, str]], Sequence[BaseEvent]] | None = None,
+    to_close: bool = False,
 ) -> ClosedRun:
     """:func:`reopen_and_compute` given only the events ``closed`` did not fold (``since``:
     delivered after it, or dated after it), ``history`` giving every event as now known.
@@ -234,7 +250,9 @@ def reopen_since(
     changed with ``earlier`` giving what they said before (by id and the digest ``closed``
     recorded), recompute from ``history()`` only the reps they concern (:mod:`.concerned`),
     the others resumed; the same statements, rejections and changes, but ``run.result``
-    then keeps no engine state (a reader's run, not a close's).
+    then keeps no engine state: with ``to_close``, ``run.state()`` gives it (when ``closed``
+    keeps its state over records and totals, as a ledger does; otherwise everyone is
+    recomputed).
     """
     if closed is None:
         return reopen_and_compute(
@@ -247,7 +265,7 @@ def reopen_since(
         if only_concerned and (through is None or through > closed_end):
             events = _parsed(history())
             run = _reopen_concerned(
-                plans, parsed, events, closed, still_rejected, through, strict, earlier
+                plans, parsed, events, closed, still_rejected, through, strict, earlier, to_close
             )
             if run is not None:
                 return run
@@ -274,11 +292,15 @@ def _reopen_concerned(
     through: dt.date | None,
     strict: bool,
     earlier: Callable[[Mapping[str, str]], Sequence[BaseEvent]] | None,
+    to_close: bool = False,
 ) -> ClosedRun | None:
     """:func:`reopen_and_compute` over ``history``, recomputing only the reps that the late
-    and changed events concern, or ``None`` where that is not known to give the same run."""
+    and changed events concern, or ``None`` where that is not known to give the same run.
+    ``to_close``: the run keeps the state to close with (:meth:`ClosedRun.state`)."""
     if not isinstance(closed.statements, KeptStatements) or closed.state.totals is None:
         return None  # the per-rep roll forward below reads a resumed rep as a ledger keeps it
+    if to_close and closed.state.records is None:
+        return None  # the kept state is replaced rep by rep over records only
     closed_end = last_day(closed.period)
     # The changes and the events still rejected, as the run over the whole history finds them.
     changes, still_rejected = _changes(history, closed, closed_end)
@@ -310,8 +332,10 @@ def _reopen_concerned(
     )
     if found is None:
         return None
-    result, recomputed = found
-    return _run(plans, closed, result, changes, still_rejected, recomputed)
+    run = _run(plans, closed, found.result, changes, still_rejected, found.reps)
+    if to_close:
+        run._recomputed = found
+    return run
 
 
 def _new(
@@ -386,9 +410,15 @@ def close_since(
     history: Callable[[], Iterable[EventInput]],
     *,
     strict: bool = False,
+    earlier: Callable[[Mapping[str, str]], Sequence[BaseEvent]] | None = None,
 ) -> tuple[ClosedBook, ClosedRun]:
     """:func:`close` given only the events ``closed`` did not fold, as :func:`reopen_since`
-    takes them: the same book, at the cost of those events when none is late or changed."""
+    takes them: the same book, at the cost of those events when none is late or changed.
+
+    ``earlier``: what a changed event said before, as :func:`reopen_since` takes it. Given,
+    a close with late or changed events recomputes only the reps they concern where that is
+    exact (:mod:`.concerned`), the others' state resumed; the same book, but for the order
+    of what the recomputation adds to its state (see :mod:`.concerned`)."""
     if closed is not None and period <= closed.period:
         raise ClosingError(
             f"{period} cannot be closed: periods through {closed.period} are already closed"
@@ -408,9 +438,24 @@ def close_since(
         return events
 
     run = reopen_since(
-        plans, _emptied(parsed_events), closed, whole_history, through=end, strict=strict
+        plans,
+        _emptied(parsed_events),
+        closed,
+        whole_history,
+        through=end,
+        strict=strict,
+        only_concerned=earlier is not None,
+        earlier=earlier,
+        to_close=True,
     )
-    return _closed_book(period, closed, run, recomputed[0] if recomputed else dated_through), run
+    if run.recomputed is not None:
+        # The others resumed: of the history, only the events folded again can be rejected
+        # where they were not (the rest was applied, or rejected and recorded, before).
+        folded = run.recomputed.folded
+        dated_through.update((i, d) for i, d in recomputed[0].items() if i in folded)
+    elif recomputed:
+        dated_through = recomputed[0]
+    return _closed_book(period, closed, run, dated_through), run
 
 
 def _dated_through(events: Iterable[BaseEvent | Rejection], end: dt.date) -> dict[str, str]:
@@ -425,12 +470,12 @@ def _closed_book(
     period: str, closed: ClosedBook | None, run: ClosedRun, dated_through: Mapping[str, str]
 ) -> ClosedBook:
     """The book a close of ``period`` records from ``run``; ``dated_through`` are the ids
-    and digests of the events dated through ``period``, those not applied being rejected."""
-    state = without_lines(run.result.state())
+    and digests of the events dated through ``period`` that may not have been applied, those
+    not applied being rejected."""
+    state = run.state()
+    applied = state.applied
     rejected = {
-        event_id: digest
-        for event_id, digest in dated_through.items()
-        if event_id not in state.applied
+        event_id: digest for event_id, digest in dated_through.items() if event_id not in applied
     }
     kept = closed.statements if closed else ()
     if isinstance(kept, KeptStatements):  # what the ledger keeps, and the new ones on top
@@ -469,11 +514,14 @@ def _changes(
     found: list[EventChange] = []
     still_rejected: list[str] = []
     present: set[str] = set()
+    applied = closed.events
+    if complete and isinstance(applied, AppliedDigests):  # every one asked for: read at once
+        applied = dict(applied.every())
     for event in events:
         if isinstance(event, Rejection):
             continue
         present.add(event.id)
-        recorded = closed.events.get(event.id)
+        recorded = applied.get(event.id)
         if recorded is None:
             if closed.rejected.get(event.id) == event.digest():
                 still_rejected.append(event.id)
@@ -484,7 +532,7 @@ def _changes(
     if complete:
         found.extend(
             EventChange(event=event_id, change="removed")
-            for event_id in sorted(closed.events.keys() - present)
+            for event_id in sorted(applied.keys() - present)
         )
     return tuple(found), tuple(still_rejected)
 

@@ -10,6 +10,12 @@ others resume from the closed state over their new events only, as when nothing 
 The two runs are disjoint by rep and by invoice, and each gives of its reps what one run
 over every event gives.
 
+A close keeps the state the two runs give together (:meth:`Recomputed.state`): the resumed
+reps' changes over the kept records, and the concerned reps' and invoices' records
+recomputed whole, in place of those kept (:class:`Replaced`). Its contents are those of the
+state one run over every event saves; an invoice, ledger or attainment the recomputation
+adds (booked late) comes after the kept ones rather than where that run would have put it.
+
 :func:`recompute_concerned` answers ``None`` where that split is not known to be exact, and
 the caller then recomputes everyone, as before: a plan paying collection bonuses (measured
 at month ends over all of a rep's invoices, on a calendar the state shares), an event id
@@ -21,13 +27,22 @@ periods.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from ..api import Result, compute
 from ..domain.errors import RejectedEventError, Rejection
 from ..domain.events import Adjustment, BaseEvent, Invoice
+from ..domain.money import Exact
 from ..domain.plans import PlanBook
-from ..domain.state import EngineState
+from ..domain.state import (
+    AttainmentRecord,
+    EngineState,
+    InvoiceRecord,
+    LedgerRecord,
+    SavedRecords,
+    SavedTotals,
+    without_lines,
+)
 from ..domain.statements import Statement
 from ..domain.targets import terms_by_plan
 
@@ -88,6 +103,116 @@ class Concerned:
         return event.invoice in self.invoices  # type: ignore[attr-defined]
 
 
+class Recomputed:
+    """What :func:`recompute_concerned` gives: the run's ``result`` (keeping no engine
+    state), what ``concerned`` it recomputed, and the ids of the history's events it
+    ``folded`` again (those concerning them); :meth:`state` is the state to keep."""
+
+    def __init__(
+        self,
+        result: Result,
+        concerned: Concerned,
+        folded: frozenset[str],
+        recomputed: Result,
+        resumed: Result,
+    ) -> None:
+        self.result = result
+        self.concerned = concerned
+        self.folded = folded
+        self._recomputed = recomputed
+        self._resumed = resumed
+
+    @property
+    def reps(self) -> frozenset[str]:
+        """The reps recomputed from the history."""
+        return self.concerned.reps
+
+    def state(self) -> EngineState:
+        """The state one run over the history saves, its ledgers without lines (as a closed
+        book keeps them): kept over the closed state's records and totals, the resumed reps'
+        changes on top, and the concerned reps' and invoices' records recomputed whole in
+        place of the kept ones. Only for a closed state kept over records and totals."""
+        resumed = without_lines(self._resumed.state())
+        records, totals = resumed.records, resumed.totals
+        if records is None or totals is None:
+            raise TypeError("only a state kept over records and totals takes recomputed reps")
+        # The resumed run may have fired a concerned invoice's clawback from the kept
+        # records: what it changed of the concerned reps is left out, replaced whole.
+        whole = without_lines(self._recomputed.state())
+        reps, invoices = self.concerned.reps, self.concerned.invoices
+        replaced = Replaced(records, totals, reps, invoices, self.folded)
+        return (
+            without_lines(resumed)
+            .model_copy(
+                update={
+                    "events": {**resumed.events, **whole.events},
+                    "invoices": (
+                        *(r for r in resumed.invoices if r.id not in invoices),
+                        *whole.invoices,
+                    ),
+                    "ledgers": (*(x for x in resumed.ledgers if x.rep not in reps), *whole.ledgers),
+                    "attainment": (
+                        *(a for a in resumed.attainment if a.rep not in reps),
+                        *whole.attainment,
+                    ),
+                }
+            )
+            .over(replaced, replaced)
+        )
+
+
+class Replaced:
+    """Kept records and totals less those of ``reps``, ``invoices`` and ``events``, whose
+    recomputed ones replace them (kept as ``reps``, ``invoice_ids`` and ``event_ids``): a
+    :class:`~..domain.state.SavedRecords` and :class:`~..domain.state.SavedTotals` over
+    others. Whoever writes a state kept over this removes what it leaves out first
+    (``books.store``)."""
+
+    def __init__(
+        self,
+        records: SavedRecords,
+        totals: SavedTotals,
+        reps: frozenset[str],
+        invoices: frozenset[str],
+        events: frozenset[str],
+    ) -> None:
+        self.records = records
+        self.totals = totals
+        self.reps = reps
+        self.invoice_ids = invoices
+        self.event_ids = events
+
+    def invoice(self, invoice_id: str) -> InvoiceRecord | None:
+        return None if invoice_id in self.invoice_ids else self.records.invoice(invoice_id)
+
+    def digest(self, event_id: str) -> str | None:
+        return None if event_id in self.event_ids else self.records.digest(event_id)
+
+    def clawbacks_due(self) -> Iterator[tuple[dt.date, str, int]]:
+        return (c for c in self.records.clawbacks_due() if c[1] not in self.invoice_ids)
+
+    def invoices(self) -> Iterator[InvoiceRecord]:
+        return (r for r in self.records.invoices() if r.id not in self.invoice_ids)
+
+    def events(self) -> Iterator[tuple[str, str]]:
+        return (e for e in self.records.events() if e[0] not in self.event_ids)
+
+    def first_period(self, rep: str, currency: str) -> str | None:
+        return None if rep in self.reps else self.totals.first_period(rep, currency)
+
+    def ledger_keys(self) -> Iterator[tuple[str, str]]:
+        return (key for key in self.totals.ledger_keys() if key[0] not in self.reps)
+
+    def attained(self, rep: str, plan: str, quota_period: str) -> Exact | None:
+        return None if rep in self.reps else self.totals.attained(rep, plan, quota_period)
+
+    def ledgers(self) -> Iterator[LedgerRecord]:
+        return (x for x in self.totals.ledgers() if x.rep not in self.reps)
+
+    def attainments(self) -> Iterator[AttainmentRecord]:
+        return (a for a in self.totals.attainments() if a.rep not in self.reps)
+
+
 def recompute_concerned(
     plans: PlanBook,
     history: Sequence[BaseEvent | Rejection],
@@ -99,14 +224,14 @@ def recompute_concerned(
     through: dt.date | None,
     strict: bool,
     earlier: Sequence[BaseEvent] = (),
-) -> tuple[Result, frozenset[str]] | None:
+) -> Recomputed | None:
     """What one run over ``history`` gives (statements, rejections, end date), computed by
     recomputing from ``history`` only the reps the events ``named`` concern, the others
     resumed from ``state`` (closed through ``closed_end``) over ``new``: the events the
     closed periods did not fold. ``earlier``: what the changed events among ``named`` said
     when the closed periods were folded (their reps and invoices are concerned too). Returns
-    that result (which keeps no engine state) and the reps recomputed, or ``None`` where the
-    split is not known to be exact (see the module)."""
+    that result, the reps recomputed and the state to keep, or ``None`` where the split is
+    not known to be exact (see the module)."""
     if any(terms.bonus is not None for terms in terms_by_plan(plans).values()):
         return None
     events: list[BaseEvent] = []
@@ -162,7 +287,8 @@ def recompute_concerned(
         recomputed.pending + resumed.pending,
         recomputed.duplicates + resumed.duplicates,
     )
-    return result, reps
+    folded = frozenset(event.id for event in mine)
+    return Recomputed(result, concerned, folded, recomputed, resumed)
 
 
 def _any_after(events: Iterable[BaseEvent | Rejection], end: dt.date) -> bool:

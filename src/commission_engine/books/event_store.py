@@ -21,6 +21,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+import msgspec
+
 from ..domain.errors import Rejection
 from ..domain.events import BaseEvent
 from ..parallel.wire import event_from, event_values
@@ -200,8 +202,9 @@ def versions(connection: sqlite3.Connection, wanted: Mapping[str, str]) -> list[
 
 
 def _events(rows: Iterable[tuple[str]]) -> Iterator[BaseEvent]:
+    decode = msgspec.json.decode  # the history's rows, read as json.loads reads them
     for (text,) in rows:
-        index, values = json.loads(text)
+        index, values = decode(text)
         event = event_from((index, tuple(values)))
         assert isinstance(event, BaseEvent)  # only events are stored
         yield event

@@ -7,9 +7,9 @@ the run folds, from the latest close's state, only the events that close did not
 (:func:`.closing.reopen_since`). A ledger written before it kept events is run as before,
 over the whole file, and its next close keeps the file's events from then on. When some of
 them are late for the closed periods, or corrections of events they folded,
-``payouts --ledger`` recomputes from the history only the reps they concern
+``payouts --ledger`` and ``close`` recompute from the history only the reps they concern
 (:mod:`.concerned`; a correction concerns the reps of what it said before too, which the
-store keeps); a close recomputes every rep.
+store keeps); a close then keeps their recomputed state in place of what it kept of them.
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ def close_with_ledger(
         return close(plans, given, period, closed, strict=strict)
     delivery = held.deliver(events, _known(closed, stored.since()))
     since: list[EventInput] = [*delivery.rejected, *stored.since()]
-    return close_since(plans, since, period, closed, stored.history, strict=strict)
+    return close_since(
+        plans, since, period, closed, stored.history, strict=strict, earlier=stored.versions
+    )
 
 
 def _known(closed: ClosedBook | None, since: list[BaseEvent]) -> Mapping[str, str]:

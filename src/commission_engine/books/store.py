@@ -69,6 +69,7 @@ from ..domain.statements import Statement, last_day
 from ..parallel.collector import collector_paused
 from . import event_store
 from .closing import ClosedBook, KeptStatements, by_rep
+from .concerned import Replaced
 from .errors import LedgerBusyError, LedgerError
 from .texts import TEXT_DIGESTS, KeptTexts, TextDigests, TextForms, write_texts
 
@@ -525,6 +526,8 @@ def _write_rows(connection: sqlite3.Connection, state: EngineState) -> None:
     if state.records is None:
         for table in ("state_invoices", "state_events", "state_clawbacks"):
             connection.execute(f"DELETE FROM {table}")
+    elif isinstance(state.records, Replaced):
+        _remove_replaced(connection, state, state.records)
     first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_invoices")
     rank = int(first.fetchone()[0])
     connection.executemany(
@@ -554,6 +557,50 @@ def _write_rows(connection: sqlite3.Connection, state: EngineState) -> None:
     _write_totals(connection, state)
 
 
+def _remove_replaced(
+    connection: sqlite3.Connection, state: EngineState, replaced: Replaced
+) -> None:
+    """Remove the rows of what ``replaced`` leaves out (a recomputation of its reps and
+    invoices replaces them): those ``state`` holds again are written over, keeping their
+    place; the others go (an invoice moved to another rep, an event now rejected)."""
+    connection.executemany(
+        "DELETE FROM state_events WHERE id = ?", ((i,) for i in replaced.event_ids)
+    )
+    again = {record.id for record in state.invoices}
+    connection.executemany(
+        "DELETE FROM state_invoices WHERE id = ?",
+        ((i,) for i in replaced.invoice_ids if i not in again),
+    )
+    connection.executemany(
+        "DELETE FROM state_clawbacks WHERE invoice = ?", ((i,) for i in replaced.invoice_ids)
+    )
+    ledgers = {(x.rep, x.currency) for x in state.ledgers}
+    attained = {(a.rep, a.plan, a.quota_period) for a in state.attainment}
+    for rep in sorted(replaced.reps):
+        connection.execute("DELETE FROM state_periods WHERE rep = ?", (rep,))
+        for currency in [
+            currency
+            for (currency,) in connection.execute(
+                "SELECT currency FROM state_ledgers WHERE rep = ?", (rep,)
+            )
+            if (rep, currency) not in ledgers
+        ]:
+            connection.execute(
+                "DELETE FROM state_ledgers WHERE rep = ? AND currency = ?", (rep, currency)
+            )
+        for plan, quota_period in [
+            (plan, quota_period)
+            for plan, quota_period in connection.execute(
+                "SELECT plan, quota_period FROM state_attainment WHERE rep = ?", (rep,)
+            )
+            if (rep, plan, quota_period) not in attained
+        ]:
+            connection.execute(
+                "DELETE FROM state_attainment WHERE rep = ? AND plan = ? AND quota_period = ?",
+                (rep, plan, quota_period),
+            )
+
+
 def _write_totals(connection: sqlite3.Connection, state: EngineState) -> None:
     """Keep ``state``'s ledgers' totals and attainment in rows: the periods posted to and the
     attainment set since, when it is kept over the rows; all of them afresh otherwise."""
@@ -562,9 +609,10 @@ def _write_totals(connection: sqlite3.Connection, state: EngineState) -> None:
             connection.execute(f"DELETE FROM {table}")
     first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_ledgers")
     rank = int(first.fetchone()[0])
-    connection.executemany(  # a ledger kept before keeps its place and first period
+    connection.executemany(  # a ledger kept before keeps its place (its first period is
+        # the same, but where a recomputation replaced it: a late event may open it earlier)
         "INSERT INTO state_ledgers (rep, currency, rank, first_period) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (rep, currency) DO NOTHING",
+        " ON CONFLICT (rep, currency) DO UPDATE SET first_period = excluded.first_period",
         (
             (ledger.rep, ledger.currency, rank + index, ledger.first_period)
             for index, ledger in enumerate(state.ledgers)

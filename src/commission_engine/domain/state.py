@@ -307,7 +307,10 @@ class EngineState(BaseModel):
             return self
         update: dict[str, Any] = {}
         if self._records is not None:
-            update |= {"events": dict(self.applied.items()), "invoices": tuple(self.all_invoices())}
+            update |= {
+                "events": dict(AppliedDigests(self.events, self._records).every()),
+                "invoices": tuple(self.all_invoices()),
+            }
         if self._totals is not None:
             update |= {
                 "ledgers": tuple(self.all_ledgers()),
@@ -436,6 +439,13 @@ class AppliedDigests(Mapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def every(self) -> Iterator[tuple[str, str]]:
+        """Every (id, digest), the records read in one pass rather than id by id."""
+        for event_id, digest in self.records.events():
+            if event_id not in self.changed:
+                yield event_id, digest
+        yield from self.changed.items()
 
 
 class ResumedInvoices(Mapping[str, InvoiceRecord]):
