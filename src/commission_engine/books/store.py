@@ -40,13 +40,10 @@ statements as before, until a close with forms writes every text again.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
-from fractions import Fraction
 from itertools import chain, islice
 from operator import is_
 from pathlib import Path
@@ -56,21 +53,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..domain.errors import Rejection
 from ..domain.events import BaseEvent
-from ..domain.money import Exact, read_exact
-from ..domain.state import (
-    AttainmentRecord,
-    EngineState,
-    InvoiceRecord,
-    LedgerRecord,
-    PeriodRecord,
-    pending_clawbacks,
-)
+from ..domain.state import AttainmentRecord, InvoiceRecord, LedgerRecord
 from ..domain.statements import Statement, last_day
 from ..parallel.collector import collector_paused
 from . import event_store
 from .closing import ClosedBook, KeptStatements, by_rep
-from .concerned import Replaced
 from .errors import LedgerBusyError, LedgerError
+from .state_rows import StateRows, write_state
 from .texts import TEXT_DIGESTS, KeptTexts, TextDigests, TextForms, write_texts
 
 __all__ = [  # and the ledger's errors, kept in .errors
@@ -110,61 +99,11 @@ CREATE TABLE IF NOT EXISTS close_digests (
 )""",
 )
 
-#: The state of the latest close kept in rows (issue 19): a close that says so in its sizes
-#: (``_IN_ROWS``) keeps its invoices and event digests here rather than in chunks, so that a
-#: month reads the invoices its events name and writes those that changed.
-_ROWS_SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS state_invoices (
-    id     TEXT PRIMARY KEY,
-    rank   INTEGER NOT NULL,  -- its place in a whole state (the order first booked)
-    record TEXT NOT NULL      -- JSON: the InvoiceRecord
-)""",
-    """
-CREATE TABLE IF NOT EXISTS state_events (
-    id     TEXT PRIMARY KEY,  -- an event applied
-    digest TEXT NOT NULL
-) WITHOUT ROWID""",
-    """
-CREATE TABLE IF NOT EXISTS state_clawbacks (
-    date     TEXT NOT NULL,     -- a past-due clawback yet to fire: its day,
-    invoice  TEXT NOT NULL,     -- its invoice
-    position INTEGER NOT NULL   -- and the position's index
-)""",
-    "CREATE INDEX IF NOT EXISTS state_clawbacks_by_invoice ON state_clawbacks (invoice)",
-    """
-CREATE TABLE IF NOT EXISTS state_ledgers (
-    rep          TEXT NOT NULL,
-    currency     TEXT NOT NULL,
-    rank         INTEGER NOT NULL,  -- its place in a whole state (the order first opened)
-    first_period TEXT NOT NULL,
-    PRIMARY KEY (rep, currency)
-)""",
-    """
-CREATE TABLE IF NOT EXISTS state_periods (
-    rep         TEXT NOT NULL,
-    currency    TEXT NOT NULL,
-    period      TEXT NOT NULL,
-    gross       TEXT NOT NULL,      -- a Decimal, as its text
-    held_change TEXT NOT NULL,
-    PRIMARY KEY (rep, currency, period)
-) WITHOUT ROWID""",
-    """
-CREATE TABLE IF NOT EXISTS state_attainment (
-    rep          TEXT NOT NULL,
-    plan         TEXT NOT NULL,
-    quota_period TEXT NOT NULL,
-    rank         INTEGER NOT NULL,  -- its place in a whole state (the order first attained)
-    base         TEXT NOT NULL,     -- exact: a Decimal's text, or numerator/denominator
-    PRIMARY KEY (rep, plan, quota_period)
-)""",
-)
 _IN_ROWS = "state_in_rows"
 _ROW_PARTS = ("events", "invoices")
 #: A close that says so in its sizes keeps its ledgers' totals and attainment in rows too.
 _TOTALS_IN_ROWS = "totals_in_rows"
 _TOTAL_PARTS = ("ledgers", "attainment")
-_INVOICE: TypeAdapter[InvoiceRecord] = TypeAdapter(InvoiceRecord)
 
 #: How long a reader waits for a close committing (or a close for readers to finish).
 BUSY_WAIT_SECONDS = 30
@@ -473,7 +412,7 @@ def _record(
         **{name: getattr(book.state, name) for name in _IN_STATE if name != "events"},
     }
     if in_rows:
-        _write_rows(connection, book.state)
+        write_state(connection, book.state)
         for name in (*_ROW_PARTS, *_TOTAL_PARTS):
             del lists[name]
         lists[_LAST] = last
@@ -516,214 +455,6 @@ def _record(
 def _last_of(statements: Iterable[Statement]) -> dict[tuple[str, str], Statement]:
     """Each rep's last statement per currency of ``statements`` (sorted by period)."""
     return {(statement.rep, statement.currency): statement for statement in statements}
-
-
-def _write_rows(connection: sqlite3.Connection, state: EngineState) -> None:
-    """Keep ``state``'s invoices and event digests in rows: only those it holds when it is
-    kept over the rows (what changed), all of them afresh otherwise."""
-    for table in _ROWS_SCHEMA:
-        connection.execute(table)
-    if state.records is None:
-        for table in ("state_invoices", "state_events", "state_clawbacks"):
-            connection.execute(f"DELETE FROM {table}")
-    elif isinstance(state.records, Replaced):
-        _remove_replaced(connection, state, state.records)
-    first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_invoices")
-    rank = int(first.fetchone()[0])
-    connection.executemany(
-        "INSERT OR REPLACE INTO state_events (id, digest) VALUES (?, ?)", state.events.items()
-    )
-    connection.executemany(  # an invoice kept before keeps its place
-        "INSERT INTO state_invoices (id, rank, record) VALUES (?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-        (
-            (record.id, rank + index, _INVOICE.dump_json(record).decode())
-            for index, record in enumerate(state.invoices)
-        ),
-    )
-    if state.records is not None:
-        connection.executemany(
-            "DELETE FROM state_clawbacks WHERE invoice = ?",
-            ((record.id,) for record in state.invoices),
-        )
-    connection.executemany(
-        "INSERT INTO state_clawbacks (date, invoice, position) VALUES (?, ?, ?)",
-        (
-            (day.isoformat(), invoice_id, index)
-            for record in state.invoices
-            for day, invoice_id, index in pending_clawbacks(record)
-        ),
-    )
-    _write_totals(connection, state)
-
-
-def _remove_replaced(
-    connection: sqlite3.Connection, state: EngineState, replaced: Replaced
-) -> None:
-    """Remove the rows of what ``replaced`` leaves out (a recomputation of its reps and
-    invoices replaces them): those ``state`` holds again are written over, keeping their
-    place; the others go (an invoice moved to another rep, an event now rejected)."""
-    connection.executemany(
-        "DELETE FROM state_events WHERE id = ?", ((i,) for i in replaced.event_ids)
-    )
-    again = {record.id for record in state.invoices}
-    connection.executemany(
-        "DELETE FROM state_invoices WHERE id = ?",
-        ((i,) for i in replaced.invoice_ids if i not in again),
-    )
-    connection.executemany(
-        "DELETE FROM state_clawbacks WHERE invoice = ?", ((i,) for i in replaced.invoice_ids)
-    )
-    ledgers = {(x.rep, x.currency) for x in state.ledgers}
-    attained = {(a.rep, a.plan, a.quota_period) for a in state.attainment}
-    for rep in sorted(replaced.reps):
-        connection.execute("DELETE FROM state_periods WHERE rep = ?", (rep,))
-        for currency in [
-            currency
-            for (currency,) in connection.execute(
-                "SELECT currency FROM state_ledgers WHERE rep = ?", (rep,)
-            )
-            if (rep, currency) not in ledgers
-        ]:
-            connection.execute(
-                "DELETE FROM state_ledgers WHERE rep = ? AND currency = ?", (rep, currency)
-            )
-        for plan, quota_period in [
-            (plan, quota_period)
-            for plan, quota_period in connection.execute(
-                "SELECT plan, quota_period FROM state_attainment WHERE rep = ?", (rep,)
-            )
-            if (rep, plan, quota_period) not in attained
-        ]:
-            connection.execute(
-                "DELETE FROM state_attainment WHERE rep = ? AND plan = ? AND quota_period = ?",
-                (rep, plan, quota_period),
-            )
-
-
-def _write_totals(connection: sqlite3.Connection, state: EngineState) -> None:
-    """Keep ``state``'s ledgers' totals and attainment in rows: the periods posted to and the
-    attainment set since, when it is kept over the rows; all of them afresh otherwise."""
-    if state.totals is None:
-        for table in ("state_ledgers", "state_periods", "state_attainment"):
-            connection.execute(f"DELETE FROM {table}")
-    first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_ledgers")
-    rank = int(first.fetchone()[0])
-    connection.executemany(  # a ledger kept before keeps its place (its first period is
-        # the same, but where a recomputation replaced it: a late event may open it earlier)
-        "INSERT INTO state_ledgers (rep, currency, rank, first_period) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (rep, currency) DO UPDATE SET first_period = excluded.first_period",
-        (
-            (ledger.rep, ledger.currency, rank + index, ledger.first_period)
-            for index, ledger in enumerate(state.ledgers)
-        ),
-    )
-    connection.executemany(
-        "INSERT OR REPLACE INTO state_periods (rep, currency, period, gross, held_change)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (
-            (ledger.rep, ledger.currency, p.period, str(p.gross), str(p.held_change))
-            for ledger in state.ledgers
-            for p in ledger.periods
-        ),
-    )
-    first = connection.execute("SELECT COALESCE(MAX(rank), -1) + 1 FROM state_attainment")
-    rank = int(first.fetchone()[0])
-    connection.executemany(
-        "INSERT INTO state_attainment (rep, plan, quota_period, rank, base)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (rep, plan, quota_period) DO UPDATE"
-        " SET base = excluded.base",
-        (
-            (a.rep, a.plan, a.quota_period, rank + index, str(a.base))
-            for index, a in enumerate(state.attainment)
-        ),
-    )
-
-
-class _StateRows:
-    """The invoices and event digests of the latest close, read from its rows when asked
-    for (:class:`~..domain.state.SavedRecords`); valid while the connection is open."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def invoice(self, invoice_id: str) -> InvoiceRecord | None:
-        row = self.connection.execute(
-            "SELECT record FROM state_invoices WHERE id = ?", (invoice_id,)
-        ).fetchone()
-        return None if row is None else _INVOICE.validate_json(row[0])
-
-    def digest(self, event_id: str) -> str | None:
-        row = self.connection.execute(
-            "SELECT digest FROM state_events WHERE id = ?", (event_id,)
-        ).fetchone()
-        return None if row is None else str(row[0])
-
-    def clawbacks_due(self) -> list[tuple[dt.date, str, int]]:
-        return [
-            (dt.date.fromisoformat(day), invoice_id, index)
-            for day, invoice_id, index in self.connection.execute(
-                "SELECT date, invoice, position FROM state_clawbacks"
-            )
-        ]
-
-    def invoices(self) -> Iterator[InvoiceRecord]:
-        rows = self.connection.execute("SELECT record FROM state_invoices ORDER BY rank")
-        return (_INVOICE.validate_json(text) for (text,) in rows)
-
-    def events(self) -> Iterator[tuple[str, str]]:
-        return iter(self.connection.execute("SELECT id, digest FROM state_events"))
-
-    # The ledgers' totals and attainment (:class:`~..domain.state.SavedTotals`).
-
-    def first_period(self, rep: str, currency: str) -> str | None:
-        row = self.connection.execute(
-            "SELECT first_period FROM state_ledgers WHERE rep = ? AND currency = ?",
-            (rep, currency),
-        ).fetchone()
-        return None if row is None else str(row[0])
-
-    def ledger_keys(self) -> Iterator[tuple[str, str]]:
-        rows = self.connection.execute("SELECT rep, currency FROM state_ledgers ORDER BY rank")
-        return ((rep, currency) for rep, currency in rows)
-
-    def attained(self, rep: str, plan: str, quota_period: str) -> Exact | None:
-        row = self.connection.execute(
-            "SELECT base FROM state_attainment WHERE rep = ? AND plan = ? AND quota_period = ?",
-            (rep, plan, quota_period),
-        ).fetchone()
-        if row is None:
-            return None
-        base = read_exact(row[0])
-        assert isinstance(base, Decimal | Fraction)  # written from an exact value
-        return base
-
-    def ledgers(self) -> Iterator[LedgerRecord]:
-        periods: dict[tuple[str, str], list[PeriodRecord]] = {}
-        for rep, currency, period, gross, held_change in self.connection.execute(
-            "SELECT rep, currency, period, gross, held_change FROM state_periods"
-            " ORDER BY rep, currency, period"
-        ):
-            periods.setdefault((rep, currency), []).append(
-                PeriodRecord(
-                    period=period, gross=Decimal(gross), held_change=Decimal(held_change), lines=()
-                )
-            )
-        for rep, currency, first in self.connection.execute(
-            "SELECT rep, currency, first_period FROM state_ledgers ORDER BY rank"
-        ):
-            yield LedgerRecord(
-                rep=rep,
-                currency=currency,
-                first_period=first,
-                periods=tuple(periods.get((rep, currency), ())),
-            )
-
-    def attainments(self) -> Iterator[AttainmentRecord]:
-        for rep, plan, quota_period, base in self.connection.execute(
-            "SELECT rep, plan, quota_period, base FROM state_attainment ORDER BY rank"
-        ):
-            yield AttainmentRecord(rep=rep, plan=plan, quota_period=quota_period, base=base)
 
 
 def _book_digest(head: bytes, rows: Iterable[tuple[str, int, str]]) -> str:
@@ -884,7 +615,7 @@ def _latest(
         }
     )
     if in_rows:
-        rows = _StateRows(connection)
+        rows = StateRows(connection)
         state = state.over(rows, rows if totals_in_rows else None)
         if not lazy:
             with collector_paused():
