@@ -129,8 +129,10 @@ def _remove_replaced(
     """Remove the rows of what ``replaced`` leaves out (a recomputation of its reps and
     invoices replaces them): those ``state`` holds again are written over, keeping their
     place; the others go (an invoice moved to another rep, an event now rejected)."""
+    applied = state.events  # written over below
     connection.executemany(
-        "DELETE FROM state_events WHERE id = ?", ((i,) for i in replaced.event_ids)
+        "DELETE FROM state_events WHERE id = ?",
+        ((i,) for i in replaced.event_ids if i not in applied),
     )
     again = {record.id for record in state.invoices}
     connection.executemany(
