@@ -55,6 +55,7 @@ from ..domain.events import (
     PaymentReversal,
     WriteOff,
     event_builder,
+    kept_day,
     shared_day,
 )
 from ..domain.money import LIMIT, ZERO
@@ -225,8 +226,11 @@ def plain_event(raw: bytes, line: int) -> Event | None:
     for index in days:  # one object per day, as the usual path gives
         day = values[index]
         if day is not None:
-            if not FIRST_DAY <= day <= LAST_DAY:
-                return None
-            values[index] = shared_day(day)
+            kept = kept_day(day)  # (a day kept is in range: most lines name one)
+            if kept is None:
+                if not FIRST_DAY <= day <= LAST_DAY:
+                    return None
+                kept = shared_day(day)
+            values[index] = kept
     values.append(line)
     return cast(Event, build(values))
