@@ -149,10 +149,11 @@ def _adjustment_holds(r: Any) -> bool:
 
 
 #: Record type -> (how to build its event from the record's values and the line, the rules
-#: its values must meet, the fields' defaults, which are ids that many events share, and
-#: which are days).
-_KINDS: dict[type, tuple[Callable[[Sequence[Any]], BaseEvent], Callable[[Any], bool],
-                         tuple[object, ...], tuple[int, ...], tuple[int, ...]]] = {}  # fmt: skip
+#: its values must meet, the fields' defaults (``None`` where every field is required),
+#: which are ids that many events share, and which are days).
+_Build = Callable[[Sequence[Any]], BaseEvent]
+_KINDS: dict[type, tuple[_Build, Callable[[Any], bool], tuple[object, ...] | None,
+                         tuple[int, ...], tuple[int, ...]]] = {}  # fmt: skip
 #: Record type -> how many ``_`` a line of that type holds when no value holds one.
 _UNDERSCORES: dict[type, int] = {}
 for _record, _event, _holds in (
@@ -166,10 +167,11 @@ for _record, _event, _holds in (
     (_Adjustment, Adjustment, _adjustment_holds),
 ):
     _info = msgspec.structs.fields(_record)
+    _defaults = tuple(_REQUIRED if field.required else field.default for field in _info)
     _KINDS[_record] = (
         event_builder(_event, (*(field.name for field in _info), "line")),
         _holds,
-        tuple(_REQUIRED if field.required else field.default for field in _info),
+        None if all(default is _REQUIRED for default in _defaults) else _defaults,
         tuple(i for i, field in enumerate(_info) if field.name in ("invoice", "rep")),
         tuple(i for i, field in enumerate(_info) if field.name in ("date", "due")),
     )
@@ -214,8 +216,9 @@ def plain_event(raw: bytes, line: int) -> Event | None:
     # inside strings; so as many colons as fields given (and the type) mean no key was
     # written twice. A field not given holds its default object itself (msgspec does not
     # copy immutable defaults), so it is not counted. (A field given as null, or a colon
-    # inside a text, only sends the line the usual way.)
-    if raw.count(b":") != 1 + sum(map(is_not, values, defaults)):
+    # inside a text, only sends the line the usual way.) A payment's fields are all required.
+    given = len(values) if defaults is None else sum(map(is_not, values, defaults))
+    if raw.count(b":") != 1 + given:
         return None
     if not holds(record):
         return None
