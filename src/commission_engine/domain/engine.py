@@ -225,16 +225,18 @@ class Engine:
     def _invoice(self, event: Invoice) -> Rejection | None:
         if event.invoice in self.book.invoices or event.invoice in self.book.resumed:
             return _reject(event, "invoice", f"invoice {event.invoice} already exists")
-        shares = event.shares()
-        plans: list[Plan] = []
-        for rep, _ in shares:
+        # Each rep's share and plan. (Not a zip of shares and plans: zip's strict= is a
+        # keyword argument, and a call with one builds a dict, twice an invoice.)
+        credited: list[tuple[str, Decimal, Plan]] = []
+        for rep, share in event.shares():
             plan = self.plan_for(rep, event.date)
             if plan is None:
                 field = "rep" if event.splits is None else "splits"
                 return _reject(event, field, f"rep {rep} has no plan in force on {event.date}")
-            plans.append(plan)
-        currency = event.currency or plans[0].currency
-        for (rep, _), plan in zip(shares, plans, strict=True):
+            credited.append((rep, share, plan))
+        first_plan = credited[0][2]  # sets the currency, if the invoice does not, and the due date
+        currency = event.currency or first_plan.currency
+        for rep, _, plan in credited:
             if plan.currency != currency:
                 return _reject(
                     event,
@@ -242,12 +244,11 @@ class Engine:
                     f"invoice is in {currency} but rep {rep}'s plan {plan.id} pays in "
                     f"{plan.currency}",
                 )
-        for field in ("amount", "tax", "cost"):
-            value = getattr(event, field)
+        for field, value in (("amount", event.amount), ("tax", event.tax), ("cost", event.cost)):
             if value and not is_whole_minor_units(value, currency):  # zero is whole: no check
                 return _not_whole(event, field, currency)
         self._enter(event.date)
-        due = event.due or event.date + self.terms[plans[0].id].payment_terms
+        due = event.due or event.date + self.terms[first_plan.id].payment_terms
         invoice = InvoiceState(
             id=event.invoice,
             date=event.date,
@@ -256,7 +257,7 @@ class Engine:
             due=due,
             positions=[],
         )
-        for (rep, share), plan in zip(shares, plans, strict=True):
+        for rep, share, plan in credited:
             invoice.positions.append(self._position(event, invoice, rep, share, plan))
         self.book.invoices[event.invoice] = invoice
         for index, position in enumerate(invoice.positions):
