@@ -249,13 +249,15 @@ class Engine:
                 return _not_whole(event, field, currency)
         self._enter(event.date)
         due = event.due or event.date + self.terms[first_plan.id].payment_terms
+        # (The fold's two records of an invoice are made with positional arguments, each
+        # named: a class called with keywords builds a dict of them, 3,000 instructions.)
         invoice = InvoiceState(
-            id=event.invoice,
-            date=event.date,
-            currency=currency,
-            amount=event.amount,
-            due=due,
-            positions=[],
+            event.invoice,  # id
+            event.date,  # date
+            currency,
+            event.amount,  # amount
+            due,
+            [],  # positions
         )
         for rep, share, plan in credited:
             invoice.positions.append(self._position(event, invoice, rep, share, plan))
@@ -290,14 +292,14 @@ class Engine:
             commission = terms.commission(attained, credited, event.date)
             self.book.attainment[key] = exact_sum(attained, credited)
         after = terms.clawback_after
-        return Position(
-            rep=rep,
-            terms=terms,
-            share=share,
-            credited_base=credited,
-            commission=commission,
-            booking_quota_period=quota_period,
-            clawback_date=None if after is None else invoice.due + after,
+        return Position(  # (positional, each named: see _invoice)
+            rep,
+            terms,
+            share,
+            credited,  # credited_base
+            commission,
+            quota_period,  # booking_quota_period
+            None if after is None else invoice.due + after,  # clawback_date
         )
 
     def _credit_note(self, event: CreditNote) -> Rejection | None:
