@@ -193,7 +193,7 @@ class Engine:
         """
         if day != self._today:
             self._today = day
-            self._advance_to(day - dt.timedelta(days=1))
+            self._advance_to(day - _ONE_DAY)
 
     def statements(self, through: dt.date, reps: Collection[str] | None = None) -> list[Statement]:
         """Every rep's statements through ``through`` (or only those of ``reps``), sorted.

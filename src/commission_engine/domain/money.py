@@ -55,6 +55,7 @@ _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 # fold takes several an event.
 _exact_add = EXACT.add
 _exact_multiply = EXACT.multiply
+_exact_scaleb = EXACT.scaleb
 _divide_quotient = _QUOTIENT.divide
 _quantize_whole = _WHOLE.quantize
 
@@ -266,7 +267,7 @@ class Rounding:
                 whole += whole % 2  # to the even neighbour
             elif whole >= 0:
                 whole += 1  # half away from zero; below zero the floor already is
-        return Decimal(whole).scaleb(self._exponent, context=EXACT)
+        return _exact_scaleb(Decimal(whole), self._exponent)
 
 
 @cache
