@@ -335,9 +335,11 @@ class Engine:
                 open_ + invoice.written_off,
             )
         self._begin(invoice, event.date)
-        recovered = max(ZERO, event.amount - open_)  # beyond the open balance: a recovery
+        beyond = event.amount - open_  # beyond the open balance: a recovery
+        recovered = beyond if beyond > ZERO else ZERO  # (a comparison costs less than max())
         invoice.paid += event.amount
-        invoice.written_off -= recovered
+        if recovered:
+            invoice.written_off -= recovered
         for position in invoice.positions:
             terms = position.terms
             if terms.earns_on_collection:
@@ -601,7 +603,8 @@ class Engine:
             # three posted targets always sum to round(u*net).
             commission = position.commission
             amount = invoice.amount
-            net = amount - invoice.credited
+            credited = invoice.credited
+            net = amount - credited if credited else amount  # (most invoices are never credited)
             written_off = invoice.written_off
             # u*x rounded: (C*x)/A, a product and one quotient rounded once.
             times_ratio = round_.times_ratio
