@@ -43,7 +43,7 @@ from .money import (
     show,
     zero,
 )
-from .plans import Plan, PlanBook
+from .plans import PlanBook
 from .rating import commission_times_amount, quota_period_of
 from .state import InvoiceState, Position, RepAccount, WorkingState
 from .statements import (
@@ -55,7 +55,7 @@ from .statements import (
     net_periods,
     period_of,
 )
-from .targets import forfeited_base, late_bases, payable_base, terms_by_plan
+from .targets import Terms, forfeited_base, late_bases, payable_base, terms_by_plan
 
 
 def arrange(events: list[BaseEvent]) -> tuple[list[Invoice], dict[str, dt.date]]:
@@ -225,30 +225,30 @@ class Engine:
     def _invoice(self, event: Invoice) -> Rejection | None:
         if event.invoice in self.book.invoices or event.invoice in self.book.resumed:
             return _reject(event, "invoice", f"invoice {event.invoice} already exists")
-        # Each rep's share and plan. (Not a zip of shares and plans: zip's strict= is a
-        # keyword argument, and a call with one builds a dict, twice an invoice.)
-        credited: list[tuple[str, Decimal, Plan]] = []
+        # Each rep's share and plan's terms. (Not a zip of shares and plans: zip's strict= is
+        # a keyword argument, and a call with one builds a dict, twice an invoice.)
+        credited: list[tuple[str, Decimal, Terms]] = []
         for rep, share in event.shares():
             plan = self.plan_for(rep, event.date)
             if plan is None:
                 field = "rep" if event.splits is None else "splits"
                 return _reject(event, field, f"rep {rep} has no plan in force on {event.date}")
-            credited.append((rep, share, plan))
-        first_plan = credited[0][2]  # sets the currency, if the invoice does not, and the due date
-        currency = event.currency or first_plan.currency
-        for rep, _, plan in credited:
-            if plan.currency != currency:
+            credited.append((rep, share, self.terms[plan.id]))
+        first = credited[0][2]  # sets the currency, if the invoice does not, and the due date
+        currency = event.currency or first.currency
+        for rep, _, terms in credited:
+            if terms.currency != currency:
                 return _reject(
                     event,
                     "currency",
-                    f"invoice is in {currency} but rep {rep}'s plan {plan.id} pays in "
-                    f"{plan.currency}",
+                    f"invoice is in {currency} but rep {rep}'s plan {terms.plan_id} pays in "
+                    f"{terms.currency}",
                 )
         for field, value in (("amount", event.amount), ("tax", event.tax), ("cost", event.cost)):
             if value and not is_whole_minor_units(value, currency):  # zero is whole: no check
                 return _not_whole(event, field, currency)
         self._enter(event.date)
-        due = event.due or event.date + self.terms[first_plan.id].payment_terms
+        due = event.due or event.date + first.payment_terms
         # (The fold's two records of an invoice are made with positional arguments, each
         # named: a class called with keywords builds a dict of them, 3,000 instructions.)
         invoice = InvoiceState(
@@ -259,8 +259,8 @@ class Engine:
             due,
             [],  # positions
         )
-        for rep, share, plan in credited:
-            invoice.positions.append(self._position(event, invoice, rep, share, plan))
+        for rep, share, terms in credited:
+            invoice.positions.append(self._position(event, invoice, rep, share, terms))
         self.book.invoices[event.invoice] = invoice
         for index, position in enumerate(invoice.positions):
             when = position.clawback_date
@@ -273,21 +273,20 @@ class Engine:
         return None
 
     def _position(
-        self, event: Invoice, invoice: InvoiceState, rep: str, share: Decimal, plan: Plan
+        self, event: Invoice, invoice: InvoiceState, rep: str, share: Decimal, terms: Terms
     ) -> Position:
         base = event.amount - event.tax
-        if plan.base == "gross_profit":
+        if terms.on_gross_profit:
             base = max(ZERO, base - event.cost)
         credited = share * base
-        quota_period = quota_period_of(event.date, plan.quota_period)
-        terms = self.terms[plan.id]
+        quota_period = quota_period_of(event.date, terms.quota_period)
         commission: Exact = ZERO
         if terms.earns_on_collection:
             pass
-        elif plan.rate is not None:
-            commission = plan.rate * credited
+        elif terms.rate is not None:
+            commission = terms.rate * credited
         else:
-            key = (rep, plan.id, quota_period)
+            key = (rep, terms.plan_id, quota_period)
             attained = self.book.attainment.get(key, ZERO)
             commission = terms.commission(attained, credited, event.date)
             self.book.attainment[key] = exact_sum(attained, credited)
@@ -343,13 +342,13 @@ class Engine:
         for position in invoice.positions:
             terms = position.terms
             if terms.earns_on_collection:
-                plan = terms.plan
                 credit_times_amount = position.credited_base * event.amount  # s*B*p, exact
                 earned: Exact
-                if plan.rate is not None:  # rate*s*B*p: no quotient at all
-                    earned = plan.rate * credit_times_amount
+                if terms.rate is not None:  # rate*s*B*p: no quotient at all
+                    earned = terms.rate * credit_times_amount
                 else:
-                    key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
+                    quota_period = quota_period_of(event.date, terms.quota_period)
+                    key = (position.rep, terms.plan_id, quota_period)
                     attained = self.book.attainment.get(key, ZERO)
                     earned = commission_times_amount(
                         terms.bands_on(event.date), attained, credit_times_amount, invoice.amount
