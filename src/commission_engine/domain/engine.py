@@ -562,7 +562,8 @@ class Engine:
 
     def _begin(self, invoice: InvoiceState, day: dt.date) -> None:
         """Start applying an accepted event to ``invoice`` on ``day``."""
-        self._enter(day)
+        if day != self._today:  # (most events fall on the day of the one before: no call)
+            self._enter(day)
         # Its reps' ledgers exist already: the invoice, applied before, touched them.
         # An event on the very day a clawback falls due is computed with d = 1; post the
         # past-due part first, on the state before the event, so each line says what it is.
@@ -605,14 +606,15 @@ class Engine:
             credited = invoice.credited
             net = amount - credited if credited else amount  # (most invoices are never credited)
             written_off = invoice.written_off
-            # u*x rounded: (C*x)/A, a product and one quotient rounded once.
-            times_ratio = round_.times_ratio
+            # u*x rounded (round_.times_ratio): (C*x)/A, a product and one quotient rounded once.
             # (`is None or`: comparing a Decimal with None is ten times slower.)
             if position.at_net is None or net != position.at_net:
                 position.at_net = net
                 # (Nothing credited: u*net is C itself, rounded without a product and quotient.)
                 total = (
-                    round_(commission) if net == amount else times_ratio(commission, net, amount)
+                    round_(commission)
+                    if net == amount
+                    else round_.times_ratio(commission, net, amount)
                 )
             else:
                 total = position.payable + position.forfeited + position.held
@@ -621,12 +623,14 @@ class Engine:
                 if position.at_written_off is None or written_off != position.at_written_off:
                     position.at_written_off = written_off
                     lost = forfeited_base(terms, written_off)
-                    forfeited = times_ratio(commission, lost, amount) if lost else round_.zero
+                    forfeited = (
+                        round_.times_ratio(commission, lost, amount) if lost else round_.zero
+                    )
                 base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
                 payable = position.payable
                 if position.at_base is None or base != position.at_base:
                     position.at_base = base
-                    payable = times_ratio(commission, base, amount)
+                    payable = round_.times_ratio(commission, base, amount)
             else:  # a late-payment schedule (11.2): both exact, recomputed each time
                 on_payable, on_forfeited = late_bases(
                     terms, net, invoice.paid, written_off, position.past_due,
