@@ -324,14 +324,11 @@ class Engine:
         if invoice is None:
             return rejection
         open_ = invoice.open
-        if event.amount > open_ + invoice.written_off:
+        written_off = invoice.written_off
+        limit = open_ + written_off if written_off else open_  # (most have none written off)
+        if event.amount > limit:
             return _exceeds(
-                event,
-                "payment",
-                event.amount,
-                invoice,
-                "open balance plus written-off",
-                open_ + invoice.written_off,
+                event, "payment", event.amount, invoice, "open balance plus written-off", limit
             )
         self._begin(invoice, event.date)
         beyond = event.amount - open_  # beyond the open balance: a recovery
