@@ -608,13 +608,12 @@ class Engine:
             if position.at_net is None or net != position.at_net:
                 position.at_net = net
                 # (Nothing credited: u*net is C itself, rounded without a product and quotient.)
-                total = (
+                position.total_at_net = (
                     round_(commission)
                     if net == amount
                     else round_.times_ratio(commission, net, amount)
                 )
-            else:
-                total = position.payable + position.forfeited + position.held
+            total = position.total_at_net
             if terms.late is None:
                 forfeited = position.forfeited
                 if position.at_written_off is None or written_off != position.at_written_off:

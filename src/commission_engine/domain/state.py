@@ -82,10 +82,12 @@ class Position:
     cash_with_order_paid: Decimal = ZERO
     ledger: RepAccount | None = None  # where its lines go (derived; not saved)
     # The arguments the rounded targets were last computed at (derived; not saved, so a
-    # resumed position recomputes all three once): net, written_off, payable's base.
+    # resumed position recomputes all three once): net, written_off, payable's base; and
+    # round(u*net) at that net, which the three targets sum to.
     at_net: Decimal | None = None
     at_written_off: Decimal | None = None
     at_base: Decimal | None = None
+    total_at_net: Decimal = ZERO
 
     @property
     def plan(self) -> Plan:
