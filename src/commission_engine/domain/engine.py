@@ -618,7 +618,8 @@ class Engine:
                 forfeited = position.forfeited
                 if position.at_written_off is None or written_off != position.at_written_off:
                     position.at_written_off = written_off
-                    lost = forfeited_base(terms, written_off)
+                    # (Nothing written off, nothing forfeited: no base to compute.)
+                    lost = forfeited_base(terms, written_off) if written_off else ZERO
                     forfeited = (
                         round_.times_ratio(commission, lost, amount) if lost else round_.zero
                     )
