@@ -146,12 +146,20 @@ def payable_base(
     Decimal('700.0')
     >>> payable_base(terms, Decimal(1000), Decimal(400), Decimal(0), past_due=True)
     Decimal('400.0')
+
+    With ``a`` 0 or 1 (levels 0, 1 and 3) the sum has one term, taken as it is rather than
+    multiplied by one and added to a product of zero (the same value; the engine computes
+    this a posting).
     """
+    if not terms.advance:
+        return paid
     on_advance = net
     if terms.claws_back_write_off:
         on_advance -= written_off
     if past_due:
         on_advance -= net - paid - written_off
+    if not terms.cash_share:
+        return on_advance
     return terms.advance * on_advance + terms.cash_share * paid
 
 
