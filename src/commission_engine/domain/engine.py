@@ -607,12 +607,7 @@ class Engine:
             # (`is None or`: comparing a Decimal with None is ten times slower.)
             if position.at_net is None or net != position.at_net:
                 position.at_net = net
-                # (Nothing credited: u*net is C itself, rounded without a product and quotient.)
-                position.total_at_net = (
-                    round_(commission)
-                    if net == amount
-                    else round_.times_ratio(commission, net, amount)
-                )
+                position.total_at_net = round_.times_ratio(commission, net, amount)
             total = position.total_at_net
             if terms.late is None:
                 forfeited = position.forfeited

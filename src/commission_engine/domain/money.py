@@ -246,7 +246,15 @@ class Rounding:
 
     def times_ratio(self, factor: Exact, times: Decimal, denominator: Decimal) -> Decimal:
         """``factor * times / denominator`` rounded once: :meth:`ratio` for ``u * x``
-        (written out again: it is the engine's per-event rounding)."""
+        (written out again: it is the engine's per-event rounding). Where ``times`` is the
+        denominator (``u * A``: an invoice booked, or paid in full), ``factor`` itself rounded,
+        without a product and a quotient.
+
+        >>> rounder("USD").times_ratio(Decimal("12.345"), Decimal("80.00"), Decimal("80.00"))
+        Decimal('12.35')
+        """
+        if times == denominator:
+            return self(factor)
         if not isinstance(factor, Decimal):
             return self._fraction(factor * Fraction(times) / Fraction(denominator))
         numerator = factor * times
