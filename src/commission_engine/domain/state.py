@@ -111,7 +111,17 @@ class InvoiceState:
 
     @property
     def open(self) -> Decimal:
-        return self.amount - self.credited - self.paid - self.written_off
+        """``amount - credited - paid - written_off``."""
+        # Most invoices are never credited nor written off: those still hold the ZERO they
+        # were booked with, and subtracting it changes nothing, not even the exponent (paid's,
+        # from ZERO on, already bounds it). An equal zero of another exponent is subtracted.
+        open_ = self.amount
+        if self.credited is not ZERO:
+            open_ -= self.credited
+        open_ -= self.paid
+        if self.written_off is not ZERO:
+            open_ -= self.written_off
+        return open_
 
 
 @dataclass(slots=True)
