@@ -331,10 +331,11 @@ class Engine:
                 event, "payment", event.amount, invoice, "open balance plus written-off", limit
             )
         self._begin(invoice, event.date)
-        beyond = event.amount - open_  # beyond the open balance: a recovery
-        recovered = beyond if beyond > ZERO else ZERO  # (a comparison costs less than max())
+        beyond = event.amount - open_
+        recovers = beyond > ZERO  # beyond the open balance: a recovery
+        recovered = beyond if recovers else ZERO  # (a comparison costs less than max())
         invoice.paid += event.amount
-        if recovered:
+        if recovers:
             invoice.written_off -= recovered
         for position in invoice.positions:
             terms = position.terms
@@ -362,7 +363,7 @@ class Engine:
                 position.realized_times_amount = exact_sum(position.realized_times_amount, earned)
                 kind: LineKind = "collection"
             elif (position.past_due and open_ > ZERO and terms.advance > ZERO) or (
-                recovered > ZERO and position.commission and terms.write_off_share
+                recovers and position.commission and terms.write_off_share
             ):
                 kind = "reinstatement"
             else:
