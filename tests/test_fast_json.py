@@ -35,10 +35,30 @@ TEXTS = ["10", "10.00", " 10.5 ", "1_000", "NaN", "-Infinity", "sNaN", "+5", ".5
          "", " ", "2026-01-10", " 2026-01-10", "2026-1-10", "2026-02-30", "2026-01-10T00:00:00",
          "20260110", "I1", "ana", "bo", "USD", "JPY", "a:b", 'say "hi"', "ana=0.5;bo=0.5",
          "\u0665", "é"]  # fmt: skip
+#: Splits as JSON text, good and awkward: a rep twice, shares not summing to 1, not positive,
+#: of 21 decimals, a key twice or unknown, a rep or share missing or empty.
+SPLITS = [
+    '[{"rep":"ana","share":"1"}]', '[{"rep":"ana","share":1.00}]', "[]", '[{"rep":"ana"}]',
+    '[{"rep":"ana","share":0.25},{"rep":"bo","share":"0.75"}]',
+    '[{"rep":"ana","share":"0.5"},{"rep":"ana","share":"0.5"}]',
+    '[{"rep":"ana","share":"0.6"},{"rep":"bo","share":"0.5"}]',
+    '[{"rep":"ana","share":"1.5"},{"rep":"bo","share":"-0.5"}]',
+    '[{"rep":"ana","share":"0"},{"rep":"bo","share":"1"}]',
+    '[{"rep":"ana","share":"0.100000000000000000001"},'
+    '{"rep":"bo","share":"0.899999999999999999999"}]',
+    '[{"rep":"ana","share":"0.10000000000000000001"},{"rep":"bo","share":"0.89999999999999999999"}]',
+    '[{"rep":"ana","share":"0.5","share":"0.5"},{"rep":"bo","share":"0.5"}]',
+    '[{"rep":"ana","share":"0.5","rep":"bo"},{"rep":"bo","share":"0.5"}]',
+    '[{"rep":"ana","share":"0.5","note":"x"},{"rep":"bo","share":"0.5"}]',
+    '[{"rep":"","share":"1"}]', '[{"rep":"ana","share":"NaN"}]', '[{"rep":"ana","share":"1_0"}]',
+    '[{"rep":"ana","share":"1e0"}]', '[{"rep":"ana","share":" 1 "}]', '[{"rep":"é","share":"1"}]',
+    '[{"rep":"ana","share":null}]', '[{"share":"1","rep":"ana"}]',
+]  # fmt: skip
+
 values = st.one_of(
     st.sampled_from(TEXTS).map(json.dumps),
     st.sampled_from(NUMBER_TEXTS),
-    st.sampled_from(["null", "true", "false", "[]", "{}", '[{"rep":"ana","share":"1"}]']),
+    st.sampled_from(["null", "true", "false", "[]", "{}", *SPLITS]),
 )
 
 
@@ -55,7 +75,11 @@ PLAUSIBLE: dict[str, list[str]] = {
     "due": ['"2026-02-28"'],
     "customer": ['"C004364"', '""'],
     "reason": ['"bounced"', '"note: late"', '""'],
-    "splits": ['"ana=0.5;bo=0.5"', '[{"rep":"ana","share":"0.6"},{"rep":"bo","share":"0.4"}]'],
+    "splits": [
+        '"ana=0.5;bo=0.5"',
+        '[{"rep":"ana","share":"0.6"},{"rep":"bo","share":"0.4"}]',
+        *SPLITS,
+    ],
 }
 OPTIONAL = {
     "invoice": ["tax", "cost", "currency", "due", "customer", "splits"],

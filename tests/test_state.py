@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
-from scenario import Stream, book
+from scenario import Stream, book, run
 
 from commission_engine import compute
 from commission_engine.domain.state import AttainmentRecord, EngineState, InvoiceRecord, _trusted
@@ -24,6 +25,29 @@ def test_a_saved_state_is_what_validating_its_json_gives() -> None:
     # repr shows each value's type and a Decimal's exponent, which == would not tell apart.
     assert repr(validated) == repr(state)
     assert len(state.invoices) > 100 and state.ledgers and state.attainment
+
+
+def test_a_booked_invoice_and_its_positions_hold_each_value_in_its_field() -> None:
+    # The engine makes these working records with positional arguments (docs/decisions.md,
+    # issue 21): a field added or moved must not shift the values into other fields.
+    plans = book(1, quota_period="quarter")
+    splits = [{"rep": "ana", "share": "0.6"}, {"rep": "bo", "share": "0.4"}]
+    stream = Stream().invoice(
+        "2026-01-05", "I1", "1100.00", tax="100.00", due="2026-02-20", splits=splits
+    )
+    (invoice,) = run(plans, stream).state().invoices
+    assert (invoice.id, invoice.date, invoice.currency, invoice.amount, invoice.due) == (
+        "I1", dt.date(2026, 1, 5), "USD", Decimal("1100.00"), dt.date(2026, 2, 20),
+    )  # fmt: skip
+    assert [
+        (p.rep, p.plan, p.share, p.credited_base, p.commission, p.booking_quota_period)
+        for p in invoice.positions
+    ] == [
+        ("ana", "L1", Decimal("0.6"), Decimal("600.000"), Decimal("60.0000"), "2026-Q1"),
+        ("bo", "L1", Decimal("0.4"), Decimal("400.000"), Decimal("40.0000"), "2026-Q1"),
+    ]
+    # Level 1 claws back 90 days past due.
+    assert {p.clawback_date for p in invoice.positions} == {dt.date(2026, 5, 21)}
 
 
 def test_a_trusted_record_needs_every_field_and_no_other() -> None:

@@ -43,7 +43,7 @@ from .money import (
     show,
     zero,
 )
-from .plans import Plan, PlanBook
+from .plans import PlanBook
 from .rating import commission_times_amount, quota_period_of
 from .state import InvoiceState, Position, RepAccount, WorkingState
 from .statements import (
@@ -55,7 +55,7 @@ from .statements import (
     net_periods,
     period_of,
 )
-from .targets import forfeited_base, late_bases, payable_base, terms_by_plan
+from .targets import Terms, forfeited_base, late_bases, payable_base, terms_by_plan
 
 
 def arrange(events: list[BaseEvent]) -> tuple[list[Invoice], dict[str, dt.date]]:
@@ -193,7 +193,7 @@ class Engine:
         """
         if day != self._today:
             self._today = day
-            self._advance_to(day - dt.timedelta(days=1))
+            self._advance_to(day - _ONE_DAY)
 
     def statements(self, through: dt.date, reps: Collection[str] | None = None) -> list[Statement]:
         """Every rep's statements through ``through`` (or only those of ``reps``), sorted.
@@ -225,39 +225,42 @@ class Engine:
     def _invoice(self, event: Invoice) -> Rejection | None:
         if event.invoice in self.book.invoices or event.invoice in self.book.resumed:
             return _reject(event, "invoice", f"invoice {event.invoice} already exists")
-        shares = event.shares()
-        plans: list[Plan] = []
-        for rep, _ in shares:
+        # Each rep's share and plan's terms. (Not a zip of shares and plans: zip's strict= is
+        # a keyword argument, and a call with one builds a dict, twice an invoice.)
+        credited: list[tuple[str, Decimal, Terms]] = []
+        for rep, share in event.shares():
             plan = self.plan_for(rep, event.date)
             if plan is None:
                 field = "rep" if event.splits is None else "splits"
                 return _reject(event, field, f"rep {rep} has no plan in force on {event.date}")
-            plans.append(plan)
-        currency = event.currency or plans[0].currency
-        for (rep, _), plan in zip(shares, plans, strict=True):
-            if plan.currency != currency:
+            credited.append((rep, share, self.terms[plan.id]))
+        first = credited[0][2]  # sets the currency, if the invoice does not, and the due date
+        currency = event.currency or first.currency
+        for rep, _, terms in credited:
+            if terms.currency != currency:
                 return _reject(
                     event,
                     "currency",
-                    f"invoice is in {currency} but rep {rep}'s plan {plan.id} pays in "
-                    f"{plan.currency}",
+                    f"invoice is in {currency} but rep {rep}'s plan {terms.plan_id} pays in "
+                    f"{terms.currency}",
                 )
-        for field in ("amount", "tax", "cost"):
-            value = getattr(event, field)
+        for field, value in (("amount", event.amount), ("tax", event.tax), ("cost", event.cost)):
             if value and not is_whole_minor_units(value, currency):  # zero is whole: no check
                 return _not_whole(event, field, currency)
         self._enter(event.date)
-        due = event.due or event.date + self.terms[plans[0].id].payment_terms
+        due = event.due or event.date + first.payment_terms
+        # (The fold's two records of an invoice are made with positional arguments, each
+        # named: a class called with keywords builds a dict of them, 3,000 instructions.)
         invoice = InvoiceState(
-            id=event.invoice,
-            date=event.date,
-            currency=currency,
-            amount=event.amount,
-            due=due,
-            positions=[],
+            event.invoice,  # id
+            event.date,  # date
+            currency,
+            event.amount,  # amount
+            due,
+            [],  # positions
         )
-        for (rep, share), plan in zip(shares, plans, strict=True):
-            invoice.positions.append(self._position(event, invoice, rep, share, plan))
+        for rep, share, terms in credited:
+            invoice.positions.append(self._position(event, invoice, rep, share, terms))
         self.book.invoices[event.invoice] = invoice
         for index, position in enumerate(invoice.positions):
             when = position.clawback_date
@@ -270,33 +273,32 @@ class Engine:
         return None
 
     def _position(
-        self, event: Invoice, invoice: InvoiceState, rep: str, share: Decimal, plan: Plan
+        self, event: Invoice, invoice: InvoiceState, rep: str, share: Decimal, terms: Terms
     ) -> Position:
         base = event.amount - event.tax
-        if plan.base == "gross_profit":
+        if terms.on_gross_profit:
             base = max(ZERO, base - event.cost)
         credited = share * base
-        quota_period = quota_period_of(event.date, plan.quota_period)
-        terms = self.terms[plan.id]
+        quota_period = quota_period_of(event.date, terms.quota_period)
         commission: Exact = ZERO
         if terms.earns_on_collection:
             pass
-        elif plan.rate is not None:
-            commission = plan.rate * credited
+        elif terms.rate is not None:
+            commission = terms.rate * credited
         else:
-            key = (rep, plan.id, quota_period)
+            key = (rep, terms.plan_id, quota_period)
             attained = self.book.attainment.get(key, ZERO)
             commission = terms.commission(attained, credited, event.date)
             self.book.attainment[key] = exact_sum(attained, credited)
         after = terms.clawback_after
-        return Position(
-            rep=rep,
-            terms=terms,
-            share=share,
-            credited_base=credited,
-            commission=commission,
-            booking_quota_period=quota_period,
-            clawback_date=None if after is None else invoice.due + after,
+        return Position(  # (positional, each named: see _invoice)
+            rep,
+            terms,
+            share,
+            credited,  # credited_base
+            commission,
+            quota_period,  # booking_quota_period
+            None if after is None else invoice.due + after,  # clawback_date
         )
 
     def _credit_note(self, event: CreditNote) -> Rejection | None:
@@ -322,29 +324,29 @@ class Engine:
         if invoice is None:
             return rejection
         open_ = invoice.open
-        if event.amount > open_ + invoice.written_off:
+        written_off = invoice.written_off
+        limit = open_ + written_off if written_off else open_  # (most have none written off)
+        if event.amount > limit:
             return _exceeds(
-                event,
-                "payment",
-                event.amount,
-                invoice,
-                "open balance plus written-off",
-                open_ + invoice.written_off,
+                event, "payment", event.amount, invoice, "open balance plus written-off", limit
             )
         self._begin(invoice, event.date)
-        recovered = max(ZERO, event.amount - open_)  # beyond the open balance: a recovery
+        beyond = event.amount - open_
+        recovers = beyond > ZERO  # beyond the open balance: a recovery
+        recovered = beyond if recovers else ZERO  # (a comparison costs less than max())
         invoice.paid += event.amount
-        invoice.written_off -= recovered
+        if recovers:
+            invoice.written_off -= recovered
         for position in invoice.positions:
             terms = position.terms
             if terms.earns_on_collection:
-                plan = terms.plan
                 credit_times_amount = position.credited_base * event.amount  # s*B*p, exact
                 earned: Exact
-                if plan.rate is not None:  # rate*s*B*p: no quotient at all
-                    earned = plan.rate * credit_times_amount
+                if terms.rate is not None:  # rate*s*B*p: no quotient at all
+                    earned = terms.rate * credit_times_amount
                 else:
-                    key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
+                    quota_period = quota_period_of(event.date, terms.quota_period)
+                    key = (position.rep, terms.plan_id, quota_period)
                     attained = self.book.attainment.get(key, ZERO)
                     earned = commission_times_amount(
                         terms.bands_on(event.date), attained, credit_times_amount, invoice.amount
@@ -361,7 +363,7 @@ class Engine:
                 position.realized_times_amount = exact_sum(position.realized_times_amount, earned)
                 kind: LineKind = "collection"
             elif (position.past_due and open_ > ZERO and terms.advance > ZERO) or (
-                recovered > ZERO and position.commission and terms.write_off_share
+                recovers and position.commission and terms.write_off_share
             ):
                 kind = "reinstatement"
             else:
@@ -558,7 +560,8 @@ class Engine:
 
     def _begin(self, invoice: InvoiceState, day: dt.date) -> None:
         """Start applying an accepted event to ``invoice`` on ``day``."""
-        self._enter(day)
+        if day != self._today:  # (most events fall on the day of the one before: no call)
+            self._enter(day)
         # Its reps' ledgers exist already: the invoice, applied before, touched them.
         # An event on the very day a clawback falls due is computed with d = 1; post the
         # past-due part first, on the state before the event, so each line says what it is.
@@ -598,30 +601,29 @@ class Engine:
             # three posted targets always sum to round(u*net).
             commission = position.commission
             amount = invoice.amount
-            net = amount - invoice.credited
+            credited = invoice.credited
+            net = amount - credited if credited else amount  # (most invoices are never credited)
             written_off = invoice.written_off
-            # u*x rounded: (C*x)/A, a product and one quotient rounded once.
-            times_ratio = round_.times_ratio
+            # u*x rounded (round_.times_ratio): (C*x)/A, a product and one quotient rounded once.
             # (`is None or`: comparing a Decimal with None is ten times slower.)
             if position.at_net is None or net != position.at_net:
                 position.at_net = net
-                # (Nothing credited: u*net is C itself, rounded without a product and quotient.)
-                total = (
-                    round_(commission) if net == amount else times_ratio(commission, net, amount)
-                )
-            else:
-                total = position.payable + position.forfeited + position.held
+                position.total_at_net = round_.times_ratio(commission, net, amount)
+            total = position.total_at_net
             if terms.late is None:
                 forfeited = position.forfeited
                 if position.at_written_off is None or written_off != position.at_written_off:
                     position.at_written_off = written_off
-                    lost = forfeited_base(terms, written_off)
-                    forfeited = times_ratio(commission, lost, amount) if lost else round_.zero
+                    # (Nothing written off, nothing forfeited: no base to compute.)
+                    lost = forfeited_base(terms, written_off) if written_off else ZERO
+                    forfeited = (
+                        round_.times_ratio(commission, lost, amount) if lost else round_.zero
+                    )
                 base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
                 payable = position.payable
                 if position.at_base is None or base != position.at_base:
                     position.at_base = base
-                    payable = times_ratio(commission, base, amount)
+                    payable = round_.times_ratio(commission, base, amount)
             else:  # a late-payment schedule (11.2): both exact, recomputed each time
                 on_payable, on_forfeited = late_bases(
                     terms, net, invoice.paid, written_off, position.past_due,

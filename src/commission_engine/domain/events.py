@@ -84,12 +84,20 @@ def in_range(day: dt.date) -> dt.date:
 
 
 #: One date object per day for every event read (emptied when it holds more than this).
+#: Only days within FIRST_DAY .. LAST_DAY are kept.
 _DAYS: dict[dt.date, dt.date] = {}
 _MAX_DAYS = 4096
 
+#: The date object kept for a day, or ``None`` when none is: a day found is within FIRST_DAY
+#: .. LAST_DAY. (For a reader's per-line path: a dict lookup, without a call of its own.)
+kept_day: Callable[[dt.date], dt.date | None] = _DAYS.get
+
 
 def shared_day(day: dt.date) -> dt.date:
-    """The one date object kept for ``day`` (dates are immutable: sharing changes nothing)."""
+    """The one date object kept for ``day`` (dates are immutable: sharing changes nothing);
+    a day out of range is not kept, and is returned as it is."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return day
     if len(_DAYS) > _MAX_DAYS:
         _DAYS.clear()
     return _DAYS.setdefault(day, day)

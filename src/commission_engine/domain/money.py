@@ -23,7 +23,7 @@ from decimal import (
 )
 from fractions import Fraction
 from functools import cache, lru_cache
-from typing import Literal, TypeAlias, cast
+from typing import Literal, TypeAlias
 
 from .currencies import minor_units
 
@@ -49,6 +49,15 @@ _WHOLE = Context(prec=100, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMI
 _QUOTIENT = Context(prec=60, rounding=ROUND_05UP, Emax=50, Emin=MIN_EMIN, traps=[Overflow])
 
 _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
+
+# The contexts' operations, looked up once: a method looked up on a Context (a bound method
+# made each time) costs more than the operation itself on amounts of a few digits, and the
+# fold takes several an event.
+_exact_add = EXACT.add
+_exact_multiply = EXACT.multiply
+_exact_scaleb = EXACT.scaleb
+_divide_quotient = _QUOTIENT.divide
+_quantize_whole = _WHOLE.quantize
 
 #: Every number read (an amount, a share, a plan's rate or quota) is smaller than this in
 #: size: at most 15 digits before the point, so that every product the fold makes stays
@@ -198,7 +207,7 @@ class Rounding:
     Decimal('708.44')
     """
 
-    __slots__ = ("_context", "_exponent", "_mode", "_quantum", "zero")
+    __slots__ = ("_context", "_exponent", "_mode", "_quantize", "_quantum", "zero")
 
     def __init__(self, currency: str, mode: RoundingMode) -> None:
         self._quantum = quantum(currency)
@@ -207,14 +216,15 @@ class Rounding:
         # A context's own quantize costs a tenth of Decimal.quantize with keywords. A
         # result beyond 100 digits is refused (InvalidOperation), not built digit by digit.
         self._context = Context(prec=100, rounding=_MODES[mode], Emax=MAX_EMAX, Emin=MIN_EMIN)
+        self._quantize = self._context.quantize  # (bound once: see _exact_add)
         #: Zero rounded (``0.00`` for USD): what any value times zero rounds to.
-        self.zero = self._context.quantize(ZERO, self._quantum)
+        self.zero = self._quantize(ZERO, self._quantum)
 
     def __call__(self, value: Exact) -> Decimal:
-        # (``type() is``, not isinstance: Fraction's ABC makes isinstance five times slower.)
-        if type(value) is Fraction:
-            return self._fraction(value)
-        return self._context.quantize(cast(Decimal, value), self._quantum)
+        # (isinstance of Decimal, never of Fraction: Fraction's ABC makes that five times slower.)
+        if isinstance(value, Decimal):
+            return self._quantize(value, self._quantum)
+        return self._fraction(value)
 
     def ratio(self, numerator: Exact, denominator: Decimal) -> Decimal:
         """``numerator / denominator`` rounded once, exactly as the exact quotient would be.
@@ -226,25 +236,33 @@ class Rounding:
         the minor unit (it would leave too few below it), or a Fraction, is divided as
         fractions.
         """
-        if type(numerator) is Fraction:
+        if not isinstance(numerator, Decimal):
             return self._fraction(numerator / Fraction(denominator))
         try:
-            quotient = _QUOTIENT.divide(cast(Decimal, numerator), denominator)
+            quotient = _divide_quotient(numerator, denominator)
         except Overflow:  # (the check costs nothing when there is none: _QUOTIENT's Emax)
-            return self._fraction(Fraction(cast(Decimal, numerator)) / Fraction(denominator))
-        return self._context.quantize(quotient, self._quantum)
+            return self._fraction(Fraction(numerator) / Fraction(denominator))
+        return self._quantize(quotient, self._quantum)
 
     def times_ratio(self, factor: Exact, times: Decimal, denominator: Decimal) -> Decimal:
         """``factor * times / denominator`` rounded once: :meth:`ratio` for ``u * x``
-        (written out again: it is the engine's per-event rounding)."""
-        if type(factor) is Fraction:
+        (written out again: it is the engine's per-event rounding). Where ``times`` is the
+        denominator (``u * A``: an invoice booked, or paid in full), ``factor`` itself rounded,
+        without a product and a quotient.
+
+        >>> rounder("USD").times_ratio(Decimal("12.345"), Decimal("80.00"), Decimal("80.00"))
+        Decimal('12.35')
+        """
+        if times == denominator:
+            return self(factor)
+        if not isinstance(factor, Decimal):
             return self._fraction(factor * Fraction(times) / Fraction(denominator))
-        numerator = cast(Decimal, factor) * times
+        numerator = factor * times
         try:
-            quotient = _QUOTIENT.divide(numerator, denominator)
+            quotient = _divide_quotient(numerator, denominator)
         except Overflow:
             return self._fraction(Fraction(numerator) / Fraction(denominator))
-        return self._context.quantize(quotient, self._quantum)
+        return self._quantize(quotient, self._quantum)
 
     def _fraction(self, value: Fraction) -> Decimal:
         scaled = value / Fraction(self._quantum)
@@ -257,7 +275,7 @@ class Rounding:
                 whole += whole % 2  # to the even neighbour
             elif whole >= 0:
                 whole += 1  # half away from zero; below zero the floor already is
-        return Decimal(whole).scaleb(self._exponent, context=EXACT)
+        return _exact_scaleb(Decimal(whole), self._exponent)
 
 
 @cache
@@ -277,8 +295,8 @@ def exact_ratio(numerator: Exact, denominator: Exact) -> Exact:
     if type(numerator) is Decimal and type(denominator) is Decimal:
         if not numerator:
             return ZERO
-        quotient = _QUOTIENT.divide(numerator, denominator)
-        if EXACT.multiply(quotient, denominator) == numerator:
+        quotient = _divide_quotient(numerator, denominator)
+        if _exact_multiply(quotient, denominator) == numerator:
             return quotient
     return canonical(exact_product(numerator, Fraction(1) / Fraction(denominator)))
 
@@ -293,9 +311,9 @@ def canonical(value: Exact) -> Exact:
     >>> canonical(Fraction(1, 3))
     Fraction(1, 3)
     """
-    if type(value) is Decimal:
+    if isinstance(value, Decimal):
         return value
-    fraction = cast(Fraction, value)
+    fraction = value
     denominator = fraction.denominator
     twos = (denominator & -denominator).bit_length() - 1
     rest, fives = denominator >> twos, 0
@@ -309,24 +327,24 @@ def canonical(value: Exact) -> Exact:
 
 def exact_sum(first: Exact, second: Exact) -> Exact:
     """``first + second`` exactly, whichever kinds they are."""
-    if type(first) is Decimal:
-        if type(second) is Decimal:
-            return EXACT.add(first, second)
-        return Fraction(first) + cast(Fraction, second)
-    if type(second) is Decimal:
-        return cast(Fraction, first) + Fraction(second)
-    return cast(Fraction, first) + cast(Fraction, second)
+    if isinstance(first, Decimal):
+        if isinstance(second, Decimal):
+            return _exact_add(first, second)
+        return Fraction(first) + second
+    if isinstance(second, Decimal):
+        return first + Fraction(second)
+    return first + second
 
 
 def exact_product(first: Exact, second: Exact) -> Exact:
     """``first * second`` exactly, whichever kinds they are."""
-    if type(first) is Decimal:
-        if type(second) is Decimal:
-            return EXACT.multiply(first, second)
-        return Fraction(first) * cast(Fraction, second)
-    if type(second) is Decimal:
-        return cast(Fraction, first) * Fraction(second)
-    return cast(Fraction, first) * cast(Fraction, second)
+    if isinstance(first, Decimal):
+        if isinstance(second, Decimal):
+            return _exact_multiply(first, second)
+        return Fraction(first) * second
+    if isinstance(second, Decimal):
+        return first * Fraction(second)
+    return first * second
 
 
 def read_exact(value: object) -> object:
@@ -348,7 +366,7 @@ def read_exact(value: object) -> object:
 
 def is_whole_minor_units(value: Decimal, currency: str) -> bool:
     """True when ``value`` needs no digits beyond the currency's minor unit."""
-    return value == _WHOLE.quantize(value, quantum(currency))
+    return value == _quantize_whole(value, quantum(currency))
 
 
 def show(value: Decimal, currency: str) -> str:
@@ -407,7 +425,7 @@ def round_ratio(value: Exact, places: int = RATIO_PLACES) -> Decimal:
     step = Decimal(1).scaleb(-places)
     if isinstance(value, Decimal):
         return value.quantize(step, ROUND_HALF_UP, EXACT)
-    quotient = _QUOTIENT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    quotient = _divide_quotient(Decimal(value.numerator), Decimal(value.denominator))
     return quotient.quantize(step, ROUND_HALF_UP, EXACT)
 
 

@@ -100,7 +100,7 @@ def _commission_with_fractions(bands: Bands, attained: Exact, credit: Exact) -> 
     # comparisons with a Decimal cost ten times these products.)
     n, d = attained.as_integer_ratio()
     c, e = credit.as_integer_ratio()
-    for (_, high, rate), (low_p, low_q, high_p, high_q) in zip(bands, _edges(bands), strict=True):
+    for high, rate, low_p, low_q, high_p, high_q in _edges(bands):
         if n * low_q < low_p * d:
             break  # below this tier (below the first: rate zero): not inside one tier
         if high is None or n * high_q < high_p * d:
@@ -120,12 +120,19 @@ def _commission_with_fractions(bands: Bands, attained: Exact, credit: Exact) -> 
 
 
 @cache
-def _edges(bands: Bands) -> tuple[tuple[int, int, int, int], ...]:
-    """Each band's edges as integer ratios: (low's numerator, denominator, high's), with
-    ``0, 1`` for the top band's missing high."""
+def _edges(
+    bands: Bands,
+) -> tuple[tuple[Decimal | None, Decimal, int, int, int, int], ...]:
+    """Each band's high and rate, and its edges as integer ratios: (low's numerator,
+    denominator, high's), with ``0, 1`` for the top band's missing high."""
     return tuple(
-        (*low.as_integer_ratio(), *(high.as_integer_ratio() if high is not None else (0, 1)))
-        for low, high, _ in bands
+        (
+            high,
+            rate,
+            *low.as_integer_ratio(),
+            *(high.as_integer_ratio() if high is not None else (0, 1)),
+        )
+        for low, high, rate in bands
     )
 
 
@@ -163,8 +170,7 @@ def commission_times_amount(
         n, d = attained.as_integer_ratio()
         t, u = credit_times_amount.as_integer_ratio()
         a, b = amount.as_integer_ratio()
-        edges = _edges(bands)
-        for (_, high, rate), (low_p, low_q, high_p, high_q) in zip(bands, edges, strict=True):
+        for high, rate, low_p, low_q, high_p, high_q in _edges(bands):
             if n * low_q < low_p * d:
                 break
             if high is None or n * high_q < high_p * d:

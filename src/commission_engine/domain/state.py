@@ -82,10 +82,12 @@ class Position:
     cash_with_order_paid: Decimal = ZERO
     ledger: RepAccount | None = None  # where its lines go (derived; not saved)
     # The arguments the rounded targets were last computed at (derived; not saved, so a
-    # resumed position recomputes all three once): net, written_off, payable's base.
+    # resumed position recomputes all three once): net, written_off, payable's base; and
+    # round(u*net) at that net, which the three targets sum to.
     at_net: Decimal | None = None
     at_written_off: Decimal | None = None
     at_base: Decimal | None = None
+    total_at_net: Decimal = ZERO
 
     @property
     def plan(self) -> Plan:
@@ -109,7 +111,17 @@ class InvoiceState:
 
     @property
     def open(self) -> Decimal:
-        return self.amount - self.credited - self.paid - self.written_off
+        """``amount - credited - paid - written_off``."""
+        # Most invoices are never credited nor written off: those still hold the ZERO they
+        # were booked with, and subtracting it changes nothing, not even the exponent (paid's,
+        # from ZERO on, already bounds it). An equal zero of another exponent is subtracted.
+        open_ = self.amount
+        if self.credited is not ZERO:
+            open_ -= self.credited
+        open_ -= self.paid
+        if self.written_off is not ZERO:
+            open_ -= self.written_off
+        return open_
 
 
 @dataclass(slots=True)

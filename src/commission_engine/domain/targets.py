@@ -26,7 +26,9 @@ class Terms:
     so that a plan without them costs the per-event path one attribute test each:
     ``cash_with_order`` (its rate, or ``None``), ``late`` (the late-payment schedule, or
     ``None``), ``bands_by_quarter`` (``quarter_ytd`` thresholds, or ``None``), ``bonus``
-    and ``draw``.
+    and ``draw``. The plan's own values the fold reads an event (``plan_id``, ``currency``,
+    ``rate``, ``quota_period``) are copied here too: reading a pydantic model's attribute
+    takes several times a slot's.
     """
 
     __slots__ = (
@@ -39,18 +41,28 @@ class Terms:
         "cash_with_order_days",
         "clawback_after",
         "claws_back_write_off",
+        "currency",
         "draw",
         "earns_on_collection",
         "late",
         "late_days",
+        "on_gross_profit",
         "payment_terms",
         "plan",
+        "plan_id",
+        "quota_period",
+        "rate",
         "round",
         "write_off_share",
     )
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
+        self.plan_id = plan.id
+        self.currency = plan.currency
+        self.rate = plan.rate
+        self.quota_period = plan.quota_period
+        self.on_gross_profit = plan.base == "gross_profit"
         self.advance = plan.advance
         self.cash_share = ONE - plan.advance
         self.claws_back_write_off = plan.clawback.on_write_off
@@ -89,7 +101,7 @@ class Terms:
 
     def commission(self, attained: Exact, credit: Exact, day: dt.date) -> Exact:
         """Commission, unrounded and exact, on ``credit`` dated ``day`` added to ``attained``."""
-        rate = self.plan.rate
+        rate = self.rate
         if rate is not None:
             return exact_product(rate, credit)
         return commission_in_bands(self.bands_on(day), attained, credit)
@@ -134,12 +146,20 @@ def payable_base(
     Decimal('700.0')
     >>> payable_base(terms, Decimal(1000), Decimal(400), Decimal(0), past_due=True)
     Decimal('400.0')
+
+    With ``a`` 0 or 1 (levels 0, 1 and 3) the sum has one term, taken as it is rather than
+    multiplied by one and added to a product of zero (the same value; the engine computes
+    this a posting).
     """
+    if not terms.advance:
+        return paid
     on_advance = net
     if terms.claws_back_write_off:
         on_advance -= written_off
     if past_due:
         on_advance -= net - paid - written_off
+    if not terms.cash_share:
+        return on_advance
     return terms.advance * on_advance + terms.cash_share * paid
 
 

@@ -13,15 +13,16 @@ to be the event the usual path gives:
   line has as many colons as the record has fields;
 - every amount is finite, below 10^15 in size, and the rules of :mod:`..events` hold
   (amounts positive, tax within the amount, cost not negative, an adjustment not zero, an
-  invoice for one rep); every date is within 1900-2199 (:data:`~..events.FIRST_DAY` ..
-  :data:`~..events.LAST_DAY`);
+  invoice for one rep or split, its shares positive, of at most 20 decimals, of distinct
+  reps and summing to exactly 1); every date is within 1900-2199
+  (:data:`~..events.FIRST_DAY` .. :data:`~..events.LAST_DAY`);
 - no number is written in a way msgspec reads but :func:`~..money.to_decimal` does not
   (msgspec hands a numeric string to ``Decimal``, which also takes ``"1_000"``, other
   scripts' digits and ``\\u`` escapes of them): a line with an escape (``\\``) is not plain,
   and one with more ``_`` than its type's name, or a byte beyond ASCII, is plain only when
   no string on it is made of number characters and those alone.
 
-Anything else (a split invoice, a ``null``, a byte-order mark, any doubt) gives ``None``, and
+Anything else (a ``null``, a byte-order mark, any doubt) gives ``None``, and
 the line is read the usual way, which also words the rejection. The events are the same:
 ``tests/test_fast_json.py`` checks that on generated records of every shape.
 """
@@ -33,9 +34,10 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation, localcontext
+from functools import lru_cache
 from operator import is_not
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import msgspec
 from pydantic.fields import FieldInfo
@@ -44,6 +46,7 @@ from ..domain.events import (
     EVENT_CLASSES,
     FIRST_DAY,
     LAST_DAY,
+    SHARE_DIGITS,
     Adjustment,
     BaseEvent,
     CreditNote,
@@ -53,14 +56,23 @@ from ..domain.events import (
     Invoice,
     Payment,
     PaymentReversal,
+    Split,
     WriteOff,
     event_builder,
+    kept_day,
     shared_day,
 )
-from ..domain.money import LIMIT, ZERO
+from ..domain.money import EXACT, LIMIT, ONE, ZERO
 
 _Name = Annotated[str, msgspec.Meta(min_length=1)]
 _REQUIRED = object()  # a field with no default: always given
+
+
+class _SplitLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """One rep's share of a split invoice, as a line writes it."""
+
+    rep: _Name
+    share: Decimal
 
 
 #: How msgspec reads each field an event may have. The schema itself is events.py's: its
@@ -72,7 +84,7 @@ _READ_AS: dict[str, Any] = {
     "date": dt.date,
     "invoice": _Name,
     "rep": _Name,
-    "splits": None,  # splits given: the usual path checks their shares
+    "splits": tuple[_SplitLine, ...],
     "amount": Decimal,
     "tax": Decimal,
     "cost": Decimal,
@@ -119,20 +131,50 @@ def _default(field: dataclasses.Field[Any]) -> Any:
 _NEGATIVE_LIMIT = -LIMIT
 
 
+# The rules below compare every amount in order with a bound: a NaN compared so raises
+# InvalidOperation (under a context that does not trap it, the comparison is false), and
+# :func:`plain_event` then reads the line the usual way. Infinities are out of the bounds.
+
+
 def _invoice_holds(r: Any) -> bool:
     return (
-        r.rep is not None
-        and r.amount.is_finite()
-        and r.tax.is_finite()
-        and r.cost.is_finite()
+        (r.rep is None) != (r.splits is None)
         and ZERO < r.amount < LIMIT
         and ZERO <= r.tax <= r.amount
         and ZERO <= r.cost < LIMIT
+        and (r.splits is None or _shares_hold(r.splits))
     )
 
 
+def _shares_hold(splits: tuple[Any, ...]) -> bool:
+    """The rules of :class:`~..events.Split` and of an invoice's splits."""
+    shares: list[Decimal] = [split.share for split in splits]
+    if not splits or len({split.rep for split in splits}) != len(splits):
+        return False  # none, or a rep twice
+    for share in shares:
+        exponent = share.as_tuple().exponent
+        if not (ZERO < share < LIMIT and isinstance(exponent, int) and -exponent <= SHARE_DIGITS):
+            return False
+    with localcontext(EXACT):  # exact: below 10^15, at most 20 digits after the point
+        return sum(shares, ZERO) == ONE
+
+
+def _splits(splits: tuple[Any, ...]) -> tuple[Split, ...]:
+    """The splits of a line, as the usual path makes them."""
+    return tuple(_split(split.rep, str(split.share)) for split in splits)
+
+
+@lru_cache(maxsize=4096)
+def _split(rep: str, share: str) -> Split:
+    """One rep's share, made once for each rep and share as written (``str`` of a Decimal
+    gives its exponent too: ``0.5`` and ``0.50`` are two) and shared, as splits are frozen:
+    a model is made in two microseconds. The rep's name is interned, as the usual path does."""
+    return Split.model_construct(rep=sys.intern(rep), share=Decimal(share))
+
+
 def _positive(r: Any) -> bool:
-    return bool(r.amount.is_finite() and ZERO < r.amount < LIMIT)
+    amount: Decimal = r.amount
+    return ZERO < amount < LIMIT
 
 
 def _always(r: Any) -> bool:
@@ -144,14 +186,16 @@ def _write_off_holds(r: Any) -> bool:
 
 
 def _adjustment_holds(r: Any) -> bool:
-    return bool(r.amount.is_finite() and r.amount != ZERO and _NEGATIVE_LIMIT < r.amount < LIMIT)
+    amount: Decimal = r.amount
+    return amount != ZERO and _NEGATIVE_LIMIT < amount < LIMIT
 
 
 #: Record type -> (how to build its event from the record's values and the line, the rules
-#: its values must meet, the fields' defaults, which are ids that many events share, and
-#: which are days).
-_KINDS: dict[type, tuple[Callable[[Sequence[Any]], BaseEvent], Callable[[Any], bool],
-                         tuple[object, ...], tuple[int, ...], tuple[int, ...]]] = {}  # fmt: skip
+#: its values must meet, the fields' defaults (``None`` where every field is required),
+#: which are ids that many events share, and which are days).
+_Build = Callable[[Sequence[Any]], Event]
+_KINDS: dict[type, tuple[_Build, Callable[[Any], bool], tuple[object, ...] | None,
+                         tuple[int, ...], tuple[int, ...]]] = {}  # fmt: skip
 #: Record type -> how many ``_`` a line of that type holds when no value holds one.
 _UNDERSCORES: dict[type, int] = {}
 for _record, _event, _holds in (
@@ -165,10 +209,13 @@ for _record, _event, _holds in (
     (_Adjustment, Adjustment, _adjustment_holds),
 ):
     _info = msgspec.structs.fields(_record)
+    _defaults = tuple(_REQUIRED if field.required else field.default for field in _info)
+    if _event is Invoice:
+        _SPLITS = next(i for i, field in enumerate(_info) if field.name == "splits")
     _KINDS[_record] = (
         event_builder(_event, (*(field.name for field in _info), "line")),
         _holds,
-        tuple(_REQUIRED if field.required else field.default for field in _info),
+        None if all(default is _REQUIRED for default in _defaults) else _defaults,
         tuple(i for i, field in enumerate(_info) if field.name in ("invoice", "rep")),
         tuple(i for i, field in enumerate(_info) if field.name in ("date", "due")),
     )
@@ -213,20 +260,32 @@ def plain_event(raw: bytes, line: int) -> Event | None:
     # inside strings; so as many colons as fields given (and the type) mean no key was
     # written twice. A field not given holds its default object itself (msgspec does not
     # copy immutable defaults), so it is not counted. (A field given as null, or a colon
-    # inside a text, only sends the line the usual way.)
-    if raw.count(b":") != 1 + sum(map(is_not, values, defaults)):
+    # inside a text, only sends the line the usual way.) A payment's fields are all required.
+    given = len(values) if defaults is None else sum(map(is_not, values, defaults))
+    splits = values[_SPLITS] if holds is _invoice_holds else None
+    if splits is not None:
+        given += 2 * len(splits)  # each rep's share: a rep and a share
+    if raw.count(b":") != 1 + given:
         return None
-    if not holds(record):
+    try:
+        if not holds(record):
+            return None
+    except InvalidOperation:  # a NaN (see _invoice_holds)
         return None
     for index in shared:
         value = values[index]
         if value is not None:
             values[index] = sys.intern(value)
+    if splits is not None:
+        values[_SPLITS] = _splits(splits)
     for index in days:  # one object per day, as the usual path gives
         day = values[index]
         if day is not None:
-            if not FIRST_DAY <= day <= LAST_DAY:
-                return None
-            values[index] = shared_day(day)
+            kept = kept_day(day)  # (a day kept is in range: most lines name one)
+            if kept is None:
+                if not FIRST_DAY <= day <= LAST_DAY:
+                    return None
+                kept = shared_day(day)
+            values[index] = kept
     values.append(line)
-    return cast(Event, build(values))
+    return build(values)
