@@ -10,6 +10,7 @@ Each writer takes ``rep`` to keep only that rep's statements, and ``closed_throu
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -107,7 +108,7 @@ KEPT_TEXTS_VERSION = "1"
 
 def closed_json(statement: Statement) -> str:
     """The text :func:`write_json` prints for a closed statement (``"closed": true``)."""
-    return _statement_json(statement, True)
+    return _statement_json(statement, True, {})
 
 
 def closed_csv(statement: Statement) -> str:
@@ -162,10 +163,11 @@ def write_json(
     out.write(f'{{\n  "through": {_json(through)},\n  "statements": [')
     chunk: list[str] = []
     separator = "\n    "
+    dates: dict[dt.date, str] = {}
 
     def render(statement: Statement) -> str:
         closed = None if closed_through is None else statement.period <= closed_through
-        return _statement_json(statement, closed)
+        return _statement_json(statement, closed, dates)
 
     for text in _merged(statements_of(result, rep), kept, render):
         chunk.append(separator + text)
@@ -193,34 +195,52 @@ def _json(value: str | None) -> str:
     return "null" if value is None else _quote(value)
 
 
-def _statement_json(statement: Statement, closed: bool | None) -> str:
+def _statement_json(statement: Statement, closed: bool | None, dates: dict[dt.date, str]) -> str:
+    """The statement's JSON text; ``dates`` keeps the ISO text of each day written."""
     currency = statement.currency
-    amounts = [*(getattr(statement, name) for name in MONEY), statement.draw]
-    *figures, draw = show_all(amounts, currency)
+    lines = statement.lines
+    # Every amount of the statement shown in one call: its figures, then its lines'.
+    gross, recovered, payout, debt, held, draw, *amounts = show_all(
+        [
+            statement.gross,
+            statement.recovered,
+            statement.payout,
+            statement.debt_balance,
+            statement.held_balance,
+            statement.draw,
+            *[line.amount for line in lines],
+        ],
+        currency,
+    )
     head = (
         f'{{"rep": {_quote(statement.rep)}, "period": "{statement.period}", '
-        f'"currency": {_quote(currency)}, '
-        + ", ".join(f'"{name}": "{figure}"' for name, figure in zip(MONEY, figures, strict=True))
-        + f', "draw": "{draw}"'
-        + (
-            f', "draw_recoverable": {_JSON_ONE_LINE(statement.draw_recoverable)}'
-            if statement.draw
-            else ""
-        )
+        f'"currency": {_quote(currency)}, "gross": "{gross}", "recovered": "{recovered}", '
+        f'"payout": "{payout}", "debt_balance": "{debt}", "held_balance": "{held}", '
+        f'"draw": "{draw}"'
     )
-    # One f-string a line, its values inline (no call a value): a run writes a million.
-    lines = statement.lines
-    lines_text = ",\n      ".join(
-        f'{{"date": "{line.date.isoformat()}", '
-        f'"event": {"null" if line.event is None else _quote(line.event)}, '
-        f'"invoice": {"null" if line.invoice is None else _quote(line.invoice)}, '
-        f'"kind": "{line.kind}", "amount": "{amount}"'
-        + (f', "detail": {_json(line.detail)}}}' if line.kind in _EXPLAINED else "}")
-        for line, amount in zip(
-            lines, show_all([line.amount for line in lines], currency), strict=True
-        )
-    )
-    lines_text = f"\n      {lines_text}\n    " if lines_text else ""
+    if statement.draw:
+        head += f', "draw_recoverable": {"true" if statement.draw_recoverable else "false"}'
+    if lines:
+        # One f-string a line, its values inline (no call a value): a run writes a million.
+        texts = []
+        for (_, _, day, kind, _, event, invoice, detail), amount in zip(
+            lines, amounts, strict=True
+        ):
+            date = dates.get(day)
+            if date is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
+                date = dates[day] = day.isoformat()
+            text = (
+                f'{{"date": "{date}", '
+                f'"event": {"null" if event is None else _quote(event)}, '
+                f'"invoice": {"null" if invoice is None else _quote(invoice)}, '
+                f'"kind": "{kind}", "amount": "{amount}"'
+            )
+            texts.append(
+                f'{text}, "detail": {_json(detail)}}}' if kind in _EXPLAINED else f"{text}}}"
+            )
+        lines_text = "\n      " + ",\n      ".join(texts) + "\n    "
+    else:
+        lines_text = ""
     mark = "" if closed is None else f', "closed": {"true" if closed else "false"}'
     return f'{head}, "lines": [{lines_text}]{mark}}}'
 
