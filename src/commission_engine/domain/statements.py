@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Literal, NamedTuple
 
 from dateutil.relativedelta import relativedelta
@@ -77,19 +77,22 @@ def first_day(period: str) -> dt.date:
 _TO_LAST_DAY = relativedelta(months=1, days=-1)
 
 
-def periods_between(first: str, last: str) -> Iterator[str]:
+@lru_cache(maxsize=1024)
+def periods_between(first: str, last: str) -> tuple[str, ...]:
     """Every ``YYYY-MM`` from ``first`` to ``last`` inclusive.
 
-    Counts months as numbers (no calendar is involved): a run nets every rep's every period
-    through this, and stepping a date by ``relativedelta`` costs three times as much.
+    Counts months as numbers (no calendar is involved), and keeps the spans it made: a run
+    nets every rep's every period through this, most reps over the same few spans.
 
-    >>> list(periods_between("2025-11", "2026-02"))
-    ['2025-11', '2025-12', '2026-01', '2026-02']
+    >>> periods_between("2025-11", "2026-02")
+    ('2025-11', '2025-12', '2026-01', '2026-02')
     """
+    periods = []
     year, month = divmod(int(first[:4]) * 12 + int(first[5:7]) - 1, 12)
     while (current := f"{year:04d}-{month + 1:02d}") <= last:
-        yield current
+        periods.append(current)
         year, month = divmod(year * 12 + month + 1, 12)
+    return tuple(periods)
 
 
 @cache
@@ -178,19 +181,13 @@ def net_periods(
                 payout += draw
                 if recoverable:
                     debt += draw
+        # Positional, in the fields' order (rep, period, currency, gross, recovered, payout,
+        # debt_balance, held_balance, lines, draw, draw_recoverable): a class called with
+        # keywords builds a dict of them, and a run nets a statement a rep and month.
         statements.append(
             Statement(
-                rep=rep,
-                period=period,
-                currency=currency,
-                gross=gross,
-                recovered=recovered,
-                payout=payout,
-                debt_balance=debt,
-                held_balance=held,
-                lines=tuple(totals.lines),
-                draw=draw,
-                draw_recoverable=recoverable,
+                rep, period, currency, gross, recovered, payout, debt, held,
+                tuple(totals.lines), draw, recoverable,
             )
-        )
+        )  # fmt: skip
     return statements
