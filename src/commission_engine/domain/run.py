@@ -42,11 +42,14 @@ def prepare(
         raise StateError(
             f"cannot compute through {through}: the state is already at {book.through}"
         )
+    computed_through = book.through
+    if computed_through is None and through is None:
+        return accepted, 0, duplicates  # nothing applied before, no end: every event applies
     to_apply: list[BaseEvent] = []
     pending = 0
     for event in accepted:
-        if book.through is not None and event.date <= book.through:
-            reject(_late(event, book.through))
+        if computed_through is not None and event.date <= computed_through:
+            reject(_late(event, computed_through))
         elif through is not None and event.date > through:
             pending += 1
         else:
