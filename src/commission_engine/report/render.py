@@ -229,15 +229,18 @@ def _statement_json(statement: Statement, closed: bool | None, dates: dict[dt.da
             date = dates.get(day)
             if date is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
                 date = dates[day] = day.isoformat()
-            text = (
-                f'{{"date": "{date}", '
-                f'"event": {"null" if event is None else _quote(event)}, '
-                f'"invoice": {"null" if invoice is None else _quote(invoice)}, '
-                f'"kind": "{kind}", "amount": "{amount}"'
-            )
-            texts.append(
-                f'{text}, "detail": {_json(detail)}}}' if kind in _EXPLAINED else f"{text}}}"
-            )
+            if kind in _EXPLAINED:
+                texts.append(
+                    f'{{"date": "{date}", "event": {_json(event)}, "invoice": {_json(invoice)}, '
+                    f'"kind": "{kind}", "amount": "{amount}", "detail": {_json(detail)}}}'
+                )
+            else:
+                texts.append(
+                    f'{{"date": "{date}", '
+                    f'"event": {"null" if event is None else _quote(event)}, '
+                    f'"invoice": {"null" if invoice is None else _quote(invoice)}, '
+                    f'"kind": "{kind}", "amount": "{amount}"}}'
+                )
         lines_text = "\n      " + ",\n      ".join(texts) + "\n    "
     else:
         lines_text = ""
