@@ -387,13 +387,17 @@ def show_all(values: Iterable[Decimal], currency: str) -> list[str]:
     """:func:`show` of each of ``values``, the currency looked up once (the writers show a
     million amounts a run).
 
-    >>> show_all([Decimal("1.50"), Decimal("2"), Decimal("-0.00")], "USD")
-    ['1.50', '2.00', '0.00']
+    >>> show_all([Decimal("1.50"), Decimal("2"), Decimal("-0.00"), Decimal("0E+3")], "USD")
+    ['1.50', '2.00', '0.00', '0.00']
     """
     places = _places(currency)
     point = -places - 1
+    shown_zero = format(zero(currency), "f")
     shown_values = []
     for value in values:
+        if not value:  # every zero alike (0, -0.00, 0E+3); a third of a run's amounts
+            shown_values.append(shown_zero)
+            continue
         text = str(value)
         # A posted amount has exactly the currency's exponent, and str() then writes it
         # plainly with those digits; any other (50, 1E+3, -0.00) is written the careful way.
