@@ -258,6 +258,7 @@ class Engine:
             event.amount,  # amount
             due,
             [],  # positions
+            event.amount - ZERO,  # open: state.open_balance(amount, ZERO, ZERO, ZERO)
         )
         for rep, share, terms in credited:
             invoice.positions.append(self._position(event, invoice, rep, share, terms))
@@ -310,6 +311,7 @@ class Engine:
             return _exceeds(event, "credit note", event.amount, invoice, "open balance", open_)
         self._begin(invoice, event.date)
         invoice.credited += event.amount
+        invoice.open -= event.amount
         for position in invoice.positions:
             if position.plan.earn_on == "invoice" and position.plan.tiers:
                 key = (position.rep, position.plan.id, position.booking_quota_period)
@@ -337,6 +339,9 @@ class Engine:
         invoice.paid += event.amount
         if recovers:
             invoice.written_off -= recovered
+            invoice.open = open_ - event.amount + recovered
+        else:
+            invoice.open = open_ - event.amount
         for position in invoice.positions:
             terms = position.terms
             if terms.earns_on_collection:
@@ -412,6 +417,7 @@ class Engine:
                     position.late_lost_times_amount, left, paid
                 )
         invoice.paid = left
+        invoice.open += event.amount
         self._post_all(invoice, event, "payment_reversal")
         for position in invoice.positions:
             if position.terms.cash_with_order is not None and position.cash_with_order:
@@ -433,6 +439,7 @@ class Engine:
             return _exceeds(event, "write-off", amount, invoice, "open balance", open_)
         self._begin(invoice, event.date)
         invoice.written_off += amount
+        invoice.open -= amount
         self._post_all(invoice, event, "clawback")
         return None
 
