@@ -613,7 +613,8 @@ class Engine:
             written_off = invoice.written_off
             # u*x rounded (round_.times_ratio): (C*x)/A, a product and one quotient rounded once.
             # (`is None or`: comparing a Decimal with None is ten times slower.)
-            if position.at_net is None or net != position.at_net:
+            moved = position.at_net is None or net != position.at_net
+            if moved:
                 position.at_net = net
                 position.total_at_net = round_.times_ratio(commission, net, amount)
             total = position.total_at_net
@@ -626,11 +627,17 @@ class Engine:
                     forfeited = (
                         round_.times_ratio(commission, lost, amount) if lost else round_.zero
                     )
+                    moved = True
                 base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
                 payable = position.payable
                 if position.at_base is None or base != position.at_base:
                     position.at_base = base
                     payable = round_.times_ratio(commission, base, amount)
+                elif not moved:
+                    # Nothing recomputed: the three targets are the ones posted last time,
+                    # held their remainder, and no line is due (a payment on a fully
+                    # advanced invoice, say).
+                    return
             else:  # a late-payment schedule (11.2): both exact, recomputed each time
                 on_payable, on_forfeited = late_bases(
                     terms, net, invoice.paid, written_off, position.past_due,
