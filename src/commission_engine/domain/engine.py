@@ -223,7 +223,8 @@ class Engine:
         return self._handlers[type(event)](event)
 
     def _invoice(self, event: Invoice) -> Rejection | None:
-        if event.invoice in self.book.invoices or event.invoice in self.book.resumed:
+        book = self.book
+        if event.invoice in book.invoices or event.invoice in book.resumed:
             return _reject(event, "invoice", f"invoice {event.invoice} already exists")
         # Each rep's share and plan's terms. (Not a zip of shares and plans: zip's strict= is
         # a keyword argument, and a call with one builds a dict, twice an invoice.)
@@ -244,10 +245,16 @@ class Engine:
                     f"invoice is in {currency} but rep {rep}'s plan {terms.plan_id} pays in "
                     f"{terms.currency}",
                 )
-        for field, value in (("amount", event.amount), ("tax", event.tax), ("cost", event.cost)):
-            if value and not is_whole_minor_units(value, currency):  # zero is whole: no check
-                return _not_whole(event, field, currency)
-        self._enter(event.date)
+        # (Each written out: a loop over (field, value) pairs builds them an invoice.)
+        amount = event.amount
+        if amount and not is_whole_minor_units(amount, currency):  # zero is whole: no check
+            return _not_whole(event, "amount", currency)
+        if event.tax and not is_whole_minor_units(event.tax, currency):
+            return _not_whole(event, "tax", currency)
+        if event.cost and not is_whole_minor_units(event.cost, currency):
+            return _not_whole(event, "cost", currency)
+        if event.date != self._today:  # (as in _begin: most invoices share their day)
+            self._enter(event.date)
         due = event.due or event.date + first.payment_terms
         # (The fold's two records of an invoice are made with positional arguments, each
         # named: a class called with keywords builds a dict of them, 3,000 instructions.)
@@ -255,18 +262,18 @@ class Engine:
             event.invoice,  # id
             event.date,  # date
             currency,
-            event.amount,  # amount
+            amount,
             due,
             [],  # positions
-            event.amount - ZERO,  # open: state.open_balance(amount, ZERO, ZERO, ZERO)
+            amount - ZERO,  # open: state.open_balance(amount, ZERO, ZERO, ZERO)
         )
         for rep, share, terms in credited:
             invoice.positions.append(self._position(event, invoice, rep, share, terms))
-        self.book.invoices[event.invoice] = invoice
+        book.invoices[event.invoice] = invoice
         for index, position in enumerate(invoice.positions):
             when = position.clawback_date
             if when is not None and when > event.date:
-                heapq.heappush(self.book.clawbacks_due, (when, invoice.id, index))
+                heapq.heappush(book.clawbacks_due, (when, invoice.id, index))
             elif when is not None:
                 position.past_due = True  # already past due when booked: nothing to advance
             position.ledger = self._ledger(position.rep, currency, event.date)
@@ -632,7 +639,8 @@ class Engine:
                 payable = position.payable
                 if position.at_base is None or base != position.at_base:
                     position.at_base = base
-                    payable = round_.times_ratio(commission, base, amount)
+                    # (Fully advanced and not past due, the base is net itself: round(u*net).)
+                    payable = total if base is net else round_.times_ratio(commission, base, amount)
                 elif not moved:
                     # Nothing recomputed: the three targets are the ones posted last time,
                     # held their remainder, and no line is due (a payment on a fully
