@@ -340,11 +340,10 @@ class Engine:
                 event, "payment", event.amount, invoice, "open balance plus written-off", limit
             )
         self._begin(invoice, event.date)
-        beyond = event.amount - open_
-        recovers = beyond > ZERO  # beyond the open balance: a recovery
-        recovered = beyond if recovers else ZERO  # (a comparison costs less than max())
+        recovers = event.amount > open_  # beyond the open balance: a recovery
         invoice.paid += event.amount
         if recovers:
+            recovered = event.amount - open_
             invoice.written_off -= recovered
             invoice.open = open_ - event.amount + recovered
         else:
@@ -564,9 +563,12 @@ class Engine:
         self, event: CreditNote | Payment | PaymentReversal | WriteOff
     ) -> tuple[InvoiceState | None, Rejection | None]:
         """:meth:`_named_invoice`, and the event's amount in whole minor units of it."""
-        invoice, rejection = self._named_invoice(event)
-        if invoice is None:
-            return None, rejection
+        # (Its lookup written out, and _named_invoice asked only for a rejection's reason:
+        # one call an event rather than two. Looking up is free of side effects once the
+        # invoice is working.)
+        invoice = self.book.invoices.get(event.invoice) or self.book.resumed_invoice(event.invoice)
+        if invoice is None or event.date < invoice.date:
+            return self._named_invoice(event)
         amount = event.amount
         if amount is not None and not is_whole_minor_units(amount, invoice.currency):
             return None, _not_whole(event, "amount", invoice.currency)
