@@ -44,7 +44,7 @@ from .money import (
     zero,
 )
 from .plans import PlanBook
-from .rating import commission_times_amount, quota_period_of
+from .rating import commission_in_bands, commission_times_amount, quota_period_of
 from .state import InvoiceState, Position, RepAccount, WorkingState
 from .statements import (
     LedgerLine,
@@ -276,7 +276,9 @@ class Engine:
                 heapq.heappush(book.clawbacks_due, (when, invoice.id, index))
             elif when is not None:
                 position.past_due = True  # already past due when booked: nothing to advance
-            position.ledger = self._ledger(position.rep, currency, event.date)
+            position.ledger = book.ledgers.get((position.rep, currency)) or self._ledger(
+                position.rep, currency, event.date
+            )
             self._post(invoice, position, event.date, "advance", event.id)
         return None
 
@@ -295,9 +297,12 @@ class Engine:
             commission = terms.rate * credited
         else:
             key = (rep, terms.plan_id, quota_period)
-            attained = self.book.attainment.get(key, ZERO)
-            commission = terms.commission(attained, credited, event.date)
-            self.book.attainment[key] = exact_sum(attained, credited)
+            attainment = self.book.attainment
+            attained = attainment.get(key, ZERO)
+            # (Terms.commission written out: two calls fewer a tiered invoice.)
+            bands = terms.bands if terms.bands_by_quarter is None else terms.bands_on(event.date)
+            commission = commission_in_bands(bands, attained, credited)
+            attainment[key] = exact_sum(attained, credited)
         after = terms.clawback_after
         return Position(  # (positional, each named: see _invoice)
             rep,
