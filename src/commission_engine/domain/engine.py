@@ -660,9 +660,14 @@ class Engine:
                 )  # fmt: skip
                 payable = round_.ratio(exact_product(commission, on_payable), amount)
                 forfeited = round_.ratio(exact_product(commission, on_forfeited), amount)
-            held = total - payable - forfeited
-        line_amount = payable - position.payable
-        held_change = held - position.held
+            held = total - payable
+            if forfeited is not round_.zero:  # (the rounded zero subtracted changes nothing)
+                held -= forfeited
+        # Subtracting the ZERO a position is booked with changes nothing either, not even the
+        # exponent (every target is rounded to the minor unit, an exponent of 0 or below).
+        posted = position.payable
+        line_amount = payable if posted is ZERO else payable - posted
+        held_change = held if position.held is ZERO else held - position.held
         position.payable, position.forfeited, position.held = payable, forfeited, held
         if line_amount or held_change:
             assert position.ledger is not None  # set when the invoice was applied
