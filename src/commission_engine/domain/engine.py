@@ -139,16 +139,25 @@ class Engine:
             )
 
     def _fire_clawbacks(self, day: dt.date) -> None:
-        due = self.book.clawbacks_due
+        book = self.book
+        due, invoices, pop = book.clawbacks_due, book.invoices, heapq.heappop
         while due and due[0][0] <= day:
-            when, invoice_id, index = heapq.heappop(due)
-            invoice = self.book.invoices.get(invoice_id) or self.book.resumed_invoice(invoice_id)
+            when, invoice_id, index = pop(due)
+            invoice = invoices.get(invoice_id) or book.resumed_invoice(invoice_id)
             assert invoice is not None  # only booked invoices have clawbacks due
             position = invoice.positions[index]
             # A dispute stops the clock; its resolution sets a later date (11.6) and this
-            # entry is then stale.
-            if invoice.disputed_since is None and position.clawback_date == when:
-                self._come_due(invoice, position, when)
+            # entry is then stale. (_come_due's test first: most fall due on settled
+            # invoices, and then only mark the position.)
+            if (
+                invoice.disputed_since is None
+                and position.clawback_date == when
+                and not position.past_due
+            ):
+                if invoice.open:
+                    self._come_due(invoice, position, when)
+                else:
+                    position.past_due = True
 
     def _come_due(self, invoice: InvoiceState, position: Position, when: dt.date) -> None:
         if not position.past_due:
@@ -671,7 +680,13 @@ class Engine:
         position.payable, position.forfeited, position.held = payable, forfeited, held
         if line_amount or held_change:
             assert position.ledger is not None  # set when the invoice was applied
-            totals = self._totals(position.ledger, day)
+            # (_totals written out: a call a line less.)
+            if day != self._period_day:
+                self._period_day, self._period = day, period_of(day)
+            periods = position.ledger.periods
+            totals = periods.get(self._period)
+            if totals is None:
+                totals = periods[self._period] = PeriodTotals()
             totals.held_change += held_change
             if line_amount:
                 totals.gross += line_amount
