@@ -297,7 +297,7 @@ class Engine:
         base = event.amount - event.tax
         if terms.on_gross_profit:
             base = max(ZERO, base - event.cost)
-        credited = share * base
+        credited = base if share is ONE else share * base  # (1*x is x, exponent and all)
         quota_period = quota_period_of(event.date, terms.quota_period)
         commission: Exact = ZERO
         if terms.earns_on_collection:
@@ -635,15 +635,18 @@ class Engine:
             net = amount - credited if credited else amount  # (most invoices are never credited)
             written_off = invoice.written_off
             # u*x rounded (round_.times_ratio): (C*x)/A, a product and one quotient rounded once.
-            # (`is None or`: comparing a Decimal with None is ten times slower.)
-            moved = position.at_net is None or net != position.at_net
+            # (`is None or`: comparing a Decimal with None is ten times slower. And the same
+            # object first: net is the invoice's amount itself until it is credited.)
+            at = position.at_net
+            moved = at is not net and (at is None or net != at)
             if moved:
                 position.at_net = net
                 position.total_at_net = round_.times_ratio(commission, net, amount)
             total = position.total_at_net
             if terms.late is None:
                 forfeited = position.forfeited
-                if position.at_written_off is None or written_off != position.at_written_off:
+                at = position.at_written_off
+                if at is not written_off and (at is None or written_off != at):
                     position.at_written_off = written_off
                     # (Nothing written off, nothing forfeited: no base to compute.)
                     lost = forfeited_base(terms, written_off) if written_off else ZERO
@@ -653,7 +656,8 @@ class Engine:
                     moved = True
                 base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
                 payable = position.payable
-                if position.at_base is None or base != position.at_base:
+                at = position.at_base
+                if at is not base and (at is None or base != at):
                     position.at_base = base
                     # (Fully advanced and not past due, the base is net itself: round(u*net).)
                     payable = total if base is net else round_.times_ratio(commission, base, amount)
