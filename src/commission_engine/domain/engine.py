@@ -373,8 +373,13 @@ class Engine:
                     quota_period = quota_period_of(event.date, terms.quota_period)
                     key = (position.rep, terms.plan_id, quota_period)
                     attained = self.book.attainment.get(key, ZERO)
+                    bands = (
+                        terms.bands
+                        if terms.bands_by_quarter is None
+                        else terms.bands_on(event.date)
+                    )
                     earned = commission_times_amount(
-                        terms.bands_on(event.date), attained, credit_times_amount, invoice.amount
+                        bands, attained, credit_times_amount, invoice.amount
                     )
                     credit = exact_ratio(credit_times_amount, invoice.amount)
                     self.book.attainment[key] = exact_sum(attained, credit)
@@ -641,7 +646,11 @@ class Engine:
             moved = at is not net and (at is None or net != at)
             if moved:
                 position.at_net = net
-                position.total_at_net = round_.times_ratio(commission, net, amount)
+                # (u*A is C rounded, times_ratio's own test, where net is the amount itself.)
+                if net is amount:
+                    position.total_at_net = round_(commission)
+                else:
+                    position.total_at_net = round_.times_ratio(commission, net, amount)
             total = position.total_at_net
             if terms.late is None:
                 forfeited = position.forfeited
