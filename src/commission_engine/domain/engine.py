@@ -238,7 +238,9 @@ class Engine:
         # Each rep's share and plan's terms. (Not a zip of shares and plans: zip's strict= is
         # a keyword argument, and a call with one builds a dict, twice an invoice.)
         credited: list[tuple[str, Decimal, Terms]] = []
-        for rep, share in event.shares():
+        sole = event.rep  # (a sole rep's one share, as event.shares() gives it, without a call)
+        shares = ((sole, ONE),) if event.splits is None and sole is not None else event.shares()
+        for rep, share in shares:
             plan = self.plan_for(rep, event.date)
             if plan is None:
                 field = "rep" if event.splits is None else "splits"
