@@ -44,7 +44,7 @@ from .money import (
     zero,
 )
 from .plans import PlanBook
-from .rating import commission_times_amount, quota_period_of
+from .rating import commission_in_bands, commission_times_amount, quota_period_of
 from .state import InvoiceState, Position, RepAccount, WorkingState
 from .statements import (
     LedgerLine,
@@ -139,16 +139,25 @@ class Engine:
             )
 
     def _fire_clawbacks(self, day: dt.date) -> None:
-        due = self.book.clawbacks_due
+        book = self.book
+        due, invoices, pop = book.clawbacks_due, book.invoices, heapq.heappop
         while due and due[0][0] <= day:
-            when, invoice_id, index = heapq.heappop(due)
-            invoice = self.book.invoices.get(invoice_id) or self.book.resumed_invoice(invoice_id)
+            when, invoice_id, index = pop(due)
+            invoice = invoices.get(invoice_id) or book.resumed_invoice(invoice_id)
             assert invoice is not None  # only booked invoices have clawbacks due
             position = invoice.positions[index]
             # A dispute stops the clock; its resolution sets a later date (11.6) and this
-            # entry is then stale.
-            if invoice.disputed_since is None and position.clawback_date == when:
-                self._come_due(invoice, position, when)
+            # entry is then stale. (_come_due's test first: most fall due on settled
+            # invoices, and then only mark the position.)
+            if (
+                invoice.disputed_since is None
+                and position.clawback_date == when
+                and not position.past_due
+            ):
+                if invoice.open:
+                    self._come_due(invoice, position, when)
+                else:
+                    position.past_due = True
 
     def _come_due(self, invoice: InvoiceState, position: Position, when: dt.date) -> None:
         if not position.past_due:
@@ -223,12 +232,15 @@ class Engine:
         return self._handlers[type(event)](event)
 
     def _invoice(self, event: Invoice) -> Rejection | None:
-        if event.invoice in self.book.invoices or event.invoice in self.book.resumed:
+        book = self.book
+        if event.invoice in book.invoices or event.invoice in book.resumed:
             return _reject(event, "invoice", f"invoice {event.invoice} already exists")
         # Each rep's share and plan's terms. (Not a zip of shares and plans: zip's strict= is
         # a keyword argument, and a call with one builds a dict, twice an invoice.)
         credited: list[tuple[str, Decimal, Terms]] = []
-        for rep, share in event.shares():
+        sole = event.rep  # (a sole rep's one share, as event.shares() gives it, without a call)
+        shares = ((sole, ONE),) if event.splits is None and sole is not None else event.shares()
+        for rep, share in shares:
             plan = self.plan_for(rep, event.date)
             if plan is None:
                 field = "rep" if event.splits is None else "splits"
@@ -244,10 +256,16 @@ class Engine:
                     f"invoice is in {currency} but rep {rep}'s plan {terms.plan_id} pays in "
                     f"{terms.currency}",
                 )
-        for field, value in (("amount", event.amount), ("tax", event.tax), ("cost", event.cost)):
-            if value and not is_whole_minor_units(value, currency):  # zero is whole: no check
-                return _not_whole(event, field, currency)
-        self._enter(event.date)
+        # (Each written out: a loop over (field, value) pairs builds them an invoice.)
+        amount = event.amount
+        if amount and not is_whole_minor_units(amount, currency):  # zero is whole: no check
+            return _not_whole(event, "amount", currency)
+        if event.tax and not is_whole_minor_units(event.tax, currency):
+            return _not_whole(event, "tax", currency)
+        if event.cost and not is_whole_minor_units(event.cost, currency):
+            return _not_whole(event, "cost", currency)
+        if event.date != self._today:  # (as in _begin: most invoices share their day)
+            self._enter(event.date)
         due = event.due or event.date + first.payment_terms
         # (The fold's two records of an invoice are made with positional arguments, each
         # named: a class called with keywords builds a dict of them, 3,000 instructions.)
@@ -255,20 +273,23 @@ class Engine:
             event.invoice,  # id
             event.date,  # date
             currency,
-            event.amount,  # amount
+            amount,
             due,
             [],  # positions
+            amount - ZERO,  # open: state.open_balance(amount, ZERO, ZERO, ZERO)
         )
         for rep, share, terms in credited:
             invoice.positions.append(self._position(event, invoice, rep, share, terms))
-        self.book.invoices[event.invoice] = invoice
+        book.invoices[event.invoice] = invoice
         for index, position in enumerate(invoice.positions):
             when = position.clawback_date
             if when is not None and when > event.date:
-                heapq.heappush(self.book.clawbacks_due, (when, invoice.id, index))
+                heapq.heappush(book.clawbacks_due, (when, invoice.id, index))
             elif when is not None:
                 position.past_due = True  # already past due when booked: nothing to advance
-            position.ledger = self._ledger(position.rep, currency, event.date)
+            position.ledger = book.ledgers.get((position.rep, currency)) or self._ledger(
+                position.rep, currency, event.date
+            )
             self._post(invoice, position, event.date, "advance", event.id)
         return None
 
@@ -278,7 +299,7 @@ class Engine:
         base = event.amount - event.tax
         if terms.on_gross_profit:
             base = max(ZERO, base - event.cost)
-        credited = share * base
+        credited = base if share is ONE else share * base  # (1*x is x, exponent and all)
         quota_period = quota_period_of(event.date, terms.quota_period)
         commission: Exact = ZERO
         if terms.earns_on_collection:
@@ -287,9 +308,12 @@ class Engine:
             commission = terms.rate * credited
         else:
             key = (rep, terms.plan_id, quota_period)
-            attained = self.book.attainment.get(key, ZERO)
-            commission = terms.commission(attained, credited, event.date)
-            self.book.attainment[key] = exact_sum(attained, credited)
+            attainment = self.book.attainment
+            attained = attainment.get(key, ZERO)
+            # (Terms.commission written out: two calls fewer a tiered invoice.)
+            bands = terms.bands if terms.bands_by_quarter is None else terms.bands_on(event.date)
+            commission = commission_in_bands(bands, attained, credited)
+            attainment[key] = exact_sum(attained, credited)
         after = terms.clawback_after
         return Position(  # (positional, each named: see _invoice)
             rep,
@@ -310,6 +334,7 @@ class Engine:
             return _exceeds(event, "credit note", event.amount, invoice, "open balance", open_)
         self._begin(invoice, event.date)
         invoice.credited += event.amount
+        invoice.open -= event.amount
         for position in invoice.positions:
             if position.plan.earn_on == "invoice" and position.plan.tiers:
                 key = (position.rep, position.plan.id, position.booking_quota_period)
@@ -331,12 +356,14 @@ class Engine:
                 event, "payment", event.amount, invoice, "open balance plus written-off", limit
             )
         self._begin(invoice, event.date)
-        beyond = event.amount - open_
-        recovers = beyond > ZERO  # beyond the open balance: a recovery
-        recovered = beyond if recovers else ZERO  # (a comparison costs less than max())
+        recovers = event.amount > open_  # beyond the open balance: a recovery
         invoice.paid += event.amount
         if recovers:
+            recovered = event.amount - open_
             invoice.written_off -= recovered
+            invoice.open = open_ - event.amount + recovered
+        else:
+            invoice.open = open_ - event.amount
         for position in invoice.positions:
             terms = position.terms
             if terms.earns_on_collection:
@@ -348,8 +375,13 @@ class Engine:
                     quota_period = quota_period_of(event.date, terms.quota_period)
                     key = (position.rep, terms.plan_id, quota_period)
                     attained = self.book.attainment.get(key, ZERO)
+                    bands = (
+                        terms.bands
+                        if terms.bands_by_quarter is None
+                        else terms.bands_on(event.date)
+                    )
                     earned = commission_times_amount(
-                        terms.bands_on(event.date), attained, credit_times_amount, invoice.amount
+                        bands, attained, credit_times_amount, invoice.amount
                     )
                     credit = exact_ratio(credit_times_amount, invoice.amount)
                     self.book.attainment[key] = exact_sum(attained, credit)
@@ -412,6 +444,7 @@ class Engine:
                     position.late_lost_times_amount, left, paid
                 )
         invoice.paid = left
+        invoice.open += event.amount
         self._post_all(invoice, event, "payment_reversal")
         for position in invoice.positions:
             if position.terms.cash_with_order is not None and position.cash_with_order:
@@ -433,6 +466,7 @@ class Engine:
             return _exceeds(event, "write-off", amount, invoice, "open balance", open_)
         self._begin(invoice, event.date)
         invoice.written_off += amount
+        invoice.open -= amount
         self._post_all(invoice, event, "clawback")
         return None
 
@@ -550,9 +584,12 @@ class Engine:
         self, event: CreditNote | Payment | PaymentReversal | WriteOff
     ) -> tuple[InvoiceState | None, Rejection | None]:
         """:meth:`_named_invoice`, and the event's amount in whole minor units of it."""
-        invoice, rejection = self._named_invoice(event)
-        if invoice is None:
-            return None, rejection
+        # (Its lookup written out, and _named_invoice asked only for a rejection's reason:
+        # one call an event rather than two. Looking up is free of side effects once the
+        # invoice is working.)
+        invoice = self.book.invoices.get(event.invoice) or self.book.resumed_invoice(event.invoice)
+        if invoice is None or event.date < invoice.date:
+            return self._named_invoice(event)
         amount = event.amount
         if amount is not None and not is_whole_minor_units(amount, invoice.currency):
             return None, _not_whole(event, "amount", invoice.currency)
@@ -605,25 +642,41 @@ class Engine:
             net = amount - credited if credited else amount  # (most invoices are never credited)
             written_off = invoice.written_off
             # u*x rounded (round_.times_ratio): (C*x)/A, a product and one quotient rounded once.
-            # (`is None or`: comparing a Decimal with None is ten times slower.)
-            if position.at_net is None or net != position.at_net:
+            # (`is None or`: comparing a Decimal with None is ten times slower. And the same
+            # object first: net is the invoice's amount itself until it is credited.)
+            at = position.at_net
+            moved = at is not net and (at is None or net != at)
+            if moved:
                 position.at_net = net
-                position.total_at_net = round_.times_ratio(commission, net, amount)
+                # (u*A is C rounded, times_ratio's own test, where net is the amount itself.)
+                if net is amount:
+                    position.total_at_net = round_(commission)
+                else:
+                    position.total_at_net = round_.times_ratio(commission, net, amount)
             total = position.total_at_net
             if terms.late is None:
                 forfeited = position.forfeited
-                if position.at_written_off is None or written_off != position.at_written_off:
+                at = position.at_written_off
+                if at is not written_off and (at is None or written_off != at):
                     position.at_written_off = written_off
                     # (Nothing written off, nothing forfeited: no base to compute.)
                     lost = forfeited_base(terms, written_off) if written_off else ZERO
                     forfeited = (
                         round_.times_ratio(commission, lost, amount) if lost else round_.zero
                     )
+                    moved = True
                 base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
                 payable = position.payable
-                if position.at_base is None or base != position.at_base:
+                at = position.at_base
+                if at is not base and (at is None or base != at):
                     position.at_base = base
-                    payable = round_.times_ratio(commission, base, amount)
+                    # (Fully advanced and not past due, the base is net itself: round(u*net).)
+                    payable = total if base is net else round_.times_ratio(commission, base, amount)
+                elif not moved:
+                    # Nothing recomputed: the three targets are the ones posted last time,
+                    # held their remainder, and no line is due (a payment on a fully
+                    # advanced invoice, say).
+                    return
             else:  # a late-payment schedule (11.2): both exact, recomputed each time
                 on_payable, on_forfeited = late_bases(
                     terms, net, invoice.paid, written_off, position.past_due,
@@ -631,13 +684,24 @@ class Engine:
                 )  # fmt: skip
                 payable = round_.ratio(exact_product(commission, on_payable), amount)
                 forfeited = round_.ratio(exact_product(commission, on_forfeited), amount)
-            held = total - payable - forfeited
-        line_amount = payable - position.payable
-        held_change = held - position.held
+            held = total - payable
+            if forfeited is not round_.zero:  # (the rounded zero subtracted changes nothing)
+                held -= forfeited
+        # Subtracting the ZERO a position is booked with changes nothing either, not even the
+        # exponent (every target is rounded to the minor unit, an exponent of 0 or below).
+        posted = position.payable
+        line_amount = payable if posted is ZERO else payable - posted
+        held_change = held if position.held is ZERO else held - position.held
         position.payable, position.forfeited, position.held = payable, forfeited, held
         if line_amount or held_change:
             assert position.ledger is not None  # set when the invoice was applied
-            totals = self._totals(position.ledger, day)
+            # (_totals written out: a call a line less.)
+            if day != self._period_day:
+                self._period_day, self._period = day, period_of(day)
+            periods = position.ledger.periods
+            totals = periods.get(self._period)
+            if totals is None:
+                totals = periods[self._period] = PeriodTotals()
             totals.held_change += held_change
             if line_amount:
                 totals.gross += line_amount

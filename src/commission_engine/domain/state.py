@@ -104,24 +104,34 @@ class InvoiceState:
     amount: Decimal
     due: dt.date
     positions: list[Position]
+    # ``amount - credited - paid - written_off``, kept in step by every handler that moves
+    # one of them (the fold reads it most events; derived, not saved: see open_balance).
+    open: Decimal
     credited: Decimal = ZERO
     paid: Decimal = ZERO
     written_off: Decimal = ZERO
     disputed_since: dt.date | None = None  # the date of its open dispute (11.6)
 
-    @property
-    def open(self) -> Decimal:
-        """``amount - credited - paid - written_off``."""
-        # Most invoices are never credited nor written off: those still hold the ZERO they
-        # were booked with, and subtracting it changes nothing, not even the exponent (paid's,
-        # from ZERO on, already bounds it). An equal zero of another exponent is subtracted.
-        open_ = self.amount
-        if self.credited is not ZERO:
-            open_ -= self.credited
-        open_ -= self.paid
-        if self.written_off is not ZERO:
-            open_ -= self.written_off
-        return open_
+
+def open_balance(
+    amount: Decimal, credited: Decimal, paid: Decimal, written_off: Decimal
+) -> Decimal:
+    """``amount - credited - paid - written_off``: an invoice's open balance, as booked
+    (``open_balance(amount, ZERO, ZERO, ZERO)``) or resumed.
+
+    The handlers then move ``InvoiceState.open`` by each amount they add to or take from the
+    other three: the same exact value, and the same exponent (a sum's is the least of its
+    terms', and both ways take every amount that ever moved the balance, and ``paid``'s
+    ``ZERO``). A credited or written-off still the booked ``ZERO`` is not subtracted: that
+    changes nothing, not even the exponent; an equal zero of another exponent is.
+    """
+    open_ = amount
+    if credited is not ZERO:
+        open_ -= credited
+    open_ -= paid
+    if written_off is not ZERO:
+        open_ -= written_off
+    return open_
 
 
 @dataclass(slots=True)
@@ -808,6 +818,7 @@ def _working(record: InvoiceRecord, book: WorkingState) -> InvoiceState:
         amount=record.amount,
         due=record.due,
         positions=positions,
+        open=open_balance(record.amount, record.credited, record.paid, record.written_off),
         credited=record.credited,
         paid=record.paid,
         written_off=record.written_off,

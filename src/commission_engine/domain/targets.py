@@ -154,7 +154,7 @@ def payable_base(
     if not terms.advance:
         return paid
     on_advance = net
-    if terms.claws_back_write_off:
+    if terms.claws_back_write_off and written_off:  # (net itself where nothing is written off)
         on_advance -= written_off
     if past_due:
         on_advance -= net - paid - written_off
