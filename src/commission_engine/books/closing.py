@@ -429,12 +429,12 @@ def close_since(
     # them is given again), and what close() records of the others is in ``since``.
     dated_through = dict(closed.rejected) if closed is not None else {}
     dated_through.update(_dated_through(parsed_events, end))
-    recomputed: list[dict[str, str]] = []
+    history_dated: list[dict[str, str]] = []  # the whole history's, once read
 
     def whole_history() -> list[BaseEvent | Rejection]:
         # Recomputed from every event, a close records what close() would of them all.
         events = _parsed(history())
-        recomputed.append(_dated_through(events, end))
+        history_dated.append(_dated_through(events, end))
         return events
 
     run = reopen_since(
@@ -452,9 +452,9 @@ def close_since(
         # The others resumed: of the history, only the events folded again can be rejected
         # where they were not (the rest was applied, or rejected and recorded, before).
         folded = run.recomputed.folded
-        dated_through.update((i, d) for i, d in recomputed[0].items() if i in folded)
-    elif recomputed:
-        dated_through = recomputed[0]
+        dated_through.update((i, d) for i, d in history_dated[0].items() if i in folded)
+    elif history_dated:
+        dated_through = history_dated[0]
     return _closed_book(period, closed, run, dated_through), run
 
 

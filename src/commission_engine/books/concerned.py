@@ -134,31 +134,27 @@ class Recomputed:
         place of the kept ones. Only for a closed state kept over records and totals."""
         resumed = without_lines(self._resumed.state())
         records, totals = resumed.records, resumed.totals
-        if records is None or totals is None:
-            raise TypeError("only a state kept over records and totals takes recomputed reps")
+        # (The caller's part: only a closed state kept over records and totals takes this.)
+        assert records is not None and totals is not None
         # The resumed run may have fired a concerned invoice's clawback from the kept
         # records: what it changed of the concerned reps is left out, replaced whole.
         whole = without_lines(self._recomputed.state())
         reps, invoices = self.concerned.reps, self.concerned.invoices
         replaced = Replaced(records, totals, reps, invoices, self.folded)
-        return (
-            without_lines(resumed)
-            .model_copy(
-                update={
-                    "events": {**resumed.events, **whole.events},
-                    "invoices": (
-                        *(r for r in resumed.invoices if r.id not in invoices),
-                        *whole.invoices,
-                    ),
-                    "ledgers": (*(x for x in resumed.ledgers if x.rep not in reps), *whole.ledgers),
-                    "attainment": (
-                        *(a for a in resumed.attainment if a.rep not in reps),
-                        *whole.attainment,
-                    ),
-                }
-            )
-            .over(replaced, replaced)
-        )
+        return resumed.model_copy(
+            update={
+                "events": {**resumed.events, **whole.events},
+                "invoices": (
+                    *(r for r in resumed.invoices if r.id not in invoices),
+                    *whole.invoices,
+                ),
+                "ledgers": (*(x for x in resumed.ledgers if x.rep not in reps), *whole.ledgers),
+                "attainment": (
+                    *(a for a in resumed.attainment if a.rep not in reps),
+                    *whole.attainment,
+                ),
+            }
+        ).over(replaced, replaced)
 
 
 class Replaced:
