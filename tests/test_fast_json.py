@@ -179,7 +179,8 @@ def test_a_field_not_given_holds_its_default_object_so_the_count_of_keys_is_soun
 
     raw = b'{"type":"invoice","id":"e1","date":"2026-01-10","invoice":"I1","rep":"a","amount":"5"}'
     record = fast_json._DECODER.decode(raw)
-    _, _, defaults, _, _ = fast_json._KINDS[type(record)]
+    _, defaults, _, _, _ = fast_json._KINDS[type(record)]
+    assert defaults is not None
     names = [field.name for field in msgspec.structs.fields(type(record))]
     given = {name for name, default in zip(names, defaults, strict=True)
              if getattr(record, name) is not default}  # fmt: skip

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import os
 from decimal import Decimal
@@ -33,15 +32,14 @@ def _plain(item: Any) -> tuple[Any, ...]:
     if isinstance(item, Rejection):
         return ("rejected", item.event, item.line, item.field, item.reason)
     values = []
-    for field in dataclasses.fields(item):
-        if field.name == "known_digest":  # remembered, not said: checked on its own below
-            continue
-        value = getattr(item, field.name)
+    # Its digest is remembered, not said: checked on its own below.
+    for name in (*item.FIELDS[:2], "line", *item.FIELDS[2:]):
+        value = getattr(item, name)
         if isinstance(value, Decimal):
             value = str(value)
         elif isinstance(value, tuple):
             value = tuple((split.rep, str(split.share), split.model_fields_set) for split in value)
-        values.append((field.name, type(value).__name__, value))
+        values.append((name, type(value).__name__, value))
     return (type(item).__name__, *values)
 
 

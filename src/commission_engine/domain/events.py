@@ -1,9 +1,12 @@
 """The events the engine folds over, their fixed order, and turning raw records into them.
 
-Events are frozen pydantic models, one class per type, validated once when they
-are read. Context-free rules of SEMANTICS.md section 8 (required fields, dates,
-numbers, signs, tax within amount, shares) are checked here; rules that need
-the plan or the invoice's state are checked by the engine.
+Events are frozen msgspec Structs, one class per type, the one place their schema is
+written (fields, order, defaults). A record is validated once when it is read, by pydantic
+dataclasses made from the Structs with the rules below beside them (:func:`parse_event`,
+which also words the rejections); a JSON line that is plainly valid is decoded by msgspec
+straight into its Struct (:mod:`..files.fast_json`). Context-free rules of SEMANTICS.md
+section 8 (required fields, dates, numbers, signs, tax within amount, shares) are checked
+here; rules that need the plan or the invoice's state are checked by the engine.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
 from functools import lru_cache
 from operator import attrgetter
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, cast, get_type_hints
 
+import msgspec
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -106,10 +110,9 @@ def shared_day(day: dt.date) -> dt.date:
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
 #: An invoice or rep id: many events name the same one, and they share one string (interned:
 #: 55 MB less at a million events, where each payment read its invoice's id afresh).
-Name = Annotated[str, Field(min_length=1), AfterValidator(sys.intern)]
+#: (Each annotation says how pydantic validates a field and how msgspec decodes it.)
+Name = Annotated[str, Field(min_length=1), msgspec.Meta(min_length=1), AfterValidator(sys.intern)]
 Amount = Annotated[Decimal, BeforeValidator(to_decimal)]
-#: Events are frozen, slotted pydantic dataclasses: validated like models, but a fraction
-#: of a model's memory (a million of them are held while a run sorts them).
 _STRICT = ConfigDict(extra="forbid")
 
 
@@ -156,21 +159,40 @@ def _splits_from_text(value: object) -> object:
     return splits
 
 
-@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
-class BaseEvent:
-    """What every event has: a unique id, a date, and where it came from."""
+class BaseEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", gc=False):
+    """What every event has: a unique id, a date, and where it came from.
+
+    Events are made by :func:`parse_event`, by :mod:`..files.fast_json` or from values that
+    were an event (:func:`event_builder`): calling a class directly validates nothing.
+    Frozen Structs hold no reference cycles, so the garbage collector does not track them
+    (``gc=False``): a million are held while a run sorts them.
+    """
 
     ORDER: ClassVar[int]
     FIELDS: ClassVar[tuple[str, ...]]
+    #: The event's type, as its records name it (the Struct's tag).
+    type: ClassVar[str]
 
-    id: str = Field(min_length=1)
+    id: Annotated[str, Field(min_length=1), msgspec.Meta(min_length=1)]
     date: Date
     #: 1-based line in the input file; where the event came from, not what it says.
-    line: int | None = dataclasses.field(default=None, compare=False, repr=False)
+    line: int | None = None
     #: :meth:`digest`, once computed: by this process, or by the one that read the event.
-    known_digest: str | None = dataclasses.field(
-        default=None, init=False, compare=False, repr=False
-    )
+    known_digest: str | None = None
+
+    # Equality, hash and repr are what the event says: its line and digest are left out.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        said = _SAID[self.__class__]
+        return said(self) == said(other)
+
+    def __hash__(self) -> int:
+        return hash(_SAID[self.__class__](self))
+
+    def __repr__(self) -> str:
+        said = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
+        return f"{self.__class__.__name__}({said})"
 
     def sort_key(self) -> tuple[dt.date, int, str]:
         """Date, then type (invoice first, adjustment last), then id: SEMANTICS.md section 7."""
@@ -206,7 +228,7 @@ class BaseEvent:
                 fields.append(key + _QUOTED(str(value)))
         text = "{" + ",".join(fields) + "}"
         digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-        object.__setattr__(self, "known_digest", digest)  # frozen, but this only remembers
+        _remember_digest(self, digest)  # frozen, but this only remembers
         return digest
 
 
@@ -214,14 +236,24 @@ class BaseEvent:
 _QUOTED: Callable[[str], str] = json.encoder.encode_basestring_ascii
 #: Event class -> ``"name":`` of each field it says, in sorted order, and a getter of their values.
 _DIGESTED_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+#: Event class -> a getter of what an event says (:attr:`BaseEvent.FIELDS`), for ``==``.
+_SAID: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 
 
-@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
-class Invoice(BaseEvent):
+def field_setter(kind: type[BaseEvent], name: str) -> Callable[[Any, Any], None]:
+    """What sets field ``name`` of an event of ``kind``, frozen as it is: only for an event
+    being made (:mod:`..files.fast_json`), or to remember its digest."""
+    setter: Callable[[Any, Any], None] = getattr(kind, name).__set__
+    return setter
+
+
+_remember_digest = field_setter(BaseEvent, "known_digest")
+
+
+class Invoice(BaseEvent, tag="invoice", frozen=True, kw_only=True):
     """A sale to a customer: ``amount`` (tax included) owed, credited to ``rep`` or ``splits``."""
 
     ORDER = 0
-    type: Literal["invoice"] = "invoice"
     invoice: Name
     rep: Name | None = None
     splits: Annotated[tuple[Split, ...] | None, BeforeValidator(_splits_from_text)] = None
@@ -232,48 +264,6 @@ class Invoice(BaseEvent):
     due: Date | None = None
     customer: str | None = None
 
-    _amount_positive = field_validator("amount")(_positive)
-
-    @field_validator("cost")
-    @classmethod
-    def _cost_not_negative(cls, value: Decimal) -> Decimal:
-        if value < ZERO:
-            raise ValueError(f"cost cannot be negative, got {value}")
-        return value
-
-    @field_validator("tax")
-    @classmethod
-    def _tax_within_amount(cls, value: Decimal, info: ValidationInfo) -> Decimal:
-        amount = info.data.get("amount")
-        if value < ZERO or (amount is not None and value > amount):
-            raise ValueError(f"tax {value} must be between 0 and the amount {amount}")
-        return value
-
-    @field_validator("splits")
-    @classmethod
-    def _shares_sum_to_one(cls, splits: tuple[Split, ...] | None) -> tuple[Split, ...] | None:
-        if splits is None:
-            return None
-        reps = [split.rep for split in splits]
-        if not reps:
-            raise ValueError("splits is empty")
-        twice = [rep for rep in reps if reps.count(rep) > 1]
-        if twice:
-            raise ValueError(f"splits name rep {twice[0]} twice")
-        if any(split.share <= ZERO for split in splits):
-            raise ValueError("every share in splits must be positive")
-        with localcontext(EXACT):  # exact: below 10^15, at most 20 digits after the point
-            total = sum((split.share for split in splits), ZERO)
-        if total != ONE:
-            raise ValueError(f"shares in splits must sum to exactly 1, they sum to {total}")
-        return splits
-
-    @model_validator(mode="after")
-    def _one_way_to_credit(self) -> Invoice:
-        if (self.rep is None) == (self.splits is None):
-            raise ValueError("give either rep or splits (exactly one of them)")
-        return self
-
     def shares(self) -> tuple[tuple[str, Decimal], ...]:
         """(rep, share) pairs, in the order given; the first rep's plan sets the due date."""
         if self.splits is None:
@@ -282,8 +272,7 @@ class Invoice(BaseEvent):
         return tuple((split.rep, split.share) for split in self.splits)
 
 
-@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
-class Dispute(BaseEvent):
+class Dispute(BaseEvent, tag="dispute", frozen=True, kw_only=True):
     """The customer disputes an invoice: its past-due clock stops until it is resolved.
 
     Ranked right after ``invoice`` in a day (SEMANTICS.md 11.6), so it governs every other
@@ -291,91 +280,60 @@ class Dispute(BaseEvent):
     """
 
     ORDER = 1
-    type: Literal["dispute"] = "dispute"
     invoice: Name
     reason: str | None = None
 
 
-@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
-class DisputeResolved(BaseEvent):
+class DisputeResolved(BaseEvent, tag="dispute_resolved", frozen=True, kw_only=True):
     """An invoice's open dispute is settled: its past-due clock runs again from this day."""
 
     ORDER = 2
-    type: Literal["dispute_resolved"] = "dispute_resolved"
     invoice: Name
     reason: str | None = None
 
 
-@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
-class CreditNote(BaseEvent):
+class CreditNote(BaseEvent, tag="credit_note", frozen=True, kw_only=True):
     """Part of an invoice cancelled: lowers what is owed, and the commission on it."""
 
     ORDER = 3
-    type: Literal["credit_note"] = "credit_note"
     invoice: Name
     amount: Amount
     reason: str | None = None
 
-    _amount_positive = field_validator("amount")(_positive)
 
-
-@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
-class Payment(BaseEvent):
+class Payment(BaseEvent, tag="payment", frozen=True, kw_only=True):
     """Cash received on an invoice."""
 
     ORDER = 4
-    type: Literal["payment"] = "payment"
     invoice: Name
     amount: Amount
 
-    _amount_positive = field_validator("amount")(_positive)
 
-
-@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
-class PaymentReversal(BaseEvent):
+class PaymentReversal(BaseEvent, tag="payment_reversal", frozen=True, kw_only=True):
     """A payment undone (a bounced cheque, a charge-back)."""
 
     ORDER = 5
-    type: Literal["payment_reversal"] = "payment_reversal"
     invoice: Name
     amount: Amount
     reason: str | None = None
 
-    _amount_positive = field_validator("amount")(_positive)
 
-
-@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
-class WriteOff(BaseEvent):
+class WriteOff(BaseEvent, tag="write_off", frozen=True, kw_only=True):
     """Part (``amount``) or all (no amount) of an invoice's open balance given up as lost."""
 
     ORDER = 6
-    type: Literal["write_off"] = "write_off"
     invoice: Name
     amount: Amount | None = None
 
-    @field_validator("amount")
-    @classmethod
-    def _amount_positive(cls, value: Decimal | None) -> Decimal | None:
-        return None if value is None else _positive(value)
 
-
-@pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)
-class Adjustment(BaseEvent):
+class Adjustment(BaseEvent, tag="adjustment", frozen=True, kw_only=True):
     """A manual amount for a rep, positive or negative, with a reason."""
 
     ORDER = 7
-    type: Literal["adjustment"] = "adjustment"
     rep: Name
     amount: Amount
     reason: str | None = None
     currency: str | None = None
-
-    @field_validator("amount")
-    @classmethod
-    def _not_zero(cls, value: Decimal) -> Decimal:
-        if value == ZERO:
-            raise ValueError("an adjustment amount cannot be zero")
-        return value
 
 
 #: The event classes, in the order of a day (SEMANTICS.md section 7).
@@ -391,16 +349,115 @@ EVENT_CLASSES: tuple[type[BaseEvent], ...] = (
 )
 
 for _kind in EVENT_CLASSES:
-    # What an event says, in a fixed order: every field but where it came from.
-    _kind.FIELDS = tuple(
-        f.name for f in dataclasses.fields(_kind) if f.name not in ("line", "known_digest")
-    )
+    _kind.type = str(_kind.__struct_config__.tag)
+    # What an event says, in a fixed order: every field but where it came from, its type
+    # after its id and date (the order of the dataclasses events once were).
+    _said = tuple(name for name in _kind.__struct_fields__ if name not in ("line", "known_digest"))
+    _kind.FIELDS = (*_said[:2], "type", *_said[2:])
+    _SAID[_kind] = attrgetter(*_kind.FIELDS)
     _DIGESTED_FIELDS[_kind] = (
         tuple(f'"{name}":' for name in sorted(_kind.FIELDS)),
         attrgetter(*sorted(_kind.FIELDS)),
     )
 
-Event = Annotated[
+# The rules pydantic checks when a record is read the usual way, beside the fields they
+# check; a field's own type (a date, a name, an amount) is checked by its annotation.
+
+
+def _cost_not_negative(value: Decimal) -> Decimal:
+    if value < ZERO:
+        raise ValueError(f"cost cannot be negative, got {value}")
+    return value
+
+
+def _tax_within_amount(value: Decimal, info: ValidationInfo) -> Decimal:
+    amount = info.data.get("amount")
+    if value < ZERO or (amount is not None and value > amount):
+        raise ValueError(f"tax {value} must be between 0 and the amount {amount}")
+    return value
+
+
+def _shares_sum_to_one(splits: tuple[Split, ...] | None) -> tuple[Split, ...] | None:
+    if splits is None:
+        return None
+    reps = [split.rep for split in splits]
+    if not reps:
+        raise ValueError("splits is empty")
+    twice = [rep for rep in reps if reps.count(rep) > 1]
+    if twice:
+        raise ValueError(f"splits name rep {twice[0]} twice")
+    if any(split.share <= ZERO for split in splits):
+        raise ValueError("every share in splits must be positive")
+    with localcontext(EXACT):  # exact: below 10^15, at most 20 digits after the point
+        total = sum((split.share for split in splits), ZERO)
+    if total != ONE:
+        raise ValueError(f"shares in splits must sum to exactly 1, they sum to {total}")
+    return splits
+
+
+def _one_way_to_credit(self: Any) -> Any:
+    if (self.rep is None) == (self.splits is None):
+        raise ValueError("give either rep or splits (exactly one of them)")
+    return self
+
+
+def _optional_positive(value: Decimal | None) -> Decimal | None:
+    return None if value is None else _positive(value)
+
+
+def _not_zero(value: Decimal) -> Decimal:
+    if value == ZERO:
+        raise ValueError("an adjustment amount cannot be zero")
+    return value
+
+
+def _rules(kind: type[BaseEvent]) -> dict[str, Any]:
+    """The pydantic validators of ``kind``'s records (made afresh for each class)."""
+    if kind is Invoice:
+        return {
+            "_amount_positive": field_validator("amount")(_positive),
+            "_cost_not_negative": field_validator("cost")(_cost_not_negative),
+            "_tax_within_amount": field_validator("tax")(_tax_within_amount),
+            "_shares_sum_to_one": field_validator("splits")(_shares_sum_to_one),
+            "_one_way_to_credit": model_validator(mode="after")(_one_way_to_credit),
+        }
+    if kind in (CreditNote, Payment, PaymentReversal):
+        return {"_amount_positive": field_validator("amount")(_positive)}
+    if kind is WriteOff:
+        return {"_amount_positive": field_validator("amount")(_optional_positive)}
+    if kind is Adjustment:
+        return {"_not_zero": field_validator("amount")(_not_zero)}
+    return {}
+
+
+def _checker(kind: type[BaseEvent]) -> type:
+    """The pydantic dataclass that validates a record of ``kind``: the Struct's fields (what
+    the event says: :attr:`~BaseEvent.FIELDS`), its defaults and its rules."""
+    hints = get_type_hints(kind, include_extras=True)
+    defaults = {f.name: f.default for f in msgspec.structs.fields(kind) if not f.required}
+    fields: list[tuple[str, Any, Any]] = []
+    for name in kind.FIELDS:
+        if name == "type":
+            fields.append((name, Literal[kind.type], dataclasses.field(default=kind.type)))
+        elif name in defaults:
+            fields.append((name, hints[name], dataclasses.field(default=defaults[name])))
+        else:
+            fields.append((name, hints[name], dataclasses.field()))
+    record = dataclasses.make_dataclass(
+        f"{kind.__name__}Record", fields, namespace=_rules(kind), kw_only=True
+    )
+    return pydantic_dataclass(record, config=_STRICT, kw_only=True)
+
+
+_CHECKERS = tuple(_checker(kind) for kind in EVENT_CLASSES)
+#: Checked record class -> its event class and a getter of its values (:attr:`FIELDS` order).
+_CHECKED: dict[type, tuple[type[BaseEvent], tuple[str, ...], Callable[[Any], Any]]] = {
+    checker: (kind, names, attrgetter(*names))
+    for checker, kind in zip(_CHECKERS, EVENT_CLASSES, strict=True)
+    for names in [tuple(name for name in kind.FIELDS if name != "type")]
+}
+
+Event = (
     Invoice
     | Dispute
     | DisputeResolved
@@ -408,22 +465,14 @@ Event = Annotated[
     | Payment
     | PaymentReversal
     | WriteOff
-    | Adjustment,
-    Field(discriminator="type"),
-]
-InvoiceEvent = Dispute | DisputeResolved | CreditNote | Payment | PaymentReversal | WriteOff
-EVENT_TYPES = (
-    "invoice",
-    "dispute",
-    "dispute_resolved",
-    "credit_note",
-    "payment",
-    "payment_reversal",
-    "write_off",
-    "adjustment",
+    | Adjustment
 )
+InvoiceEvent = Dispute | DisputeResolved | CreditNote | Payment | PaymentReversal | WriteOff
+EVENT_TYPES = tuple(kind.type for kind in EVENT_CLASSES)
 
-_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+_EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(
+    cast(Any, Annotated[Union[_CHECKERS], Field(discriminator="type")])  # noqa: UP007
+)
 
 
 #: :func:`sort_key` in C (the same tuple), for sorting a million events a third faster.
@@ -460,9 +509,11 @@ def parse_event(record: Mapping[str, Any], line: int | None = None) -> Event | R
             event=name, line=line, field="line", reason="is not a field of this event type"
         )
     try:
-        return _EVENT_ADAPTER.validate_python({**record, "line": line})
+        checked = _EVENT_ADAPTER.validate_python(record)
     except ValidationError as error:
         return _rejection(error, name, line)
+    kind, names, values_of = _CHECKED[type(checked)]
+    return kind(**dict(zip(names, values_of(checked), strict=True)), line=line)  # type: ignore[return-value]
 
 
 def _rejection(error: ValidationError, event: str | None, line: int | None) -> Rejection:
@@ -489,34 +540,20 @@ def event_builder(kind: type[_E], names: Sequence[str]) -> Callable[[Sequence[An
     """How to make trusted events of ``kind`` from the values of ``names``, in that order.
 
     The one way to make an event without validating it, for values that already were a
-    valid event (sent from another process: :mod:`..parallel.wire`) or that were checked
-    against every rule of this module (:mod:`..files.fast_json`). Each slot is set directly
-    (the event is frozen); a field not named takes its default.
+    valid event (sent from another process: :mod:`..parallel.wire`). ``type`` may be named
+    (its value is the class's own and is passed over); a field not named takes its default.
     """
-    fields = {field.name: field for field in dataclasses.fields(kind)}
-    setters = tuple(getattr(kind, name).__set__ for name in names)
-    defaults = tuple(
-        (getattr(kind, name).__set__, field.default)
-        for name, field in fields.items()
-        if name not in names
-    )
-    if any(value is dataclasses.MISSING for _, value in defaults):
-        missing = [
-            n for n, f in fields.items() if n not in names and f.default is dataclasses.MISSING
-        ]
+    fields = {f.name: f for f in msgspec.structs.fields(kind)}
+    missing = [name for name, f in fields.items() if f.required and name not in names]
+    if missing:
         raise TypeError(f"{kind.__name__} needs values for {missing}")
-    # The builder is written out for ``kind``, one statement a slot, as dataclasses writes its
-    # ``__init__``: a loop over the slots costs twice as much, and a reader builds a million.
-    scope: dict[str, Any] = {"_new": object.__new__, "_kind": kind}
+    # The builder is written out for ``kind``, one keyword a field (a call with constant
+    # keywords builds no dict): a reader of another process's events builds a million.
+    said = [(at, name) for at, name in enumerate(names) if name != "type"]
+    scope: dict[str, Any] = {"_kind": kind}
     slots = "".join(f"_v{index}, " for index in range(len(names)))
-    body = ["def build(values):", f"    ({slots}) = values", "    event = _new(_kind)"]
-    for index, put in enumerate(setters):
-        scope[f"_put{index}"] = put
-        body.append(f"    _put{index}(event, _v{index})")
-    for index, (put, value) in enumerate(defaults):
-        scope[f"_default_put{index}"], scope[f"_default{index}"] = put, value
-        body.append(f"    _default_put{index}(event, _default{index})")
-    body.append("    return event")
+    given = ", ".join(f"{name}=_v{at}" for at, name in said)
+    body = ["def build(values):", f"    ({slots}) = values", f"    return _kind({given})"]
     exec("\n".join(body), scope)  # (the text above is made of names only)
     build: Callable[[Sequence[Any]], _E] = scope["build"]
     return build

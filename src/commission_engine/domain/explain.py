@@ -271,7 +271,7 @@ def _basis(
     currency = line.currency
     return LineBasis(
         line=line,
-        event_type=None if event is None else event.type,  # type: ignore[attr-defined]
+        event_type=None if event is None else event.type,
         event_amount=getattr(event, "amount", None),
         customer=None if line.invoice is None else customers.get(line.invoice),
         plan=None if plan is None else plan.id,

@@ -29,21 +29,17 @@ the line is read the usual way, which also words the rejection. The events are t
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation, localcontext
 from functools import lru_cache
-from operator import is_not
+from operator import attrgetter, is_not
 from typing import Annotated, Any
 
 import msgspec
-from pydantic.fields import FieldInfo
 
 from ..domain.events import (
-    EVENT_CLASSES,
     FIRST_DAY,
     LAST_DAY,
     SHARE_DIGITS,
@@ -58,7 +54,7 @@ from ..domain.events import (
     PaymentReversal,
     Split,
     WriteOff,
-    event_builder,
+    field_setter,
     kept_day,
     shared_day,
 )
@@ -66,6 +62,8 @@ from ..domain.money import EXACT, LIMIT, ONE, ZERO
 
 _Name = Annotated[str, msgspec.Meta(min_length=1)]
 _REQUIRED = object()  # a field with no default: always given
+#: Sets the line an event came from (the event is frozen; it is being made).
+_set_line = field_setter(BaseEvent, "line")
 
 
 class _SplitLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
@@ -75,58 +73,22 @@ class _SplitLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fal
     share: Decimal
 
 
-#: How msgspec reads each field an event may have. The schema itself is events.py's: its
-#: classes name each type's fields, their order and their defaults; the record types
-#: below are made from them, so a field added there is read here too (or fails loudly here,
-#: until it says how it is read).
-_READ_AS: dict[str, Any] = {
-    "id": _Name,
-    "date": dt.date,
-    "invoice": _Name,
-    "rep": _Name,
-    "splits": tuple[_SplitLine, ...],
-    "amount": Decimal,
-    "tax": Decimal,
-    "cost": Decimal,
-    "currency": str,
-    "due": dt.date,
-    "customer": str,
-    "reason": str,
-}
+def _split_from(kind: type, value: Any) -> Any:
+    """A split of an invoice's line (msgspec reads every other field itself): read as
+    :class:`_SplitLine` reads it, made as :func:`_split` makes it."""
+    if kind is not Split:
+        raise ValueError(f"{kind.__name__} is read the usual way")
+    split = msgspec.convert(value, _SplitLine)
+    return _split(split.rep, str(split.share))
 
 
-def _record_type(kind: type[BaseEvent]) -> type[msgspec.Struct]:
-    """The msgspec record of ``kind``'s JSON line: its fields, in order, with its defaults."""
-    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
-    for field in dataclasses.fields(kind):
-        if field.name in ("type", "line", "known_digest"):
-            continue
-        read_as, default = _READ_AS[field.name], _default(field)
-        if default is dataclasses.MISSING:
-            fields.append((field.name, read_as))
-        elif default is None and read_as is not None:
-            fields.append((field.name, read_as | None, None))
-        else:
-            fields.append((field.name, read_as, default))
-    tag = str(next(_default(f) for f in dataclasses.fields(kind) if f.name == "type"))
-    return msgspec.defstruct(
-        f"_{kind.__name__}Line", fields, tag=tag, tag_field="type", frozen=True,
-        forbid_unknown_fields=True, kw_only=True, gc=False,
-    )  # fmt: skip
+@lru_cache(maxsize=4096)
+def _split(rep: str, share: str) -> Split:
+    """One rep's share, made once for each rep and share as written (``str`` of a Decimal
+    gives its exponent too: ``0.5`` and ``0.50`` are two) and shared, as splits are frozen:
+    a model is made in two microseconds. The rep's name is interned, as the usual path does."""
+    return Split.model_construct(rep=sys.intern(rep), share=Decimal(share))
 
-
-def _default(field: dataclasses.Field[Any]) -> Any:
-    """A field's default, or ``MISSING`` where it has none (pydantic's Field(...) too)."""
-    default = field.default
-    if isinstance(default, FieldInfo):
-        return dataclasses.MISSING if default.is_required() else default.default
-    return default
-
-
-(
-    _Invoice, _Dispute, _DisputeResolved, _CreditNote, _Payment, _PaymentReversal, _WriteOff,
-    _Adjustment,
-) = (_record_type(kind) for kind in EVENT_CLASSES)  # fmt: skip
 
 _NEGATIVE_LIMIT = -LIMIT
 
@@ -146,7 +108,7 @@ def _invoice_holds(r: Any) -> bool:
     )
 
 
-def _shares_hold(splits: tuple[Any, ...]) -> bool:
+def _shares_hold(splits: tuple[Split, ...]) -> bool:
     """The rules of :class:`~..events.Split` and of an invoice's splits."""
     shares: list[Decimal] = [split.share for split in splits]
     if not splits or len({split.rep for split in splits}) != len(splits):
@@ -157,19 +119,6 @@ def _shares_hold(splits: tuple[Any, ...]) -> bool:
             return False
     with localcontext(EXACT):  # exact: below 10^15, at most 20 digits after the point
         return sum(shares, ZERO) == ONE
-
-
-def _splits(splits: tuple[Any, ...]) -> tuple[Split, ...]:
-    """The splits of a line, as the usual path makes them."""
-    return tuple(_split(split.rep, str(split.share)) for split in splits)
-
-
-@lru_cache(maxsize=4096)
-def _split(rep: str, share: str) -> Split:
-    """One rep's share, made once for each rep and share as written (``str`` of a Decimal
-    gives its exponent too: ``0.5`` and ``0.50`` are two) and shared, as splits are frozen:
-    a model is made in two microseconds. The rep's name is interned, as the usual path does."""
-    return Split.model_construct(rep=sys.intern(rep), share=Decimal(share))
 
 
 def _positive(r: Any) -> bool:
@@ -190,60 +139,52 @@ def _adjustment_holds(r: Any) -> bool:
     return amount != ZERO and _NEGATIVE_LIMIT < amount < LIMIT
 
 
-#: Record type -> (how to build its event from the record's values and the line, the rules
-#: its values must meet, the fields' defaults (``None`` where every field is required),
-#: which are ids that many events share, and which are days).
-_Build = Callable[[Sequence[Any]], Event]
-_KINDS: dict[type, tuple[_Build, Callable[[Any], bool], tuple[object, ...] | None,
-                         tuple[int, ...], tuple[int, ...]]] = {}  # fmt: skip
-#: Record type -> how many ``_`` a line of that type holds when no value holds one.
+#: Event type -> (the rules its values must meet, the fields' defaults, or ``None`` where
+#: every field a line may give is required and how many those are, then the getters and
+#: setters of its ids that many events share, and of its days).
+_Fields = tuple[tuple[Callable[[Any], Any], Callable[[Any, Any], None]], ...]
+_KINDS: dict[
+    type, tuple[Callable[[Any], bool], tuple[object, ...] | None, int, _Fields, _Fields]
+] = {}
+#: Event type -> how many ``_`` a line of that type holds when no value holds one.
 _UNDERSCORES: dict[type, int] = {}
-for _record, _event, _holds in (
-    (_Invoice, Invoice, _invoice_holds),
-    (_Dispute, Dispute, _always),
-    (_DisputeResolved, DisputeResolved, _always),
-    (_CreditNote, CreditNote, _positive),
-    (_Payment, Payment, _positive),
-    (_PaymentReversal, PaymentReversal, _positive),
-    (_WriteOff, WriteOff, _write_off_holds),
-    (_Adjustment, Adjustment, _adjustment_holds),
+for _event, _holds in (
+    (Invoice, _invoice_holds),
+    (Dispute, _always),
+    (DisputeResolved, _always),
+    (CreditNote, _positive),
+    (Payment, _positive),
+    (PaymentReversal, _positive),
+    (WriteOff, _write_off_holds),
+    (Adjustment, _adjustment_holds),
 ):
-    _info = msgspec.structs.fields(_record)
+    _info = msgspec.structs.fields(_event)
+    _said = [field for field in _info if field.name not in ("line", "known_digest")]
     _defaults = tuple(_REQUIRED if field.required else field.default for field in _info)
-    if _event is Invoice:
-        _SPLITS = next(i for i, field in enumerate(_info) if field.name == "splits")
-    _KINDS[_record] = (
-        event_builder(_event, (*(field.name for field in _info), "line")),
+    _KINDS[_event] = (
         _holds,
-        None if all(default is _REQUIRED for default in _defaults) else _defaults,
-        tuple(i for i, field in enumerate(_info) if field.name in ("invoice", "rep")),
-        tuple(i for i, field in enumerate(_info) if field.name in ("date", "due")),
-    )
-    _UNDERSCORES[_record] = str(_record.__struct_config__.tag).count("_") + sum(
-        field.name.count("_") for field in _info
-    )
+        None if all(field.required for field in _said) else _defaults,
+        len(_said),
+        tuple((attrgetter(f.name), field_setter(_event, f.name)) for f in _info
+              if f.name in ("invoice", "rep")),
+        tuple((attrgetter(f.name), field_setter(_event, f.name)) for f in _info
+              if f.name in ("date", "due")),
+    )  # fmt: skip
+    _UNDERSCORES[_event] = _event.type.count("_") + sum(field.name.count("_") for field in _said)
 
 #: A JSON string made only of what a number may hold, with a ``_`` or a byte beyond ASCII
 #: in it: a number msgspec would read and :func:`~..money.to_decimal` would not.
 _ODD_NUMBER = re.compile(rb'"[\s+\-.0-9eE_\x80-\xff]*[_\x80-\xff][\s+\-.0-9eE_\x80-\xff]*"')
 
-_DECODER = msgspec.json.Decoder(
-    _Invoice
-    | _Dispute
-    | _DisputeResolved
-    | _CreditNote
-    | _Payment
-    | _PaymentReversal
-    | _WriteOff
-    | _Adjustment
-)
+# (A split's share written as a number reaches _split_from as the Decimal of its text.)
+_DECODER = msgspec.json.Decoder(Event, dec_hook=_split_from, float_hook=Decimal)
 
 
 def plain_event(raw: bytes, line: int) -> Event | None:
     """The event on ``raw`` (line ``line`` of a JSON Lines file), or ``None`` to read it
     the usual way: whenever it is not plainly valid."""
     try:
-        record = _DECODER.decode(raw)
+        event = _DECODER.decode(raw)
     except (msgspec.DecodeError, RecursionError):
         return None
     # ``find`` (memchr) is a fraction of ``in`` or ``count`` on a line; most lines have no
@@ -251,41 +192,45 @@ def plain_event(raw: bytes, line: int) -> Event | None:
     if raw.find(b"\\") >= 0:  # an escape: perhaps of a digit of another script
         return None
     if (
-        not raw.isascii() or (raw.find(b"_") >= 0 and raw.count(b"_") != _UNDERSCORES[type(record)])
+        not raw.isascii() or (raw.find(b"_") >= 0 and raw.count(b"_") != _UNDERSCORES[type(event)])
     ) and _ODD_NUMBER.search(raw):
         return None
-    build, holds, defaults, shared, days = _KINDS[type(record)]
-    values = list(msgspec.structs.astuple(record))
+    holds, defaults, given, shared, days = _KINDS[type(event)]
     # In a valid JSON object each key is followed by one colon, and other colons can only be
     # inside strings; so as many colons as fields given (and the type) mean no key was
     # written twice. A field not given holds its default object itself (msgspec does not
     # copy immutable defaults), so it is not counted. (A field given as null, or a colon
-    # inside a text, only sends the line the usual way.) A payment's fields are all required.
-    given = len(values) if defaults is None else sum(map(is_not, values, defaults))
-    splits = values[_SPLITS] if holds is _invoice_holds else None
+    # inside a text, only sends the line the usual way.) Where every field a line may give
+    # is required (a payment's), all of them were given. The line and digest are ``None``
+    # unless given: not counted, and a line giving one is not plain (below).
+    if defaults is not None:
+        given = sum(map(is_not, msgspec.structs.astuple(event), defaults))
+    splits = event.splits if type(event) is Invoice else None
     if splits is not None:
         given += 2 * len(splits)  # each rep's share: a rep and a share
     if raw.count(b":") != 1 + given:
         return None
+    # Where an event came from is ours to say: a line naming ``line`` (or the digest) is
+    # read the usual way, which rejects it.
+    if event.line is not None or event.known_digest is not None:
+        return None
     try:
-        if not holds(record):
+        if not holds(event):
             return None
     except InvalidOperation:  # a NaN (see _invoice_holds)
         return None
-    for index in shared:
-        value = values[index]
+    for value_of, put in shared:
+        value = value_of(event)
         if value is not None:
-            values[index] = sys.intern(value)
-    if splits is not None:
-        values[_SPLITS] = _splits(splits)
-    for index in days:  # one object per day, as the usual path gives
-        day = values[index]
+            put(event, sys.intern(value))
+    for value_of, put in days:  # one object per day, as the usual path gives
+        day = value_of(event)
         if day is not None:
             kept = kept_day(day)  # (a day kept is in range: most lines name one)
             if kept is None:
                 if not FIRST_DAY <= day <= LAST_DAY:
                     return None
                 kept = shared_day(day)
-            values[index] = kept
-    values.append(line)
-    return build(values)
+            put(event, kept)
+    _set_line(event, line)
+    return event

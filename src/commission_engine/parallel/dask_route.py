@@ -26,7 +26,6 @@ it held again, from the file if need be.
 
 from __future__ import annotations
 
-import dataclasses
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -37,7 +36,7 @@ from ..domain.events import EVENT_CLASSES, Adjustment, BaseEvent, Invoice
 from ..domain.run import prepare
 from ..domain.state import WorkingState
 from .by_rep import RepOwners
-from .wire import event_from, rejection_values
+from .wire import SENT_FIELDS, event_from, rejection_values
 
 #: An event or a reader's rejection as plain values (:func:`.wire.event_values`).
 Encoded = tuple[int, Any]
@@ -46,8 +45,8 @@ Place = tuple[int, int]
 #: A rejection with its place, as plain values.
 Placed = tuple[Place, tuple[Any, ...]]
 
-# Plain values list an event's dataclass fields in order (:func:`.wire.event_values`).
-_AT = [{f.name: at for at, f in enumerate(dataclasses.fields(kind))} for kind in EVENT_CLASSES]
+# Where each field is in an event's plain values (:func:`.wire.event_values`).
+_AT = [{name: at for at, name in enumerate(names)} for names in SENT_FIELDS]
 _INVOICE = EVENT_CLASSES.index(Invoice)
 _ADJUSTMENT = EVENT_CLASSES.index(Adjustment)
 _REJECTED = -1
