@@ -12,13 +12,10 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
 from .. import __version__
-from . import aging, close, compare, customers, ingest, overdue, payouts, statement
-
-#: The subcommands; each module has ``register(subparsers)``, which adds its parser and sets
-#: ``run`` (``args -> exit status``) as its default, so :func:`main` only dispatches.
-COMMANDS = (payouts, close, ingest, compare, aging, statement, overdue, customers)
+from .commands import COMMANDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,11 +26,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(subcommands)
+    given = _command_in(sys.argv[1:] if argv is None else argv)
+    for name, summary in COMMANDS.items():
+        if name == given:
+            # The module of the subcommand given, which imports what it runs: ``register``
+            # adds its parser and sets ``run`` (``args -> exit status``) as its default.
+            import_module(f"{__name__}.{name}").register(subcommands)
+        else:  # the others only as --help lists them, and as choices
+            subcommands.add_parser(name, help=summary)
     args = parser.parse_args(argv)
     status: int = args.run(args)
     return status
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names: its first argument that is not an option (the command's
+    own options, ``--help`` and ``--version``, take no value)."""
+    for at, argument in enumerate(argv):
+        if argument == "--":
+            return argv[at + 1] if at + 1 < len(argv) else None
+        if not argument.startswith("-"):
+            return argument
+    return None
 
 
 def script() -> None:

@@ -27,6 +27,7 @@ from ..modeling.receivables import Aging, aging_csv_rows, aging_document, aging_
 from ..parallel.by_rep import cores
 from ..report.render import csv_writer
 from ..report.tables import aligned
+from .commands import COMMANDS
 from .options import (
     add_output,
     add_scheduler,
@@ -46,7 +47,7 @@ def register(subparsers: Any) -> None:
     """Add the ``aging`` subcommand."""
     parser = subparsers.add_parser(
         "aging",
-        help="age each rep's receivables as of a date, with the commission at risk and DSO",
+        help=COMMANDS["aging"],
         description="Age each rep's open receivables on --as-of (current, 1-30, 31-60, 61-90 "
         "and over 90 days past due), price the commission at risk (held, plus what a pending "
         "past-due clawback would take back if the invoice stays unpaid) and give DSO per "

@@ -30,6 +30,7 @@ from ..report.render import (
     write_json,
     write_table,
 )
+from .commands import COMMANDS
 from .options import (
     BUSY,
     add_files,
@@ -52,7 +53,7 @@ def register(subparsers: Any) -> None:
     """Add the ``close`` subcommand."""
     parser = subparsers.add_parser(
         "close",
-        help="close every open period through a month: its statements become paid history",
+        help=COMMANDS["close"],
         description="Close every open period through --period in the ledger file, which "
         "records the statements as paid, the events they came from and the state to resume "
         "from. Exit status: 0 closed, 1 an event rejected (nothing closed), 2 bad input or a "

@@ -25,6 +25,7 @@ from ..modeling.comparison import (
 )
 from ..report.render import csv_writer
 from ..report.tables import aligned
+from .commands import COMMANDS
 from .options import (
     add_files,
     add_output,
@@ -46,7 +47,7 @@ def register(subparsers: Any) -> None:
     """Add the ``compare`` subcommand."""
     parser = subparsers.add_parser(
         "compare",
-        help="run the same events under each plan of a plan file and compare the outcomes",
+        help=COMMANDS["compare"],
         description="Run the events of EVENT_FILE under each plan of PLAN_FILE in turn (every "
         "rep on that plan) and print, one column per plan: total payout, clawed back, peak and "
         "final debt, held at the end, payout as a share of cash collected, and the average days "

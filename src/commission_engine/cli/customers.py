@@ -24,6 +24,7 @@ from ..parallel.by_rep import cores
 from ..report.html import html_table
 from ..report.render import csv_writer
 from ..report.tables import aligned, exact, snake_case
+from .commands import COMMANDS
 from .options import add_files, add_through, say, stopped_by_rejections, with_events, write_safely
 from .overdue import add_formats, html_page
 
@@ -44,8 +45,7 @@ def register(subparsers: Any) -> None:
     """Add the ``customers`` subcommand."""
     parser = subparsers.add_parser(
         "customers",
-        help="the customer P&L: what each relationship brings in after late payment, credit "
-        "notes, write-offs and commission",
+        help=COMMANDS["customers"],
         description="Per customer, and per rep and customer: invoiced net of tax, gross profit "
         "where costs are given, credit notes, write-offs, collected, open, days to pay, the "
         "carrying cost of the open balances at --cost-of-capital, the commission paid and "

@@ -17,6 +17,7 @@ from typing import Any
 from ..api import read_events
 from ..books.store import Ledger, LedgerBusyError, LedgerError
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
+from .commands import COMMANDS
 from .options import BUSY, add_processes, say, with_events
 
 PROG = "commission-engine ingest"
@@ -26,7 +27,7 @@ def register(subparsers: Any) -> None:
     """Add the ``ingest`` subcommand."""
     parser = subparsers.add_parser(
         "ingest",
-        help="keep a file of new events in the ledger, for the next payouts --ledger and close",
+        help=COMMANDS["ingest"],
         description="Append the new and corrected events of EVENT_FILE to the ledger file "
         "(created if need be), in one transaction; late and corrected events are reported by "
         "id, re-deliveries ignored. Exit status: 0 kept, 1 a line is not an event (nothing "

@@ -29,6 +29,7 @@ from ..modeling.overdue import (
 from ..parallel.by_rep import cores
 from ..report.render import csv_writer
 from ..report.tables import aligned
+from .commands import COMMANDS
 from .options import (
     add_files,
     iso_date,
@@ -84,7 +85,7 @@ def register(subparsers: Any) -> None:
     """Add the ``overdue`` subcommand."""
     parser = subparsers.add_parser(
         "overdue",
-        help="each rep's invoices past due, with the commission at risk and who works them",
+        help=COMMANDS["overdue"],
         description="List, per rep and customer, the invoices past due on --as-of: days past "
         "due, amount open, the commission at risk (held, and what a past-due clawback would "
         "take back and when), and the stage: the rep follows up (under 30 days), collections "

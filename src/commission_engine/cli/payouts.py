@@ -29,6 +29,7 @@ from ..report.render import (
     write_json,
     write_table,
 )
+from .commands import COMMANDS
 from .options import (
     add_files,
     add_output,
@@ -55,7 +56,7 @@ def register(subparsers: Any) -> None:
     """Add the ``payouts`` subcommand."""
     parser = subparsers.add_parser(
         "payouts",
-        help="compute per-rep, per-period statements from a plan file and an event file",
+        help=COMMANDS["payouts"],
         description="Compute per-rep, per-period commission statements. PLAN_FILE is YAML "
         "(.yaml, .yml) or JSON (.json); EVENT_FILE is JSON Lines (.jsonl, .ndjson) or CSV "
         "(.csv). Exit status: 0 all events applied (or --lenient), 1 an event rejected, "

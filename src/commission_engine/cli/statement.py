@@ -25,6 +25,7 @@ from ..domain.statements import Statement
 from ..files import read_plans
 from ..report import explained as explained_files
 from ..report.statement_page import file_name, page
+from .commands import COMMANDS
 from .options import (
     add_files,
     add_locale,
@@ -43,7 +44,7 @@ def register(subparsers: Any) -> None:
     """Add the ``statement`` subcommand."""
     parser = subparsers.add_parser(
         "statement",
-        help="a rep's statements explained: plans, summary, attainment, each line's basis",
+        help=COMMANDS["statement"],
         description="Explain a rep's statements: the plans in force, a summary that adds up "
         "to the payout, quota attainment and the basis of every line. Writes a printable "
         "HTML page (default), or --format json or csv, to stdout; with --output-dir, one file "
