@@ -11,17 +11,12 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
-from typing import IO, Any, TextIO, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TextIO, TypeVar
 
 from ..api import Result, compute, read_events
-from ..books.closing import ClosedBook, ClosedRun, KeptStatements, by_rep
-from ..books.monthly import reopen_with_ledger
-from ..books.store import Ledger, LedgerError
-from ..books.texts import KeptTexts
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
 from ..domain.statements import last_day
 from ..files import read_plans
-from ..report.month_end import write_period_table
 from ..report.render import (
     KEPT_TEXTS_VERSION,
     statements_of,
@@ -46,6 +41,10 @@ from .options import (
     write_safely,
 )
 from .progress import Progress
+
+if TYPE_CHECKING:  # the ledger's machinery is imported where a ledger is given
+    from ..books.closing import ClosedBook, ClosedRun
+    from ..books.texts import KeptTexts
 
 PROG = "commission-engine payouts"
 
@@ -137,15 +136,19 @@ def _compute(
     """The result to show, the last closed period when a ledger is given, and the output
     already written when it was written from the ledger's texts (:func:`_from_texts`)."""
     plans = read_plans(args.plan_file)
-    if args.ledger is not None and not args.ledger.exists():  # a typo must not mean "none closed"
-        raise LedgerError(
-            f"there is no ledger {args.ledger}: only close creates one (or ingest); "
-            "is the path right?"
-        )
-    if args.ledger is not None and client is not None:
-        raise LedgerError("--scheduler does not apply with --ledger: close runs in one place")
-    # With a closed book to load, the file is read (and its events digested) meanwhile.
     ledger = args.ledger is not None
+    if ledger:  # the ledger's machinery is imported only then: a run without one starts sooner
+        from ..books.monthly import reopen_with_ledger
+        from ..books.store import Ledger, LedgerError
+
+        if not args.ledger.exists():  # a typo must not mean "none closed"
+            raise LedgerError(
+                f"there is no ledger {args.ledger}: only close creates one (or ingest); "
+                "is the path right?"
+            )
+        if client is not None:
+            raise LedgerError("--scheduler does not apply with --ledger: close runs in one place")
+    # With a closed book to load, the file is read (and its events digested) meanwhile.
     events = read_events(
         args.event_file,
         processes=args.processes,
@@ -193,6 +196,9 @@ def _compute(
 def _texts(run: ClosedRun, args: argparse.Namespace) -> KeptTexts | None:
     """The ledger's texts of the closed statements, when the output can be printed from them:
     JSON or CSV of every rep, every closed statement shown, texts of this version."""
+    from ..books.closing import KeptStatements
+    from ..books.texts import KeptTexts
+
     kept = run.closed
     if args.format not in ("json", "csv") or args.rep is not None:
         return None  # the table is laid out from every row; --rep reads them all, as before
@@ -207,6 +213,8 @@ def _from_texts(
     """The open statements (of ``--period``, if given), and the output written with the closed
     statements' texts copied in among them, read only for that period (issue 19). Written
     while the ledger is read, and held until then: a reader of stdout does not hold the file."""
+    from ..books.closing import by_rep
+
     shown = tuple(sorted(run.open, key=by_rep))
     if args.period is not None:
         shown = tuple(s for s in shown if s.period == args.period)
@@ -246,6 +254,8 @@ def _write(
         elif args.format == "csv":
             write_csv(result, out, args.rep, closed_through)
         elif args.period is not None:
+            from ..report.month_end import write_period_table
+
             write_period_table(statements_only(result, args.rep), out, args.period, args.locale)
         else:
             write_table(result, out, args.locale, args.rep, closed_through)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tqdm import tqdm
+if TYPE_CHECKING:  # imported where a line is drawn: a run off a terminal never draws one
+    from tqdm import tqdm
 
 T = TypeVar("T")
 
@@ -59,12 +60,16 @@ class Progress:
         terminal_out = sys.stdout.isatty() if output_to_terminal is None else output_to_terminal
         self._end()
         if self.shown and not (what == "writing" and terminal_out):
+            from tqdm import tqdm
+
             self._line = tqdm(
                 total=None, desc=what, bar_format="{desc}… {elapsed}", file=sys.stderr,
                 leave=False, mininterval=REFRESH,
             )  # fmt: skip
 
     def _counted(self, items: Iterable[T], name: str, then: str | None) -> Iterator[T]:
+        from tqdm import tqdm
+
         self._end()
         self._line = tqdm(
             desc=f"reading {name}", unit=" events", unit_scale=True, file=sys.stderr,
