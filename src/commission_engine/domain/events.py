@@ -19,7 +19,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
-from functools import lru_cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, cast, get_type_hints
 
@@ -449,13 +449,29 @@ def _checker(kind: type[BaseEvent]) -> type:
     return pydantic_dataclass(record, config=_STRICT, kw_only=True)
 
 
-_CHECKERS = tuple(_checker(kind) for kind in EVENT_CLASSES)
-#: Checked record class -> its event class and a getter of its values (:attr:`FIELDS` order).
-_CHECKED: dict[type, tuple[type[BaseEvent], tuple[str, ...], Callable[[Any], Any]]] = {
-    checker: (kind, names, attrgetter(*names))
-    for checker, kind in zip(_CHECKERS, EVENT_CLASSES, strict=True)
-    for names in [tuple(name for name in kind.FIELDS if name != "type")]
-}
+#: A checked record's event class, and a getter of its values (:attr:`FIELDS` order).
+_Checked = tuple[type[BaseEvent], tuple[str, ...], Callable[[Any], Any]]
+
+
+@cache
+def _checking() -> tuple[TypeAdapter[Any], dict[type, _Checked]]:
+    """The validator of a record of any type, and what each checked record class makes.
+
+    Made when a record is first checked, not on import: a run whose lines are all plainly
+    valid JSON never checks one (:mod:`..files.fast_json`), and building the eight
+    validators is a fifth of the command's start-up.
+    """
+    checkers = tuple(_checker(kind) for kind in EVENT_CLASSES)
+    checked: dict[type, _Checked] = {
+        checker: (kind, names, attrgetter(*names))
+        for checker, kind in zip(checkers, EVENT_CLASSES, strict=True)
+        for names in [tuple(name for name in kind.FIELDS if name != "type")]
+    }
+    adapter: TypeAdapter[Any] = TypeAdapter(
+        cast(Any, Annotated[Union[checkers], Field(discriminator="type")])  # noqa: UP007
+    )
+    return adapter, checked
+
 
 Event = (
     Invoice
@@ -469,10 +485,6 @@ Event = (
 )
 InvoiceEvent = Dispute | DisputeResolved | CreditNote | Payment | PaymentReversal | WriteOff
 EVENT_TYPES = tuple(kind.type for kind in EVENT_CLASSES)
-
-_EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(
-    cast(Any, Annotated[Union[_CHECKERS], Field(discriminator="type")])  # noqa: UP007
-)
 
 
 #: :func:`sort_key` in C (the same tuple), for sorting a million events a third faster.
@@ -508,11 +520,12 @@ def parse_event(record: Mapping[str, Any], line: int | None = None) -> Event | R
         return Rejection(
             event=name, line=line, field="line", reason="is not a field of this event type"
         )
+    adapter, made_of = _checking()
     try:
-        checked = _EVENT_ADAPTER.validate_python(record)
+        checked = adapter.validate_python(record)
     except ValidationError as error:
         return _rejection(error, name, line)
-    kind, names, values_of = _CHECKED[type(checked)]
+    kind, names, values_of = made_of[type(checked)]
     return kind(**dict(zip(names, values_of(checked), strict=True)), line=line)  # type: ignore[return-value]
 
 
