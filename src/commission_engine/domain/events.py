@@ -140,7 +140,8 @@ def _share(value: Decimal) -> Decimal:
 class Split(BaseModel):
     """One rep's share of an invoice."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built when first used: a split read from a plainly valid line is made without it.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     rep: Name
     share: Annotated[Decimal, BeforeValidator(to_decimal), AfterValidator(_share)]

@@ -37,7 +37,9 @@ from .plans import Plan, PlanBook
 from .statements import LedgerLine, PeriodTotals, StoredDecimal, period_of
 from .targets import Terms, terms_by_plan
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+#: Built when first used (``defer_build``), as are the records below: a run without a saved
+#: state never validates one, and its command starts sooner.
+_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 #: An exact amount saved as text: a Decimal's own, or ``numerator/denominator``.
 StoredExact = Annotated[
@@ -172,7 +174,7 @@ class WorkingState:
 #: The records inside a saved state are frozen, slotted pydantic dataclasses, not models: a
 #: state holds one per invoice, position and period ever booked, and a model costs several
 #: times a slotted record's memory (its ``__dict__`` and the set of fields given).
-_RECORD = ConfigDict(extra="forbid")
+_RECORD = ConfigDict(extra="forbid", defer_build=True)
 
 
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True, config=_RECORD)
