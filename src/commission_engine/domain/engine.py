@@ -180,14 +180,14 @@ class Engine:
         Past-due clawbacks fire after the events of their day. Each rejected event is passed
         to ``reject`` with its number; to stop the fold, ``reject`` raises.
         """
-        seen = self.book.seen
+        applied = self.book.applied.append  # (the book's ``seen`` adds them when read)
         handlers = self._handlers  # (what apply does, without a call of its own an event)
         last_applied = None
         with localcontext(EXACT):  # sums and products never round (money.EXACT)
             for number, event in events:
                 rejection = handlers[type(event)](event)
                 if rejection is None:
-                    seen[event.id] = event
+                    applied(event)
                     last_applied = event.date
                 else:
                     reject(number, rejection)

@@ -136,6 +136,10 @@ def open_balance(
     return open_
 
 
+#: An event's id (the key of :attr:`WorkingState.seen`).
+_ID = attrgetter("id")
+
+
 @dataclass(slots=True)
 class WorkingState:
     """Everything the fold carries from one event to the next."""
@@ -143,8 +147,15 @@ class WorkingState:
     through: dt.date | None = None
     invoices: dict[str, InvoiceState] = field(default_factory=dict)
     attainment: dict[tuple[str, str, str], Exact] = field(default_factory=dict)
-    # Event id -> the event applied this run, or the digest of one applied earlier.
-    seen: dict[str, BaseEvent | str] = field(default_factory=dict)
+    # Event id -> the event applied this run, or the digest of one applied earlier, but for
+    # the events applied since it was last read (:attr:`seen` adds those).
+    known: dict[str, BaseEvent | str] = field(default_factory=dict)
+    # The events the fold applied since ``known`` was last brought up to date, in order: the
+    # fold appends each to a list, and the ids go into ``known`` only when someone reads
+    # :attr:`seen` (a million entries put in a dict one event at a time, amid the fold's
+    # own records, cost the fold a tenth of its time; a run that saves nothing never needs
+    # them).
+    applied: list[BaseEvent] = field(default_factory=list)
     ledgers: dict[tuple[str, str], RepAccount] = field(default_factory=dict)
     # (clawback date, invoice id, position index), for past-due clawbacks yet to fire.
     clawbacks_due: list[tuple[dt.date, str, int]] = field(default_factory=list)
@@ -159,6 +170,15 @@ class WorkingState:
     # Resumed over kept totals (:class:`SavedTotals`): the first period after the state's
     # end. The ledgers then hold only the periods posted since, and statements start there.
     opened: str | None = None
+
+    @property
+    def seen(self) -> dict[str, BaseEvent | str]:
+        """Event id -> the event applied this run, or the digest of one applied earlier."""
+        applied = self.applied
+        if applied:
+            self.known.update(zip(map(_ID, applied), applied, strict=True))
+            applied.clear()
+        return self.known
 
     def resumed_invoice(self, invoice_id: str) -> InvoiceState | None:
         """The working state of a resumed invoice not used yet this run, or ``None``."""
@@ -763,7 +783,7 @@ def resume(state: EngineState, plans: PlanBook) -> WorkingState:
     book = WorkingState(
         through=state.through,
         bonus_next=state.bonus_next,
-        seen=dict(state.events) if records is None else _SeenOver(state.events, records),
+        known=dict(state.events) if records is None else _SeenOver(state.events, records),
         resumed=changed if records is None else ResumedInvoices(changed, records),
         terms=terms_by_plan(plans),
     )
