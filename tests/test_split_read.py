@@ -38,7 +38,7 @@ def _plain(item: Any) -> tuple[Any, ...]:
         if isinstance(value, Decimal):
             value = str(value)
         elif isinstance(value, tuple):
-            value = tuple((split.rep, str(split.share), split.model_fields_set) for split in value)
+            value = tuple((split.rep, str(split.share)) for split in value)
         values.append((name, type(value).__name__, value))
     return (type(item).__name__, *values)
 

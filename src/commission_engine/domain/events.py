@@ -137,8 +137,20 @@ def _share(value: Decimal) -> Decimal:
     return value
 
 
-class Split(BaseModel):
-    """One rep's share of an invoice."""
+class Split(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """One rep's share of an invoice.
+
+    A Struct, as events are: decoded by msgspec with its invoice's line, and checked by
+    :func:`parse_event` (as :class:`_SplitRecord`) where a record is read the usual way;
+    calling it directly checks nothing.
+    """
+
+    rep: Annotated[str, msgspec.Meta(min_length=1)]
+    share: Decimal
+
+
+class _SplitRecord(BaseModel):
+    """What :func:`parse_event` checks a split as, before making its :class:`Split`."""
 
     # Built when first used: a split read from a plainly valid line is made without it.
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -257,7 +269,7 @@ class Invoice(BaseEvent, tag="invoice", frozen=True, kw_only=True):
     ORDER = 0
     invoice: Name
     rep: Name | None = None
-    splits: Annotated[tuple[Split, ...] | None, BeforeValidator(_splits_from_text)] = None
+    splits: tuple[Split, ...] | None = None
     amount: Amount
     tax: Amount = ZERO
     cost: Amount = ZERO
@@ -378,7 +390,9 @@ def _tax_within_amount(value: Decimal, info: ValidationInfo) -> Decimal:
     return value
 
 
-def _shares_sum_to_one(splits: tuple[Split, ...] | None) -> tuple[Split, ...] | None:
+def _shares_sum_to_one(
+    splits: tuple[_SplitRecord, ...] | None,
+) -> tuple[_SplitRecord, ...] | None:
     if splits is None:
         return None
     reps = [split.rep for split in splits]
@@ -438,7 +452,9 @@ def _checker(kind: type[BaseEvent]) -> type:
     defaults = {f.name: f.default for f in msgspec.structs.fields(kind) if not f.required}
     fields: list[tuple[str, Any, Any]] = []
     for name in kind.FIELDS:
-        if name == "type":
+        if name == "splits":  # checked as _SplitRecords; made Splits by _made_of
+            fields.append((name, _CHECKED_SPLITS, dataclasses.field(default=defaults[name])))
+        elif name == "type":
             fields.append((name, Literal[kind.type], dataclasses.field(default=kind.type)))
         elif name in defaults:
             fields.append((name, hints[name], dataclasses.field(default=defaults[name])))
@@ -450,8 +466,29 @@ def _checker(kind: type[BaseEvent]) -> type:
     return pydantic_dataclass(record, config=_STRICT, kw_only=True)
 
 
+#: How :func:`parse_event` checks an invoice's splits (the CSV notation too).
+_CHECKED_SPLITS = Annotated[tuple[_SplitRecord, ...] | None, BeforeValidator(_splits_from_text)]
+
 #: A checked record's event class, and a getter of its values (:attr:`FIELDS` order).
 _Checked = tuple[type[BaseEvent], tuple[str, ...], Callable[[Any], Any]]
+
+
+def _made_of(names: tuple[str, ...]) -> Callable[[Any], Any]:
+    """The getter of a checked record's values, in the order of ``names``: a split checked
+    as a :class:`_SplitRecord` given as its :class:`Split`."""
+    values_of = attrgetter(*names)
+    if "splits" not in names:
+        return values_of
+    at = names.index("splits")
+
+    def values_with_splits(checked: Any) -> Any:
+        values = list(values_of(checked))
+        splits = values[at]
+        if splits is not None:
+            values[at] = tuple(Split(rep=split.rep, share=split.share) for split in splits)
+        return values
+
+    return values_with_splits
 
 
 @cache
@@ -464,7 +501,7 @@ def _checking() -> tuple[TypeAdapter[Any], dict[type, _Checked]]:
     """
     checkers = tuple(_checker(kind) for kind in EVENT_CLASSES)
     checked: dict[type, _Checked] = {
-        checker: (kind, names, attrgetter(*names))
+        checker: (kind, names, _made_of(names))
         for checker, kind in zip(checkers, EVENT_CLASSES, strict=True)
         for names in [tuple(name for name in kind.FIELDS if name != "type")]
     }

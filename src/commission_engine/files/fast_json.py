@@ -33,9 +33,8 @@ import re
 import sys
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation, localcontext
-from functools import lru_cache
 from operator import attrgetter, is_not
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 
@@ -60,34 +59,9 @@ from ..domain.events import (
 )
 from ..domain.money import EXACT, LIMIT, ONE, ZERO
 
-_Name = Annotated[str, msgspec.Meta(min_length=1)]
 _REQUIRED = object()  # a field with no default: always given
 #: Sets the line an event came from (the event is frozen; it is being made).
 _set_line = field_setter(BaseEvent, "line")
-
-
-class _SplitLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
-    """One rep's share of a split invoice, as a line writes it."""
-
-    rep: _Name
-    share: Decimal
-
-
-def _split_from(kind: type, value: Any) -> Any:
-    """A split of an invoice's line (msgspec reads every other field itself): read as
-    :class:`_SplitLine` reads it, made as :func:`_split` makes it."""
-    if kind is not Split:
-        raise ValueError(f"{kind.__name__} is read the usual way")
-    split = msgspec.convert(value, _SplitLine)
-    return _split(split.rep, str(split.share))
-
-
-@lru_cache(maxsize=4096)
-def _split(rep: str, share: str) -> Split:
-    """One rep's share, made once for each rep and share as written (``str`` of a Decimal
-    gives its exponent too: ``0.5`` and ``0.50`` are two) and shared, as splits are frozen:
-    a model is made in two microseconds. The rep's name is interned, as the usual path does."""
-    return Split.model_construct(rep=sys.intern(rep), share=Decimal(share))
 
 
 _NEGATIVE_LIMIT = -LIMIT
@@ -176,8 +150,7 @@ for _event, _holds in (
 #: in it: a number msgspec would read and :func:`~..money.to_decimal` would not.
 _ODD_NUMBER = re.compile(rb'"[\s+\-.0-9eE_\x80-\xff]*[_\x80-\xff][\s+\-.0-9eE_\x80-\xff]*"')
 
-# (A split's share written as a number reaches _split_from as the Decimal of its text.)
-_DECODER = msgspec.json.Decoder(Event, dec_hook=_split_from, float_hook=Decimal)
+_DECODER = msgspec.json.Decoder(Event)
 
 
 def plain_event(raw: bytes, line: int) -> Event | None:

@@ -123,7 +123,7 @@ def event_from(encoded: tuple[int, Any]) -> BaseEvent | Rejection:
 
 
 def _splits(pairs: tuple[tuple[str, str], ...]) -> tuple[Split, ...]:
-    return tuple(Split.model_construct(rep=rep, share=Decimal(share)) for rep, share in pairs)
+    return tuple(Split(rep=rep, share=Decimal(share)) for rep, share in pairs)
 
 
 @lru_cache(maxsize=4096)
