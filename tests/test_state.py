@@ -17,6 +17,7 @@ from strategies import PROPERTY, cases
 from commission_engine import PlanBook, compute
 from commission_engine.domain.state import (
     AttainmentRecord,
+    ClawbackCalendar,
     EngineState,
     InvoiceRecord,
     _trusted,
@@ -141,3 +142,25 @@ def test_saving_keeps_the_digests_of_the_events_applied_not_the_events() -> None
     state = result.state()
     assert all(isinstance(seen, str) for seen in book.seen.values())  # the events can go
     assert result.state() == state
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.sampled_from("ABC"), st.integers(0, 2))))
+def test_clawbacks_fall_due_in_the_order_a_heap_of_them_gives(
+    clawbacks: list[tuple[int, str, int]],
+) -> None:
+    # By day, then invoice id, then position: the order the engine fires them in (the
+    # calendar replaced a heap of (day, invoice id, index) tuples; the order is the heap's).
+    first = dt.date(2026, 1, 1)
+    calendar = ClawbackCalendar()
+    calendar.extend(
+        (first + dt.timedelta(days=d), invoice, index) for d, invoice, index in clawbacks
+    )
+    fired: list[tuple[dt.date, str, int]] = []
+    for through in (10, 10, 25, 40):  # as the fold advances, a day at a time or more
+        while (due := calendar.take_due(first + dt.timedelta(days=through))) is not None:
+            day, entries = due
+            assert day <= first + dt.timedelta(days=through)
+            fired.extend((day, invoice, index) for invoice, index in entries)
+    expected = sorted((first + dt.timedelta(days=d), i, n) for d, i, n in clawbacks)
+    assert fired == expected
+    assert calendar.take_due(dt.date(2199, 12, 31)) is None

@@ -11,7 +11,6 @@ what was posted before (SEMANTICS.md sections 3-5), so lines never drift.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal, localcontext
 
@@ -140,24 +139,25 @@ class Engine:
 
     def _fire_clawbacks(self, day: dt.date) -> None:
         book = self.book
-        due, invoices, pop = book.clawbacks_due, book.invoices, heapq.heappop
-        while due and due[0][0] <= day:
-            when, invoice_id, index = pop(due)
-            invoice = invoices.get(invoice_id) or book.resumed_invoice(invoice_id)
-            assert invoice is not None  # only booked invoices have clawbacks due
-            position = invoice.positions[index]
-            # A dispute stops the clock; its resolution sets a later date (11.6) and this
-            # entry is then stale. (_come_due's test first: most fall due on settled
-            # invoices, and then only mark the position.)
-            if (
-                invoice.disputed_since is None
-                and position.clawback_date == when
-                and not position.past_due
-            ):
-                if invoice.open:
-                    self._come_due(invoice, position, when)
-                else:
-                    position.past_due = True
+        take_due, invoices = book.clawbacks_due.take_due, book.invoices
+        while (due := take_due(day)) is not None:
+            when, clawbacks = due
+            for invoice_id, index in clawbacks:
+                invoice = invoices.get(invoice_id) or book.resumed_invoice(invoice_id)
+                assert invoice is not None  # only booked invoices have clawbacks due
+                position = invoice.positions[index]
+                # A dispute stops the clock; its resolution sets a later date (11.6) and this
+                # entry is then stale. (_come_due's test first: most fall due on settled
+                # invoices, and then only mark the position.)
+                if (
+                    invoice.disputed_since is None
+                    and position.clawback_date == when
+                    and not position.past_due
+                ):
+                    if invoice.open:
+                        self._come_due(invoice, position, when)
+                    else:
+                        position.past_due = True
 
     def _come_due(self, invoice: InvoiceState, position: Position, when: dt.date) -> None:
         if not position.past_due:
@@ -284,7 +284,7 @@ class Engine:
         for index, position in enumerate(invoice.positions):
             when = position.clawback_date
             if when is not None and when > event.date:
-                heapq.heappush(book.clawbacks_due, (when, invoice.id, index))
+                book.clawbacks_due.add(when, invoice.id, index)
             elif when is not None:
                 position.past_due = True  # already past due when booked: nothing to advance
             position.ledger = book.ledgers.get((position.rep, currency)) or self._ledger(
@@ -499,7 +499,7 @@ class Engine:
         for index, position in enumerate(invoice.positions):
             if position.clawback_date is not None and not position.past_due:
                 position.clawback_date += paused
-                heapq.heappush(self.book.clawbacks_due, (position.clawback_date, invoice.id, index))
+                self.book.clawbacks_due.add(position.clawback_date, invoice.id, index)
         return None
 
     def _post_cash_with_order(
