@@ -20,7 +20,16 @@ from hypothesis import strategies as st
 from scenario import Stream, book, line_amounts, run
 
 from commission_engine import Plan, PlanBook, compute
-from commission_engine.domain.money import round_money
+from commission_engine.domain.money import (
+    ZERO,
+    SplitSum,
+    at_least_zero,
+    attained_exact,
+    attained_plus,
+    canonical,
+    exact_sum,
+    round_money,
+)
 
 # Golden cases ---------------------------------------------------------------------------
 
@@ -334,3 +343,36 @@ def test_the_property_meets_half_a_minor_unit() -> None:
         return any(_half_unit(plan, t) for t in exact_targets(plan, events).values())
 
     find(settled_cases(), half, settings=settings(max_examples=2000, database=None))
+
+
+_CREDITS = st.one_of(
+    st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False),
+    st.fractions(min_value=-(10**6), max_value=10**6, max_denominator=10**4),
+)
+
+
+@given(
+    st.one_of(
+        st.decimals(min_value=0, max_value=10**6, places=3),
+        st.fractions(min_value=0, max_value=10**6, max_denominator=97),
+    ),
+    st.lists(_CREDITS, max_size=12),
+)
+def test_attainment_summed_apart_is_the_sum_and_saves_as_it(start: Any, credits: list[Any]) -> None:
+    # The engine keeps a period's Decimal and Fraction credits apart (attained_plus); what it
+    # decides tiers on (the integer ratio) and what it saves (canonical) are the exact sum's.
+    apart, whole = start, start
+    for credit in credits:
+        apart, whole = attained_plus(apart, credit), exact_sum(whole, credit)
+        n, d = apart.as_integer_ratio()
+        assert Fraction(n, d) == whole
+        floor_apart, floor_whole = at_least_zero(apart), max(ZERO, whole)
+        assert attained_exact(floor_apart) == floor_whole
+        assert (floor_apart is ZERO) == (floor_whole is ZERO)
+    exact = attained_exact(apart)
+    assert exact == whole
+    assert repr(canonical(exact)) == repr(canonical(whole))  # the saved text, exponent and all
+    if all(type(c) is Decimal for c in credits) and type(start) is Decimal:
+        assert type(apart) is Decimal and repr(apart) == repr(whole)
+    else:
+        assert type(apart) in (SplitSum, Fraction)

@@ -34,6 +34,8 @@ from .money import (
     ONE,
     ZERO,
     Exact,
+    at_least_zero,
+    attained_plus,
     canonical,
     exact_product,
     exact_ratio,
@@ -313,7 +315,7 @@ class Engine:
             # (Terms.commission written out: two calls fewer a tiered invoice.)
             bands = terms.bands if terms.bands_by_quarter is None else terms.bands_on(event.date)
             commission = commission_in_bands(bands, attained, credited)
-            attainment[key] = exact_sum(attained, credited)
+            attainment[key] = attained_plus(attained, credited)
         after = terms.clawback_after
         return Position(  # (positional, each named: see _invoice)
             rep,
@@ -340,7 +342,7 @@ class Engine:
                 key = (position.rep, position.plan.id, position.booking_quota_period)
                 lowered = exact_ratio(position.credited_base * event.amount, invoice.amount)
                 attained = self.book.attainment.get(key, ZERO)
-                self.book.attainment[key] = exact_sum(attained, -lowered)
+                self.book.attainment[key] = attained_plus(attained, -lowered)
         self._post_all(invoice, event, "credit_note")
         return None
 
@@ -384,7 +386,7 @@ class Engine:
                         bands, attained, credit_times_amount, invoice.amount
                     )
                     credit = exact_ratio(credit_times_amount, invoice.amount)
-                    self.book.attainment[key] = exact_sum(attained, credit)
+                    self.book.attainment[key] = attained_plus(attained, credit)
                 if terms.late is not None:  # each payment's commission scaled by its factor
                     factor = terms.late_factor((event.date - invoice.due).days)
                     lost = exact_product(earned, ONE - factor)
@@ -436,7 +438,7 @@ class Engine:
                     key = (position.rep, plan.id, quota_period_of(event.date, plan.quota_period))
                     lowered = exact_ratio(position.credited_base * event.amount, invoice.amount)
                     attained = self.book.attainment.get(key, ZERO)
-                    self.book.attainment[key] = max(ZERO, exact_sum(attained, -lowered))
+                    self.book.attainment[key] = at_least_zero(attained_plus(attained, -lowered))
             terms = position.terms
             if terms.late is not None:  # paid_f, and what lateness cost, lowered pro rata
                 position.paid_factored = _pro_rata(position.paid_factored, left, paid)

@@ -347,6 +347,83 @@ def exact_product(first: Exact, second: Exact) -> Exact:
     return first * second
 
 
+class SplitSum:
+    """An exact sum kept in two parts, a Decimal and a Fraction, added up when read.
+
+    A quota period's attainment adds Decimal credits (a booking, a payment of a whole
+    invoice) and Fraction ones (a payment's part of its invoice, ``s*B*p/A``). Added to a
+    Fraction whose denominator has run to hundreds of digits, each Decimal credit cost a gcd
+    of that size; kept apart, it is a Decimal sum. Only :func:`attained_plus` makes one.
+
+    >>> SplitSum(Decimal("1.5"), Fraction(1, 3)).as_integer_ratio()
+    (11, 6)
+    """
+
+    __slots__ = ("decimal", "fraction")
+
+    def __init__(self, decimal: Decimal, fraction: Fraction) -> None:
+        self.decimal = decimal
+        self.fraction = fraction
+
+    def as_integer_ratio(self) -> tuple[int, int]:
+        """The sum as a numerator and a positive denominator, not necessarily reduced
+        (what the tier decisions compare in integers)."""
+        numerator, denominator = self.decimal.as_integer_ratio()
+        fraction = self.fraction
+        return (
+            numerator * fraction.denominator + fraction.numerator * denominator,
+            denominator * fraction.denominator,
+        )
+
+    def __repr__(self) -> str:
+        return f"SplitSum({self.decimal!r}, {self.fraction!r})"
+
+
+#: A quota attainment: exact, its Decimal and Fraction credits perhaps kept apart.
+Attained: TypeAlias = Decimal | Fraction | SplitSum
+
+
+def attained_plus(attained: Attained, credit: Exact) -> Attained:
+    """``attained + credit`` exactly: a Decimal while every credit is one, else the Decimal
+    credits and the Fraction ones summed apart (:class:`SplitSum`).
+
+    >>> attained_plus(Decimal("10.50"), Decimal("2"))
+    Decimal('12.50')
+    >>> attained_plus(attained_plus(Decimal(1), Fraction(1, 3)), Decimal(2))
+    SplitSum(Decimal('3'), Fraction(1, 3))
+    """
+    if type(credit) is Decimal:
+        if type(attained) is Decimal:
+            return _exact_add(attained, credit)
+        if type(attained) is SplitSum:
+            return SplitSum(_exact_add(attained.decimal, credit), attained.fraction)
+        assert type(attained) is Fraction
+        return SplitSum(credit, attained)
+    assert type(credit) is Fraction
+    if type(attained) is Decimal:
+        return SplitSum(attained, credit)
+    if type(attained) is SplitSum:
+        return SplitSum(attained.decimal, attained.fraction + credit)
+    assert type(attained) is Fraction
+    return attained + credit
+
+
+def attained_exact(attained: Attained) -> Exact:
+    """``attained`` as one exact value: a SplitSum's parts added up."""
+    if type(attained) is SplitSum:
+        return Fraction(attained.decimal) + attained.fraction
+    assert type(attained) is Decimal or type(attained) is Fraction
+    return attained
+
+
+def at_least_zero(attained: Attained) -> Attained:
+    """``max(ZERO, attained)``: ``attained`` if above zero, else ``ZERO`` itself."""
+    if type(attained) is SplitSum:
+        return attained if attained.as_integer_ratio()[0] > 0 else ZERO
+    assert type(attained) is Decimal or type(attained) is Fraction
+    return max(ZERO, attained)
+
+
 def read_exact(value: object) -> object:
     """An exact value from its text: a Fraction from ``n/d``, a Decimal as
     :func:`shared_decimal` reads one; anything else is returned as given.

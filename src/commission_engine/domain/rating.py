@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 
-from .money import ZERO, Exact, exact_product, exact_sum
+from .money import ZERO, Attained, Exact, attained_exact, exact_product, exact_sum
 from .plans import Plan, QuotaPeriod
 
 
@@ -46,7 +46,7 @@ def bands_of(plan: Plan, quarters: int = 1) -> Bands:
     return tuple(zip(starts, ends, (tier.rate for tier in plan.tiers), strict=True))
 
 
-def commission_on(plan: Plan, attained: Exact, credit: Exact) -> Exact:
+def commission_on(plan: Plan, attained: Attained, credit: Exact) -> Exact:
     """Commission, unrounded, on ``credit`` of base added to ``attained`` so far.
 
     Flat plans ignore attainment. Tiered plans rate each slice of the credit at
@@ -68,7 +68,7 @@ def quarter_of(day: dt.date) -> int:
     return (day.month - 1) // 3 + 1
 
 
-def commission_in_bands(bands: Bands, attained: Exact, credit: Exact) -> Exact:
+def commission_in_bands(bands: Bands, attained: Attained, credit: Exact) -> Exact:
     """:func:`commission_on` for a tiered plan whose bands are already computed.
 
     Exact: Decimals where attainment and credit are, else Fractions throughout.
@@ -91,7 +91,7 @@ def commission_in_bands(bands: Bands, attained: Exact, credit: Exact) -> Exact:
     return total
 
 
-def _commission_with_fractions(bands: Bands, attained: Exact, credit: Exact) -> Exact:
+def _commission_with_fractions(bands: Bands, attained: Attained, credit: Exact) -> Exact:
     """:func:`commission_in_bands` where attainment or credit is a fraction: inside one tier
     (nearly always) the commission is ``rate * credit``, a product that stays a Decimal for a
     Decimal credit; only a credit cut by a tier boundary is rated in fractions."""
@@ -108,7 +108,7 @@ def _commission_with_fractions(bands: Bands, attained: Exact, credit: Exact) -> 
             if high is None or (c * d + n * e) * high_q <= high_p * e * d:
                 return exact_product(rate, credit)
             break
-    start = Fraction(attained)
+    start = Fraction(attained_exact(attained))
     end = start + Fraction(credit)
     total = Fraction(0)
     for band_low, band_high, band_rate in _in_fractions(bands):
@@ -145,7 +145,7 @@ def _in_fractions(bands: Bands) -> tuple[tuple[Fraction, Fraction | None, Fracti
 
 
 def commission_times_amount(
-    bands: Bands, attained: Exact, credit_times_amount: Decimal, amount: Decimal
+    bands: Bands, attained: Attained, credit_times_amount: Decimal, amount: Decimal
 ) -> Exact:
     """``A`` times the commission on a payment's credit ``s*B*p/A`` (``credit_times_amount``
     is ``s*B*p``) added to ``attained``: exact, and a Decimal product where the credit falls

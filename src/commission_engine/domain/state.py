@@ -27,7 +27,9 @@ from .errors import StateError
 from .events import BaseEvent
 from .money import (
     ZERO,
+    Attained,
     Exact,
+    attained_exact,
     canonical,
     exact_product,
     exact_ratio,
@@ -187,7 +189,7 @@ class WorkingState:
 
     through: dt.date | None = None
     invoices: dict[str, InvoiceState] = field(default_factory=dict)
-    attainment: dict[tuple[str, str, str], Exact] = field(default_factory=dict)
+    attainment: dict[tuple[str, str, str], Attained] = field(default_factory=dict)
     # Event id -> the event applied this run, or the digest of one applied earlier, but for
     # the events applied since it was last read (:attr:`seen` adds those).
     known: dict[str, BaseEvent | str] = field(default_factory=dict)
@@ -484,7 +486,7 @@ class LedgersOver(dict[tuple[str, str], RepAccount]):
         yield from (key for key in dict.keys(self) if key not in known)
 
 
-class AttainmentOver(dict[tuple[str, str, str], Exact]):
+class AttainmentOver(dict[tuple[str, str, str], Attained]):
     """The attainment of a book resumed over kept totals (the dict the fold writes to):
     what this run set, over the kept attainment, read by key."""
 
@@ -646,7 +648,11 @@ def save(book: WorkingState, plans: PlanBook) -> EngineState:
         ),
         attainment=tuple(
             _trusted(
-                AttainmentRecord, rep=rep, plan=plan, quota_period=period, base=canonical(base)
+                AttainmentRecord,
+                rep=rep,
+                plan=plan,
+                quota_period=period,
+                base=canonical(attained_exact(base)),
             )
             for (rep, plan, period), base in book.attainment.items()
         ),

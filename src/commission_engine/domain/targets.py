@@ -13,7 +13,7 @@ import datetime as dt
 from bisect import bisect_right
 from decimal import Decimal
 
-from .money import ONE, ZERO, Exact, Rounding, exact_product, exact_sum, rounder
+from .money import ONE, ZERO, Attained, Exact, Rounding, exact_product, exact_sum, rounder
 from .plans import CollectionBonus, Draw, Plan, PlanBook
 from .rating import Bands, bands_of, commission_in_bands, quarter_of
 
@@ -99,7 +99,7 @@ class Terms:
             return self.bands
         return self.bands_by_quarter[quarter_of(day) - 1]
 
-    def commission(self, attained: Exact, credit: Exact, day: dt.date) -> Exact:
+    def commission(self, attained: Attained, credit: Exact, day: dt.date) -> Exact:
         """Commission, unrounded and exact, on ``credit`` dated ``day`` added to ``attained``."""
         rate = self.rate
         if rate is not None:
