@@ -13,7 +13,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commission_engine.domain.money import Exact
+from commission_engine.domain.money import Exact, SplitSum, attained_plus
 from commission_engine.domain.rating import Bands, commission_in_bands, commission_times_amount
 
 BANDS: Bands = (
@@ -87,3 +87,36 @@ def test_a_credit_ending_exactly_on_a_boundary_stays_in_its_tier() -> None:
     # The same as a payment: credit s*B*p/A = 1/3 with s*B*p = 1.00 and A = 3.00.
     got = commission_times_amount(BANDS, attained, Decimal("1.00"), Decimal("3.00"))
     assert Fraction(got) == Fraction(1, 10) * Fraction(1, 3) * 3
+
+
+#: An attainment kept in two parts (money.SplitSum), as the engine keeps one once a
+#: payment's part of its invoice is credited: a Decimal part and a Fraction part.
+split_sums = st.builds(
+    lambda decimal, fraction, more: attained_plus(attained_plus(decimal, fraction), more),
+    cents.map(lambda c: c - 1500),
+    offsets.filter(lambda f: f.denominator > 1),
+    st.one_of(cents, offsets.filter(lambda f: f.denominator > 1)),
+).filter(lambda a: type(a) is SplitSum and a.as_integer_ratio()[0] >= 0)
+
+
+@given(
+    bands=st.sampled_from([BANDS, LATE_START]),
+    attained=split_sums,
+    credit=cents,
+    amount=cents,
+)
+def test_an_attainment_in_two_parts_rates_as_its_sum(
+    bands: Bands, attained: SplitSum, credit: Decimal, amount: Decimal
+) -> None:
+    # Whether the bounds of the parts settle the tier or the exact sum does, the commission
+    # is the one on the sum as one Fraction, to the exponent.
+    whole = Fraction(*attained.as_integer_ratio())
+    assert repr(commission_in_bands(bands, attained, credit)) == repr(
+        commission_in_bands(bands, whole, credit)
+    )
+    times = credit * amount
+    assert repr(commission_times_amount(bands, attained, times, amount)) == repr(
+        commission_times_amount(bands, whole, times, amount)
+    )
+    low, high = attained.low, attained.high
+    assert Fraction(low) <= attained.fraction <= Fraction(high)

@@ -14,6 +14,8 @@ from decimal import (
     MAX_EMAX,
     MIN_EMIN,
     ROUND_05UP,
+    ROUND_CEILING,
+    ROUND_FLOOR,
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
     Context,
@@ -355,15 +357,29 @@ class SplitSum:
     Fraction whose denominator has run to hundreds of digits, each Decimal credit cost a gcd
     of that size; kept apart, it is a Decimal sum. Only :func:`attained_plus` makes one.
 
+    ``low`` and ``high`` bound the Fraction part (``low <= fraction <= high``), Decimals of
+    40 digits summed as the Fractions are: a tier decision that the bounds settle (the whole
+    credit inside one tier) needs no arithmetic on the Fraction (:func:`attained_bounds`).
+
     >>> SplitSum(Decimal("1.5"), Fraction(1, 3)).as_integer_ratio()
     (11, 6)
     """
 
-    __slots__ = ("decimal", "fraction")
+    __slots__ = ("decimal", "fraction", "high", "low")
 
-    def __init__(self, decimal: Decimal, fraction: Fraction) -> None:
+    def __init__(
+        self,
+        decimal: Decimal,
+        fraction: Fraction,
+        low: Decimal | None = None,
+        high: Decimal | None = None,
+    ) -> None:
         self.decimal = decimal
         self.fraction = fraction
+        if low is None or high is None:
+            low, high = _bounds(fraction)
+        self.low = low
+        self.high = high
 
     def as_integer_ratio(self) -> tuple[int, int]:
         """The sum as a numerator and a positive denominator, not necessarily reduced
@@ -377,6 +393,26 @@ class SplitSum:
 
     def __repr__(self) -> str:
         return f"SplitSum({self.decimal!r}, {self.fraction!r})"
+
+
+#: Division rounded down and up, for bounds of a fraction (:class:`SplitSum`), and sums of
+#: bounds rounded the same way (exact in practice; a bound either way, whatever the digits).
+_FLOOR = Context(prec=40, rounding=ROUND_FLOOR, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_CEILING = Context(prec=40, rounding=ROUND_CEILING, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_add_down = Context(prec=200, rounding=ROUND_FLOOR, Emax=MAX_EMAX, Emin=MIN_EMIN).add
+_add_up = Context(prec=200, rounding=ROUND_CEILING, Emax=MAX_EMAX, Emin=MIN_EMIN).add
+
+
+def _bounds(fraction: Fraction) -> tuple[Decimal, Decimal]:
+    """Decimals ``low <= fraction <= high``, 40 digits each."""
+    numerator, denominator = Decimal(fraction.numerator), Decimal(fraction.denominator)
+    return _FLOOR.divide(numerator, denominator), _CEILING.divide(numerator, denominator)
+
+
+def attained_bounds(attained: SplitSum) -> tuple[Decimal, Decimal]:
+    """Decimals ``low <= attained <= high``: the Decimal part plus the Fraction part's bounds."""
+    decimal = attained.decimal
+    return _add_down(decimal, attained.low), _add_up(decimal, attained.high)
 
 
 #: A quota attainment: exact, its Decimal and Fraction credits perhaps kept apart.
@@ -396,14 +432,22 @@ def attained_plus(attained: Attained, credit: Exact) -> Attained:
         if type(attained) is Decimal:
             return _exact_add(attained, credit)
         if type(attained) is SplitSum:
-            return SplitSum(_exact_add(attained.decimal, credit), attained.fraction)
+            return SplitSum(
+                _exact_add(attained.decimal, credit), attained.fraction, attained.low, attained.high
+            )
         assert type(attained) is Fraction
         return SplitSum(credit, attained)
     assert type(credit) is Fraction
     if type(attained) is Decimal:
         return SplitSum(attained, credit)
     if type(attained) is SplitSum:
-        return SplitSum(attained.decimal, attained.fraction + credit)
+        low, high = _bounds(credit)
+        return SplitSum(
+            attained.decimal,
+            attained.fraction + credit,
+            _add_down(attained.low, low),
+            _add_up(attained.high, high),
+        )
     assert type(attained) is Fraction
     return attained + credit
 

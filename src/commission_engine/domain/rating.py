@@ -7,7 +7,16 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 
-from .money import ZERO, Attained, Exact, attained_exact, exact_product, exact_sum
+from .money import (
+    ZERO,
+    Attained,
+    Exact,
+    SplitSum,
+    attained_bounds,
+    attained_exact,
+    exact_product,
+    exact_sum,
+)
 from .plans import Plan, QuotaPeriod
 
 
@@ -95,6 +104,10 @@ def _commission_with_fractions(bands: Bands, attained: Attained, credit: Exact) 
     """:func:`commission_in_bands` where attainment or credit is a fraction: inside one tier
     (nearly always) the commission is ``rate * credit``, a product that stays a Decimal for a
     Decimal credit; only a credit cut by a tier boundary is rated in fractions."""
+    if type(attained) is SplitSum and type(credit) is Decimal:
+        rate = _rate_inside(bands, attained, credit)
+        if rate is not None:
+            return exact_product(rate, credit)
     # Which tier, decided in integers: attained = n/d, credit = c/e, a band edge p/q. (A
     # month's attainment can carry a denominator of hundreds of digits; Fraction's own
     # comparisons with a Decimal cost ten times these products.)
@@ -117,6 +130,23 @@ def _commission_with_fractions(bands: Bands, attained: Attained, credit: Exact) 
         if overlap_high > overlap_low:
             total += (overlap_high - overlap_low) * band_rate
     return total
+
+
+def _rate_inside(bands: Bands, attained: SplitSum, credit: Decimal) -> Decimal | None:
+    """The rate of the tier that holds ``attained`` and ``attained + credit`` both, where
+    the bounds of ``attained`` settle it; ``None`` where they do not (the exact way then
+    decides). Bounds in one tier, the whole credit within it: so is the exact attainment."""
+    low_bound, high_bound = attained_bounds(attained)
+    for low, high, rate in bands:
+        if low_bound < low:
+            return None
+        if high is None:
+            return rate
+        if high_bound < high:
+            return rate if exact_sum(high_bound, credit) <= high else None
+        if low_bound < high:
+            return None  # (it may lie either side of this tier's top)
+    return None
 
 
 @cache
@@ -167,6 +197,19 @@ def commission_times_amount(
                     return rate * credit_times_amount
                 break
     else:  # the same decisions in integers (see _commission_with_fractions)
+        if type(attained) is SplitSum:
+            low_bound, high_bound = attained_bounds(attained)
+            for low, high, rate in bands:
+                if low_bound < low:
+                    break
+                if high is None:
+                    return rate * credit_times_amount
+                if high_bound < high:
+                    if credit_times_amount <= exact_product(exact_sum(high, -high_bound), amount):
+                        return rate * credit_times_amount
+                    break
+                if low_bound < high:
+                    break  # (it may lie either side of this tier's top)
         n, d = attained.as_integer_ratio()
         t, u = credit_times_amount.as_integer_ratio()
         a, b = amount.as_integer_ratio()
