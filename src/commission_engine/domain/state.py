@@ -142,11 +142,10 @@ class ClawbackCalendar:
     """Past-due clawbacks yet to fire: each position's (invoice id, index) by the day its
     clawback falls due.
 
-    A heap of every (day, invoice id, index) cost a payment-sized sift a push and a pop at a
-    million events (a heap of the invoices in flight, some twenty levels deep, compared
-    tuple by tuple); here a clawback is put in its day's list, and the heap holds only the
-    days (a few hundred). The order of firing is the heap's: by day, then invoice id, then
-    index.
+    A heap of every (day, invoice id, index) sifted through the clawbacks in flight at each
+    push and pop, comparing tuples; here a clawback is put in its day's list, and the heap
+    holds only the days (a few hundred). The order of firing is the heap's: by day, then
+    invoice id, then index.
     """
 
     __slots__ = ("_days", "_on")
@@ -196,12 +195,12 @@ class WorkingState:
     # The events the fold applied since ``known`` was last brought up to date, in order: the
     # fold appends each to a list, and the ids go into ``known`` only when someone reads
     # :attr:`seen` (a million entries put in a dict one event at a time, amid the fold's
-    # own records, cost the fold a tenth of its time; a run that saves nothing never needs
-    # them).
+    # own records, cost the run a few percent at a million events; a run that saves
+    # nothing never needs them).
     applied: list[BaseEvent] = field(default_factory=list)
     ledgers: dict[tuple[str, str], RepAccount] = field(default_factory=dict)
     # The past-due clawbacks yet to fire, by the day each falls due.
-    clawbacks_due: ClawbackCalendar = field(default_factory=lambda: ClawbackCalendar())
+    clawbacks_due: ClawbackCalendar = field(default_factory=ClawbackCalendar)
     # The invoices of a resumed state, by id, as saved. Each becomes a working InvoiceState
     # in ``invoices`` when an event or a clawback first needs it (a month touches a few of a
     # history's invoices); the others are saved again as they were.
