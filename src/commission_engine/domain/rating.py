@@ -105,9 +105,11 @@ def _commission_with_fractions(bands: Bands, attained: Attained, credit: Exact) 
     (nearly always) the commission is ``rate * credit``, a product that stays a Decimal for a
     Decimal credit; only a credit cut by a tier boundary is rated in fractions."""
     if type(attained) is SplitSum and type(credit) is Decimal:
-        rate = _rate_inside(bands, attained, credit)
-        if rate is not None:
-            return exact_product(rate, credit)
+        tier = _tier_of_bounds(bands, attained)
+        if tier is not None:
+            rate, high, high_bound = tier
+            if high is None or exact_sum(high_bound, credit) <= high:
+                return exact_product(rate, credit)
     # Which tier, decided in integers: attained = n/d, credit = c/e, a band edge p/q. (A
     # month's attainment can carry a denominator of hundreds of digits; Fraction's own
     # comparisons with a Decimal cost ten times these products.)
@@ -132,18 +134,18 @@ def _commission_with_fractions(bands: Bands, attained: Attained, credit: Exact) 
     return total
 
 
-def _rate_inside(bands: Bands, attained: SplitSum, credit: Decimal) -> Decimal | None:
-    """The rate of the tier that holds ``attained`` and ``attained + credit`` both, where
-    the bounds of ``attained`` settle it; ``None`` where they do not (the exact way then
-    decides). Bounds in one tier, the whole credit within it: so is the exact attainment."""
+def _tier_of_bounds(
+    bands: Bands, attained: SplitSum
+) -> tuple[Decimal, Decimal | None, Decimal] | None:
+    """The rate and top of the tier that holds both bounds of ``attained`` (so the exact
+    attainment too), and the upper bound; ``None`` where the bounds do not settle the tier
+    (the exact way then decides)."""
     low_bound, high_bound = attained_bounds(attained)
     for low, high, rate in bands:
         if low_bound < low:
             return None
-        if high is None:
-            return rate
-        if high_bound < high:
-            return rate if exact_sum(high_bound, credit) <= high else None
+        if high is None or high_bound < high:
+            return rate, high, high_bound
         if low_bound < high:
             return None  # (it may lie either side of this tier's top)
     return None
@@ -196,20 +198,14 @@ def commission_times_amount(
                 if room is None or credit_times_amount <= exact_product(room, amount):
                     return rate * credit_times_amount
                 break
-    else:  # the same decisions in integers (see _commission_with_fractions)
-        if type(attained) is SplitSum:
-            low_bound, high_bound = attained_bounds(attained)
-            for low, high, rate in bands:
-                if low_bound < low:
-                    break
-                if high is None:
-                    return rate * credit_times_amount
-                if high_bound < high:
-                    if credit_times_amount <= exact_product(exact_sum(high, -high_bound), amount):
-                        return rate * credit_times_amount
-                    break
-                if low_bound < high:
-                    break  # (it may lie either side of this tier's top)
+    else:  # by the bounds where they settle it, else in integers (see _commission_with_fractions)
+        tier = _tier_of_bounds(bands, attained) if type(attained) is SplitSum else None
+        if tier is not None:
+            rate, high, high_bound = tier
+            if high is None or credit_times_amount <= exact_product(
+                exact_sum(high, -high_bound), amount
+            ):
+                return rate * credit_times_amount
         n, d = attained.as_integer_ratio()
         t, u = credit_times_amount.as_integer_ratio()
         a, b = amount.as_integer_ratio()

@@ -8,7 +8,7 @@ about 2 microseconds. :func:`plain_event` takes that way only where the outcome 
 to be the event the usual path gives:
 
 - the types are right (msgspec: strings, ``YYYY-MM-DD`` dates, numbers or numeric strings,
-  no unknown field, no field named ``line``);
+  no unknown field) and no ``line`` or ``known_digest`` given (those are ours to set);
 - no key is written twice (msgspec keeps the last; the usual path rejects the line): the
   line has as many colons as the record has fields;
 - every amount is finite, below 10^15 in size, and the rules of :mod:`..events` hold

@@ -89,7 +89,6 @@ def rejection_from(values: tuple[Any, ...] | list[Any]) -> Rejection:
 SENT_FIELDS = tuple(
     (*kind.__struct_fields__[:4], "type", *kind.__struct_fields__[4:]) for kind in EVENT_CLASSES
 )
-_FIELDS = SENT_FIELDS
 _INDEX = {kind: index for index, kind in enumerate(EVENT_CLASSES)}
 _REJECTED = -1
 
@@ -101,7 +100,7 @@ def event_values(item: BaseEvent | Rejection) -> tuple[int, Any]:
         return (_REJECTED, rejection_values(item))
     index = _INDEX[type(item)]
     values = []
-    for name in _FIELDS[index]:
+    for name in SENT_FIELDS[index]:
         value = getattr(item, name)
         kind = type(value)
         if kind is Decimal:
@@ -158,4 +157,4 @@ def _decoder(kind: type[BaseEvent], names: tuple[str, ...]) -> Callable[[Any], B
     return decode
 
 
-_DECODERS = [_decoder(kind, names) for kind, names in zip(EVENT_CLASSES, _FIELDS, strict=True)]
+_DECODERS = [_decoder(kind, names) for kind, names in zip(EVENT_CLASSES, SENT_FIELDS, strict=True)]
