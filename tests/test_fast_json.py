@@ -9,6 +9,7 @@ would only be slower.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from commission_engine.domain.events import BaseEvent
-from commission_engine.files.event_files import json_line
-from commission_engine.files.fast_json import plain_event
+from commission_engine.files.event_files import json_line, json_lines
+from commission_engine.files.fast_json import plain_event, plain_events
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -125,6 +126,31 @@ def lines(draw: st.DrawFn) -> bytes:
     return (lead + text + draw(st.sampled_from(["\n", "", "\r\n"]))).encode()
 
 
+PAYMENT = b'{"type":"payment","id":"p1","date":"2026-01-10","invoice":"I1","amount":"5"}\n'
+#: Lines each read fast (plain_event), of every type.
+PLAIN_LINES = [
+    PAYMENT,
+    b'{"type":"invoice","id":"i1","date":"2026-01-10","invoice":"I1","rep":"ana",'
+    b'"amount":"10.00","tax":"1.50","customer":"C1","due":"2026-02-28"}\n',
+    b'{"type":"invoice","id":"i2","date":"2026-01-11","invoice":"I2","amount":"7",'
+    b'"splits":[{"rep":"ana","share":"0.6"},{"rep":"bo","share":"0.4"}]}\n',
+    b'{"type":"credit_note","id":"c1","date":"2026-01-12","invoice":"I1","amount":"1.00",'
+    b'"reason":"returned"}\n',
+    b'{"type":"payment_reversal","id":"r1","date":"2026-01-13","invoice":"I1","amount":"5"}\n',
+    b'{"type":"write_off","id":"w1","date":"2026-01-14","invoice":"I2"}\n',
+    b'{"type":"write_off","id":"w2","date":"2026-01-14","invoice":"I1","amount":"3"}\n',
+    b'{"type":"adjustment","id":"a1","date":"2026-01-15","rep":"bo","amount":"-2.50"}\n',
+    b'{"type":"dispute","id":"d1","date":"2026-01-16","invoice":"I1"}\n',
+    b'{"type":"dispute_resolved","id":"d2","date":"2026-01-17","invoice":"I1"}\n',
+]
+
+
+def fast_json_kinds() -> list[type]:
+    from commission_engine.files import fast_json
+
+    return list(fast_json._KINDS)
+
+
 def _same(raw: bytes, number: int = 3) -> BaseEvent | None:
     fast = plain_event(raw, number)
     if fast is not None:
@@ -186,3 +212,94 @@ def test_a_field_not_given_holds_its_default_object_so_the_count_of_keys_is_soun
              if getattr(record, name) is not default}  # fmt: skip
     assert given == {"id", "date", "invoice", "rep", "amount"}
     assert plain_event(raw, 1) is not None
+
+
+# A block of lines read at once ------------------------------------------------------------
+
+
+def _line_by_line(raws: list[bytes], first: int) -> list[Any]:
+    """What each line gives on its own: fast where plainly valid, else the usual way."""
+    return [read for at, raw in enumerate(raws, first)
+            if (read := plain_event(raw, at) or json_line(raw, at)) is not None]  # fmt: skip
+
+
+def _same_reads(raws: list[bytes], first: int = 1) -> list[Any]:
+    """``json_lines`` over a file of ``raws`` gives what each line gives on its own."""
+    data = b"".join(raw if raw.endswith(b"\n") else raw + b"\n" for raw in raws)
+    lines = io.BytesIO(data).readlines()
+    read = list(json_lines(io.BytesIO(data), Path("events.jsonl"), first))
+    expected = _line_by_line(lines, first)
+    assert [type(r) for r in read] == [type(r) for r in expected]
+    assert read == expected
+    assert [repr(r) for r in read] == [repr(r) for r in expected]
+    assert [r.line for r in read] == [r.line for r in expected]
+    assert [r.digest() for r in read if isinstance(r, BaseEvent)] == [
+        r.digest() for r in expected if isinstance(r, BaseEvent)
+    ]
+    return read
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(lines(), st.sampled_from(PLAIN_LINES)), min_size=1, max_size=8),
+       st.integers(1, 10**6))  # fmt: skip
+def test_a_block_of_lines_reads_as_its_lines_one_by_one(raws: list[bytes], first: int) -> None:
+    _same_reads(raws, first)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PLAIN_LINES), min_size=1, max_size=12), st.integers(1, 10**6))
+def test_a_block_of_plain_lines_is_read_at_once(raws: list[bytes], first: int) -> None:
+    events = plain_events(raws, first)
+    assert events is not None
+    assert events == [plain_event(raw, at) for at, raw in enumerate(raws, first)]
+    assert [event.line for event in events] == list(range(first, first + len(raws)))
+
+
+def test_lines_that_only_add_up_to_events_are_read_one_by_one() -> None:
+    # Each line must hold one whole event: here one runs on into the next, and another
+    # holds two (the block's count of events would still match its count of lines); then
+    # a line closes its brackets and opens the next one's (one event too many).
+    head, tail = PAYMENT.split(b',"invoice"')
+    two = PAYMENT.rstrip(b"\n") + b"," + PAYMENT.replace(b"p1", b"p2")
+    for raws, rejected in (
+        ([head + b"\n", b'"invoice"' + tail, two], [1, 2, 3]),
+        ([PAYMENT.replace(b"}\n", b"}],[" + PAYMENT.replace(b"p1", b"p2")), PAYMENT], [1]),
+    ):
+        assert plain_events(raws, 1) is None
+        read = _same_reads(raws)
+        assert [r.line for r in read if not isinstance(r, BaseEvent)] == rejected, read
+
+
+def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
+    amount = b'"amount":"5"'
+    cases = {
+        (amount, b'"amount":"5","amount":"6"'): "written twice",  # the colons do not add up
+        (amount, b'"amount":"NaN"'): "amount",
+        (amount, b'"amount":"1_0"'): "amount",  # more _ than the type's name holds
+        (amount, b'"amount":"5","line":7'): "line",
+        (amount, b'"amount":"\\u0665"'): "amount",
+        (b"2026-01-10", b"1899-12-31"): "out of range",
+    }
+    for (plain, odd), reason in cases.items():
+        raws = [PAYMENT, PAYMENT.replace(plain, odd).replace(b"p1", b"p2"), PAYMENT]
+        assert plain_events(raws, 1) is None, odd
+        rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
+        assert len(rejected) == 1 and rejected[0].line == 2, odd
+        assert reason in f"{rejected[0].field} {rejected[0].reason}", (odd, rejected)
+
+
+def test_no_optional_field_name_holds_an_underscore() -> None:
+    # A block's count of ``_`` is compared as a sum: sound only while each line holds at
+    # least its type's count, that is while every ``_`` of a field's name is always given.
+    for kind in fast_json_kinds():
+        for field in msgspec.structs.fields(kind):
+            if field.name not in ("line", "known_digest"):
+                assert "_" not in field.name or field.required, (kind, field.name)
+
+
+def test_the_example_file_is_read_in_blocks_where_plain() -> None:
+    raws = (EXAMPLES / "events.jsonl").read_bytes().splitlines(keepends=True)
+    plain = [raw for raw in raws if plain_event(raw, 1) is not None]
+    assert len(plain) > 10
+    assert plain_events(plain, 1) is not None
+    _same_reads(raws)

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, cast
 from ..domain.errors import Rejection
 from ..domain.events import EVENT_CLASSES, Event, parse_event
 from .errors import FileError
-from .fast_json import plain_event
+from .fast_json import plain_event, plain_events
 
 Read = Iterator[Event | Rejection]
 
@@ -83,14 +83,26 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=_object)
 
 
+#: About how much of a JSON Lines file is read at once (a few thousand lines).
+_BLOCK_BYTES = 1 << 18
+
+
 def json_lines(stream: BinaryIO, path: Path, first: int = 1) -> Read:
     """The records of ``stream``, whose first line is line ``first`` of the file."""
+    number = first
     with stream:
-        for number, raw in enumerate(stream, first):
-            # Most lines are plainly valid and read fast; the others, the usual way.
-            read = plain_event(raw, number) or json_line(raw, number)
-            if read is not None:
-                yield read
+        # Most blocks of lines are plainly valid and read at once; the others line by line,
+        # where most lines are plainly valid and read fast, and the others the usual way.
+        while block := stream.readlines(_BLOCK_BYTES):
+            events = plain_events(block, number)
+            if events is not None:
+                yield from events
+            else:
+                for at, raw in enumerate(block, number):
+                    read = plain_event(raw, at) or json_line(raw, at)
+                    if read is not None:
+                        yield read
+            number += len(block)
 
 
 def json_line(raw: bytes, number: int) -> Event | Rejection | None:
