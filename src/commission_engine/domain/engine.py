@@ -652,7 +652,7 @@ class Engine:
                 position.at_net = net
                 # (u*A is C rounded, times_ratio's own test, where net is the amount itself.)
                 if net is amount:
-                    position.total_at_net = round_(commission)
+                    position.total_at_net = round_.round(commission)
                 else:
                     position.total_at_net = round_.times_ratio(commission, net, amount)
             total = position.total_at_net
