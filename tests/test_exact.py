@@ -28,6 +28,8 @@ from commission_engine.domain.money import (
     attained_plus,
     canonical,
     exact_sum,
+    is_whole_minor_units,
+    quantum,
     round_money,
 )
 
@@ -376,3 +378,18 @@ def test_attainment_summed_apart_is_the_sum_and_saves_as_it(start: Any, credits:
         assert type(apart) is Decimal and repr(apart) == repr(whole)
     else:
         assert type(apart) in (SplitSum, Fraction)
+
+
+@given(
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.integers(min_value=-6, max_value=3),
+    st.sampled_from(["USD", "JPY", "KWD"]),
+)
+def test_whole_minor_units_is_what_rounding_leaves_alone(
+    coefficient: int, exponent: int, currency: str
+) -> None:
+    # The exponent's shortcut (an amount written with the currency's own digits) says what
+    # rounding to the minor unit says, however the value is written (1.5, 1.50, 1.500, 15E+2).
+    value = Decimal(f"{coefficient}E{exponent}")
+    rounded = value.quantize(quantum(currency))
+    assert is_whole_minor_units(value, currency) == (rounded == value)
