@@ -409,7 +409,11 @@ class Engine:
                 position.late_lost_times_amount = exact_sum(
                     position.late_lost_times_amount, exact_product(lost, event.amount)
                 )
-            self._post(invoice, position, event.date, kind, event.id)
+            # Fully advanced and not past due, a payment that recovers nothing moves no target
+            # (Terms.advances_all): _post would recompute the payable base to find it is net's
+            # as posted, and post nothing. (A third of few-reps' events.)
+            if not terms.advances_all or position.past_due or recovers:
+                self._post(invoice, position, event.date, kind, event.id)
             if terms.cash_with_order is not None and (
                 event.date <= invoice.date + terms.cash_with_order_days
             ):
