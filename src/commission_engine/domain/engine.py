@@ -358,7 +358,9 @@ class Engine:
                 event, "payment", event.amount, invoice, "open balance plus written-off", limit
             )
         self._begin(invoice, event.date)
-        recovers = event.amount > open_  # beyond the open balance: a recovery
+        # Beyond the open balance, a recovery: only where something is written off (else the
+        # limit above is the open balance).
+        recovers = event.amount > open_ if written_off else False
         invoice.paid += event.amount
         if recovers:
             recovered = event.amount - open_
