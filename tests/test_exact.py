@@ -27,6 +27,7 @@ from commission_engine.domain.money import (
     attained_exact,
     attained_plus,
     canonical,
+    exact_ratio,
     exact_sum,
     is_whole_minor_units,
     quantum,
@@ -393,3 +394,21 @@ def test_whole_minor_units_is_what_rounding_leaves_alone(
     value = Decimal(f"{coefficient}E{exponent}")
     rounded = value.quantize(quantum(currency))
     assert is_whole_minor_units(value, currency) == (rounded == value)
+
+
+_AMOUNTS = st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False)
+
+
+@given(_AMOUNTS, _AMOUNTS.filter(bool))
+def test_an_exact_ratio_of_decimals_is_the_quotient_of_fractions(
+    numerator: Decimal, denominator: Decimal
+) -> None:
+    # Made of the Decimals' integer ratios, reduced once: the value and the kind the quotient
+    # of their Fractions has, written the one way canonical writes it (a Decimal where it
+    # terminates, exponent and all).
+    ratio = exact_ratio(numerator, denominator)
+    expected = canonical(Fraction(numerator) / Fraction(denominator))
+    assert ratio == expected
+    if type(ratio) is Fraction:
+        assert type(expected) is Fraction
+        assert (ratio.numerator, ratio.denominator) == (expected.numerator, expected.denominator)

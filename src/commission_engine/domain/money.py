@@ -305,6 +305,11 @@ def exact_ratio(numerator: Exact, denominator: Exact) -> Exact:
         quotient = _divide_quotient(numerator, denominator)
         if _exact_multiply(quotient, denominator) == numerator:
             return quotient
+        # (n/d) / (p/q) as one Fraction made of integers, reduced once: made of Fractions of
+        # each Decimal, then multiplied, it was five Fractions and their gcds.
+        n, d = numerator.as_integer_ratio()
+        p, q = denominator.as_integer_ratio()
+        return canonical(Fraction(n * q, d * p))
     return canonical(exact_product(numerator, Fraction(1) / Fraction(denominator)))
 
 
