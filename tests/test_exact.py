@@ -27,7 +27,10 @@ from commission_engine.domain.money import (
     attained_exact,
     attained_plus,
     canonical,
+    exact_ratio,
     exact_sum,
+    is_whole_minor_units,
+    quantum,
     round_money,
 )
 
@@ -376,3 +379,36 @@ def test_attainment_summed_apart_is_the_sum_and_saves_as_it(start: Any, credits:
         assert type(apart) is Decimal and repr(apart) == repr(whole)
     else:
         assert type(apart) in (SplitSum, Fraction)
+
+
+@given(
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.integers(min_value=-6, max_value=3),
+    st.sampled_from(["USD", "JPY", "KWD"]),
+)
+def test_whole_minor_units_is_what_rounding_leaves_alone(
+    coefficient: int, exponent: int, currency: str
+) -> None:
+    # The exponent's shortcut (an amount written with the currency's own digits) says what
+    # rounding to the minor unit says, however the value is written (1.5, 1.50, 1.500, 15E+2).
+    value = Decimal(f"{coefficient}E{exponent}")
+    rounded = value.quantize(quantum(currency))
+    assert is_whole_minor_units(value, currency) == (rounded == value)
+
+
+_AMOUNTS = st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False)
+
+
+@given(_AMOUNTS, _AMOUNTS.filter(bool))
+def test_an_exact_ratio_of_decimals_is_the_quotient_of_fractions(
+    numerator: Decimal, denominator: Decimal
+) -> None:
+    # Made of the Decimals' integer ratios, reduced once: the value and the kind the quotient
+    # of their Fractions has, written the one way canonical writes it (a Decimal where it
+    # terminates, exponent and all).
+    ratio = exact_ratio(numerator, denominator)
+    expected = canonical(Fraction(numerator) / Fraction(denominator))
+    assert ratio == expected
+    if type(ratio) is Fraction:
+        assert type(expected) is Fraction
+        assert (ratio.numerator, ratio.denominator) == (expected.numerator, expected.denominator)

@@ -358,7 +358,9 @@ class Engine:
                 event, "payment", event.amount, invoice, "open balance plus written-off", limit
             )
         self._begin(invoice, event.date)
-        recovers = event.amount > open_  # beyond the open balance: a recovery
+        # Beyond the open balance, a recovery: only where something is written off (else the
+        # limit above is the open balance).
+        recovers = event.amount > open_ if written_off else False
         invoice.paid += event.amount
         if recovers:
             recovered = event.amount - open_
@@ -409,7 +411,11 @@ class Engine:
                 position.late_lost_times_amount = exact_sum(
                     position.late_lost_times_amount, exact_product(lost, event.amount)
                 )
-            self._post(invoice, position, event.date, kind, event.id)
+            # Fully advanced and not past due, a payment that recovers nothing moves no target
+            # (Terms.advances_all): _post would recompute the payable base to find it is net's
+            # as posted, and post nothing. (A third of few-reps' events.)
+            if not terms.advances_all or position.past_due or recovers:
+                self._post(invoice, position, event.date, kind, event.id)
             if terms.cash_with_order is not None and (
                 event.date <= invoice.date + terms.cash_with_order_days
             ):
@@ -652,7 +658,7 @@ class Engine:
                 position.at_net = net
                 # (u*A is C rounded, times_ratio's own test, where net is the amount itself.)
                 if net is amount:
-                    position.total_at_net = round_(commission)
+                    position.total_at_net = round_.round(commission)
                 else:
                     position.total_at_net = round_.times_ratio(commission, net, amount)
             total = position.total_at_net

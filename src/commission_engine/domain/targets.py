@@ -33,6 +33,7 @@ class Terms:
 
     __slots__ = (
         "advance",
+        "advances_all",
         "bands",
         "bands_by_quarter",
         "bonus",
@@ -89,6 +90,12 @@ class Terms:
         self.late_days: list[int] = [step.after_days for step in steps or ()]
         self.late: tuple[Decimal, ...] | None = (
             tuple(step.factor for step in steps) if steps else None
+        )
+        # Everything advanced at invoicing (``a = 1``), no late-payment schedule: a payment
+        # moves no target of a position not past due (the payable base is net, less what is
+        # written off: no ``paid`` in it; see payable_base).
+        self.advances_all = (
+            not self.cash_share and not self.earns_on_collection and self.late is None
         )
         self.bonus: CollectionBonus | None = incentives.collection_bonus if incentives else None
         self.draw: Draw | None = plan.draw
