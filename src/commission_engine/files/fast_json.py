@@ -27,7 +27,7 @@ the line is read the usual way, which also words the rejection. The events are t
 ``tests/test_fast_json.py`` checks that on generated records of every shape.
 
 :func:`plain_events` reads a block of lines in one decode and makes the same checks once
-over the block (half the cost of reading a plainly valid file line by line); where one
+over the block (a sixth less CPU than line by line on a plainly valid file); where one
 line is in doubt, the block is read line by line.
 """
 
