@@ -138,10 +138,11 @@ def test_an_unreadable_row_in_a_childs_part_is_the_same_error(tmp_path: Path) ->
 
 
 def test_a_failing_part_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(item: Any) -> Any:
-        raise RuntimeError("disk on fire")
+    class Broken:
+        def encode(self, events: Any) -> bytes:
+            raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(split_module, "event_values", broken)  # only children encode
+    monkeypatch.setattr(split_module, "_ENCODER", Broken())  # only children encode
     with pytest.raises(CommissionEngineError, match=r"(?s)reading a part.*failed.*disk on fire"):
         list(read_events(EXAMPLES / "events.jsonl", processes=2))
 

@@ -332,6 +332,15 @@ def _shared(groups: dict[type, list[Any]]) -> bool:
     return True
 
 
+def share_names_and_days(events: list[Event]) -> None:
+    """Give ``events`` (valid, decoded afresh: from another process) the one string kept
+    for each id and the one date kept for each day, as reading them here would have."""
+    groups: dict[type, list[Any]] = {kind: [] for kind in _KINDS}
+    for event in events:
+        groups[type(event)].append(event)
+    _shared(groups)
+
+
 def plain_events(lines: list[bytes], first: int) -> list[Event] | None:
     """The events on ``lines`` (from line ``first`` of a JSON Lines file, each ending in a
     line break but perhaps the file's last), each the event :func:`plain_event` gives for its

@@ -2,10 +2,12 @@
 
 The file is cut at line starts into parts of about equal size. Each part after the first is read
 and validated by a child forked for it, with the same functions and the file's own line
-numbers, and sent back as plain values (``marshal``); this process reads the first part
-meanwhile, then rebuilds the children's events, which were validated already, in file order.
-Rebuilding an event costs a fifth of validating it, so two processes read a file in about
-three fifths of the time.
+numbers, and sent back: its events as msgspec's MessagePack of the event Structs (each field
+as it is, amounts as their text), its rejections as plain values; this process reads the
+first part meanwhile, then decodes the children's events, which were validated already, in
+file order, each id and day shared as a reader shares them. Decoding an event costs about a
+third of reading one from JSON Lines, so two processes read a file in about two thirds of
+the time.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
+
 from ..domain.errors import Rejection
+from ..domain.events import Event
 from ..files.errors import FileError
 from ..files.event_files import Read, csv_header, csv_rows, json_lines, text_lines
+from ..files.fast_json import share_names_and_days
 from .pipes import Child
-from .wire import event_from, event_values
+from .wire import rejection_from, rejection_values
 
 #: Below this many bytes a part (about 35,000 JSON lines), a process costs more than it saves.
 MIN_BYTES_PER_PART = 4_000_000
@@ -166,9 +172,14 @@ class _Child:
             kind, value = self.child.receive()
             if kind == "file":
                 raise FileError(value)
-            if not value:
+            if kind == "rejected":
+                yield rejection_from(value)
+            elif not value:
                 return
-            yield from map(event_from, value)
+            else:
+                events = _DECODER.decode(value)
+                share_names_and_days(events)
+                yield from events
 
     def stop(self) -> None:
         self.child.stop()
@@ -177,18 +188,35 @@ class _Child:
 def _serve(
     chunk: bytes, first: int, read_part: ReadPart, digests: bool, reply: Callable[[Any], None]
 ) -> None:
-    """The child's work: read its part (and digest its events), then send it in batches.
+    """The child's work: read its part (and digest its events), then send it: its events in
+    batches, each rejection in its place among them.
 
     All of it is read before anything is sent: the parent reads its own part meanwhile, and a
     pipe holds only 64 KB, so sending as it goes would stall the child until the parent came.
     """
     try:
-        encoded = [
-            event_values(item) for item in _reading(read_part, io.BytesIO(chunk), first, digests)
-        ]
+        items = list(_reading(read_part, io.BytesIO(chunk), first, digests))
     except FileError as error:  # an unreadable CSV row: the parent raises it in its place
         reply(("file", str(error)))
         return
-    for start in range(0, len(encoded), BATCH):
-        reply(("read", encoded[start : start + BATCH]))
-    reply(("read", []))
+    events: list[Any] = []
+    for item in items:
+        if isinstance(item, Rejection):
+            if events:
+                reply(("read", _ENCODER.encode(events)))
+                events.clear()
+            reply(("rejected", rejection_values(item)))
+        else:
+            events.append(item)
+            if len(events) == BATCH:
+                reply(("read", _ENCODER.encode(events)))
+                events.clear()
+    if events:
+        reply(("read", _ENCODER.encode(events)))
+    reply(("read", b""))
+
+
+#: An event travels as its Struct's fields in MessagePack (a Decimal as its text, which
+#: gives it back to the digit and exponent; a date as its ISO text), its line and digest too.
+_ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
+_DECODER = msgspec.msgpack.Decoder(list[Event])
