@@ -32,7 +32,7 @@ from ..domain.plans import PlanBook
 from ..domain.state import WorkingState
 from ..domain.statements import Statement
 from .pipes import Child
-from .wire import rejection_from, rejection_values, statement_from, statement_values
+from .wire import rejection_from, rejection_values, statements_bytes, statements_from_bytes
 
 #: Below this many events per part, a child process costs more than it saves.
 MIN_EVENTS_PER_PART = 10_000
@@ -237,7 +237,7 @@ class _Child:
     def _chunks(self) -> list[Statement]:
         statements: list[Statement] = []
         while chunk := self.child.receive():
-            statements.extend(statement_from(values) for values in chunk)
+            statements.extend(statements_from_bytes(chunk))
         return statements
 
     def stop(self) -> None:
@@ -265,8 +265,8 @@ def _serve(
     while not stopped:
         statements = [] if guess is None else part.statements(guess)
         for start in range(0, len(statements), CHUNK):
-            reply([statement_values(s) for s in statements[start : start + CHUNK]])
-        reply([])
+            reply(statements_bytes(statements[start : start + CHUNK]))
+        reply(b"")
         guess = dt.date.fromordinal(order())
 
 
