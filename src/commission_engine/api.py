@@ -42,7 +42,8 @@ __all__ = ["EventInput", "Result", "compute", "open_invoices_at", "read_events"]
 class Result(BaseModel):
     """Statements through ``through``, what was rejected, and the state to resume from."""
 
-    model_config = ConfigDict(frozen=True)
+    # Never validated here (:meth:`of` makes it of values it knows), so built only if asked.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     through: dt.date | None
     statements: tuple[Statement, ...]
@@ -70,7 +71,7 @@ class Result(BaseModel):
     ) -> Result:
         """A run's result, rejections in file order; ``book`` is its working book, or
         ``None`` for a run computed across processes, which keeps no engine state."""
-        result = cls(
+        result = cls.model_construct(  # the values are the run's own: nothing to validate
             through=through,
             statements=tuple(statements),
             rejected=tuple(sorted(rejected, key=rejection_order)),

@@ -60,7 +60,7 @@ class Rejection(BaseModel):
     the event as a whole is at fault (a repeated id, say).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built at the first rejection
 
     event: str | None
     line: int | None

@@ -57,7 +57,9 @@ QuotaPeriod = Literal["month", "quarter", "year", "quarter_ytd"]
 BonusPeriod = Literal["month", "quarter", "year"]
 Base = Literal["revenue", "gross_profit"]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+#: Built when first used (``defer_build``): reading a plan file builds ``PlanBook``, the plans
+#: and their terms inside it, at once (one validator, not one a model); ``import`` builds none.
+_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 #: Level -> (earn_on, advance, on_write_off, after_days_past_due). At L3 and
 #: L4 nothing is advanced, so the clawback terms are moot; they are left off.
@@ -90,7 +92,7 @@ class Clawback(BaseModel):
 class Tier(BaseModel):
     """A marginal tier: ``rate`` applies to attainment from ``from_`` x quota upward."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     from_: Number = Field(alias="from", ge=0)
     rate: Rate
@@ -335,7 +337,7 @@ class Plan(BaseModel):
 class Assignment(BaseModel):
     """Rep ``rep`` (or ``"*"``, any rep not named otherwise) is on ``plan`` from ``from_``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     rep: str = Field(min_length=1)
     plan: str = Field(min_length=1)
