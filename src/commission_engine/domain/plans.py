@@ -6,7 +6,8 @@ section 2) are presets of four collection terms (``earn_on``, ``advance``,
 ``clawback.max_recovery``; any term given explicitly overrides the preset.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: pydantic reads these models' annotations
+# when it makes their classes, and each kept as text costs a compile() at every start.
 
 import datetime as dt
 from bisect import bisect_right
@@ -131,7 +132,7 @@ class BonusTier(BaseModel):
     amount: Annotated[Number, Field(gt=0)]
 
     @model_validator(mode="after")
-    def _one_bound(self) -> BonusTier:
+    def _one_bound(self) -> "BonusTier":
         if (self.at_most is None) == (self.at_least is None):
             raise ValueError("give a tier either at_most (dso) or at_least (current)")
         return self
@@ -147,7 +148,7 @@ class CollectionBonus(BaseModel):
     tiers: tuple[BonusTier, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _tiers_fit_the_measure(self) -> CollectionBonus:
+    def _tiers_fit_the_measure(self) -> "CollectionBonus":
         bound = "at_most" if self.measure == "dso" else "at_least"
         other = "at_least" if bound == "at_most" else "at_most"
         problems = [
@@ -287,7 +288,7 @@ class Plan(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _one_rate_rule(self) -> Plan:
+    def _one_rate_rule(self) -> "Plan":
         tiered = self.quota is not None or self.tiers is not None
         if self.rate is not None and tiered:
             raise ValueError("give either a flat rate or quota and tiers, not both")
@@ -304,7 +305,7 @@ class Plan(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _whole_amounts(self) -> Plan:
+    def _whole_amounts(self) -> "Plan":
         # Fixed amounts are paid as they are: each must be a whole number of minor units.
         amounts: list[tuple[tuple[str | int, ...], Decimal]] = []
         if self.draw is not None:
@@ -365,10 +366,10 @@ class PlanBook(BaseModel):
     assignments: tuple[Assignment, ...] = ()
 
     _by_id: dict[str, Plan] = PrivateAttr(default_factory=dict)
-    _schedule: Schedule = PrivateAttr()
+    _schedule: "Schedule" = PrivateAttr()
 
     @model_validator(mode="after")
-    def _consistent(self) -> PlanBook:
+    def _consistent(self) -> "PlanBook":
         ids = [plan.id for plan in self.plans]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
@@ -412,7 +413,7 @@ class PlanBook(BaseModel):
         """The plan ``rep`` is on at date ``on``, or ``None`` when no plan is in force."""
         return self._schedule.plan_for(rep, on)
 
-    def schedule(self) -> Schedule:
+    def schedule(self) -> "Schedule":
         """The assignment index behind :meth:`plan_for`, for callers that look up per event."""
         return self._schedule
 
