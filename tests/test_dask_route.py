@@ -21,7 +21,7 @@ from commission_engine.domain.engine import arrange
 from commission_engine.domain.errors import Rejection
 from commission_engine.domain.events import BaseEvent, parse_event
 from commission_engine.domain.run import prepare
-from commission_engine.domain.state import WorkingState
+from commission_engine.domain.working import WorkingState
 from commission_engine.parallel.by_rep import Partition
 from commission_engine.parallel.dask_route import (
     Encoded,

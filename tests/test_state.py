@@ -17,12 +17,11 @@ from strategies import PROPERTY, cases
 from commission_engine import PlanBook, compute
 from commission_engine.domain.state import (
     AttainmentRecord,
-    ClawbackCalendar,
     EngineState,
     InvoiceRecord,
     _trusted,
-    open_balance,
 )
+from commission_engine.domain.working import ClawbackCalendar, open_balance
 from commission_engine.files import read_events, read_plans
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -6,6 +6,8 @@ payable, what is held, what was clawed back and what debt is carried.
 Start with :func:`compute`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .api import EventInput, Result, compute, read_events
 from .domain.errors import (
     CommissionEngineError,
@@ -26,9 +28,11 @@ from .domain.events import (
     parse_event,
 )
 from .domain.plans import Assignment, Clawback, Plan, PlanBook, Tier
-from .domain.state import EngineState
 from .domain.statements import LedgerLine, Statement
 from .files.plan_files import read_plans
+
+if TYPE_CHECKING:
+    from .domain.state import EngineState
 
 __all__ = [
     "Adjustment",
@@ -60,3 +64,13 @@ __all__ = [
     "read_plans",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The saved state's module is imported when EngineState is first named: its pydantic
+    # records cost a command that neither resumes nor saves a state 50M instructions.
+    if name == "EngineState":
+        from .domain.state import EngineState
+
+        return EngineState
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
@@ -26,8 +26,8 @@ from .domain.engine import arrange
 from .domain.errors import RejectedEventError, Rejection, StateError
 from .domain.plans import PlanBook
 from .domain.run import EventInput, fold, fold_stopping_at, prepare, rejection_order
-from .domain.state import EngineState, InvoiceRecord, WorkingState, resume, save, saved_invoices
 from .domain.statements import LedgerLine, Statement
+from .domain.working import WorkingState
 from .files.event_files import Read
 from .files.event_files import read_events as read_file
 from .files.many_files import EventFiles, Paths, is_one_file, read_files
@@ -36,13 +36,17 @@ from .parallel.collector import collector_paused
 from .parallel.dask_read import ClusterEvents
 from .parallel.read_in_parts import read_in_parts
 
+if TYPE_CHECKING:  # the saved state is imported where one is resumed or saved
+    from .domain.state import EngineState, InvoiceRecord
+
 __all__ = ["EventInput", "Result", "compute", "open_invoices_at", "read_events"]
 
 
 class Result(BaseModel):
     """Statements through ``through``, what was rejected, and the state to resume from."""
 
-    model_config = ConfigDict(frozen=True)
+    # Never validated here (:meth:`of` makes it of values it knows), so built only if asked.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     through: dt.date | None
     statements: tuple[Statement, ...]
@@ -70,7 +74,7 @@ class Result(BaseModel):
     ) -> Result:
         """A run's result, rejections in file order; ``book`` is its working book, or
         ``None`` for a run computed across processes, which keeps no engine state."""
-        result = cls(
+        result = cls.model_construct(  # the values are the run's own: nothing to validate
             through=through,
             statements=tuple(statements),
             rejected=tuple(sorted(rejected, key=rejection_order)),
@@ -95,6 +99,8 @@ class Result(BaseModel):
         A run computed with ``processes`` above 1 (split by rep, or one of the scenarios of
         :func:`~.modeling.compare_plans` computed side by side) keeps no state.
         """
+        from .domain.state import save  # (a run that saves no state does not import it)
+
         if self._book is None:
             raise StateError(
                 "this run was split across processes, which keeps no engine state; "
@@ -109,6 +115,8 @@ class Result(BaseModel):
         For reading amounts collected or outstanding: it skips what saving a whole state costs
         most, the digest of every event applied (a million events, about 4 s).
         """
+        from .domain.state import saved_invoices
+
         if self._book is None:
             raise StateError(
                 "this run was split across processes, which keeps no engine state; "
@@ -160,6 +168,8 @@ def compute(
     if state is None:
         book = WorkingState()
     else:
+        from .domain.state import resume  # (a run that resumes no state does not import it)
+
         with collector_paused():  # a book of every invoice ever booked, and no cycles
             book = resume(state, plans)
     rejected: list[Rejection] = []

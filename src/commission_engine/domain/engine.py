@@ -46,7 +46,6 @@ from .money import (
 )
 from .plans import PlanBook
 from .rating import commission_in_bands, commission_times_amount, quota_period_of
-from .state import InvoiceState, Position, RepAccount, WorkingState
 from .statements import (
     LedgerLine,
     LineKind,
@@ -57,6 +56,7 @@ from .statements import (
     period_of,
 )
 from .targets import Terms, forfeited_base, late_bases, payable_base, terms_by_plan
+from .working import InvoiceState, Position, RepAccount, WorkingState
 
 
 def arrange(events: list[BaseEvent]) -> tuple[list[Invoice], dict[str, dt.date]]:

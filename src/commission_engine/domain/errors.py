@@ -8,7 +8,8 @@ plans) and for strict mode, which turns the first rejection into
 derives from :class:`CommissionEngineError`.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: pydantic reads Rejection's annotations when
+# it makes the class (as text, each would cost a compile() at every start).
 
 from pydantic import BaseModel, ConfigDict
 
@@ -60,7 +61,7 @@ class Rejection(BaseModel):
     the event as a whole is at fault (a repeated id, say).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built at the first rejection
 
     event: str | None
     line: int | None

@@ -16,8 +16,8 @@ from decimal import Decimal
 from .money import ONE, ZERO, Exact, exact_ratio, round_money, show, shown_measure
 from .plans import CollectionBonus, Plan
 from .rating import quota_period_of
-from .state import WorkingState
 from .targets import Terms
+from .working import WorkingState
 
 
 @dataclass(slots=True)
@@ -82,7 +82,7 @@ def _measures(
     measures: dict[tuple[str, str], Measure] = {}
     # Working invoices, and those of a resumed state no event has touched yet, as saved.
     invoices = [*book.invoices.values()]
-    invoices.extend(r for i, r in book.resumed.items() if i not in book.invoices)  # type: ignore[misc]
+    invoices.extend(r for i, r in book.resumed.items() if i not in book.invoices)
     for invoice in invoices:
         open_ = invoice.amount - invoice.credited - invoice.paid - invoice.written_off
         for position in invoice.positions:

@@ -6,7 +6,8 @@ section 2) are presets of four collection terms (``earn_on``, ``advance``,
 ``clawback.max_recovery``; any term given explicitly overrides the preset.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: pydantic reads these models' annotations
+# when it makes their classes, and each kept as text costs a compile() at every start.
 
 import datetime as dt
 from bisect import bisect_right
@@ -57,7 +58,9 @@ QuotaPeriod = Literal["month", "quarter", "year", "quarter_ytd"]
 BonusPeriod = Literal["month", "quarter", "year"]
 Base = Literal["revenue", "gross_profit"]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+#: Built when first used (``defer_build``): reading a plan file builds ``PlanBook``, the plans
+#: and their terms inside it, at once (one validator, not one a model); ``import`` builds none.
+_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 #: Level -> (earn_on, advance, on_write_off, after_days_past_due). At L3 and
 #: L4 nothing is advanced, so the clawback terms are moot; they are left off.
@@ -90,7 +93,7 @@ class Clawback(BaseModel):
 class Tier(BaseModel):
     """A marginal tier: ``rate`` applies to attainment from ``from_`` x quota upward."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     from_: Number = Field(alias="from", ge=0)
     rate: Rate
@@ -129,7 +132,7 @@ class BonusTier(BaseModel):
     amount: Annotated[Number, Field(gt=0)]
 
     @model_validator(mode="after")
-    def _one_bound(self) -> BonusTier:
+    def _one_bound(self) -> "BonusTier":
         if (self.at_most is None) == (self.at_least is None):
             raise ValueError("give a tier either at_most (dso) or at_least (current)")
         return self
@@ -145,7 +148,7 @@ class CollectionBonus(BaseModel):
     tiers: tuple[BonusTier, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _tiers_fit_the_measure(self) -> CollectionBonus:
+    def _tiers_fit_the_measure(self) -> "CollectionBonus":
         bound = "at_most" if self.measure == "dso" else "at_least"
         other = "at_least" if bound == "at_most" else "at_most"
         problems = [
@@ -285,7 +288,7 @@ class Plan(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _one_rate_rule(self) -> Plan:
+    def _one_rate_rule(self) -> "Plan":
         tiered = self.quota is not None or self.tiers is not None
         if self.rate is not None and tiered:
             raise ValueError("give either a flat rate or quota and tiers, not both")
@@ -302,7 +305,7 @@ class Plan(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _whole_amounts(self) -> Plan:
+    def _whole_amounts(self) -> "Plan":
         # Fixed amounts are paid as they are: each must be a whole number of minor units.
         amounts: list[tuple[tuple[str | int, ...], Decimal]] = []
         if self.draw is not None:
@@ -335,7 +338,7 @@ class Plan(BaseModel):
 class Assignment(BaseModel):
     """Rep ``rep`` (or ``"*"``, any rep not named otherwise) is on ``plan`` from ``from_``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     rep: str = Field(min_length=1)
     plan: str = Field(min_length=1)
@@ -363,10 +366,10 @@ class PlanBook(BaseModel):
     assignments: tuple[Assignment, ...] = ()
 
     _by_id: dict[str, Plan] = PrivateAttr(default_factory=dict)
-    _schedule: Schedule = PrivateAttr()
+    _schedule: "Schedule" = PrivateAttr()
 
     @model_validator(mode="after")
-    def _consistent(self) -> PlanBook:
+    def _consistent(self) -> "PlanBook":
         ids = [plan.id for plan in self.plans]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
@@ -410,7 +413,7 @@ class PlanBook(BaseModel):
         """The plan ``rep`` is on at date ``on``, or ``None`` when no plan is in force."""
         return self._schedule.plan_for(rep, on)
 
-    def schedule(self) -> Schedule:
+    def schedule(self) -> "Schedule":
         """The assignment index behind :meth:`plan_for`, for callers that look up per event."""
         return self._schedule
 

@@ -12,14 +12,17 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
 from operator import attrgetter
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .engine import Engine, arrange
 from .errors import CommissionEngineError, Rejection, StateError
 from .events import EVENT_CLASSES, FIRST_DAY, LAST_DAY, BaseEvent, parse_event
 from .plans import PlanBook
-from .state import InvoiceRecord, OpenInvoices, WorkingState
 from .statements import Statement
+from .working import WorkingState
+
+if TYPE_CHECKING:  # the saved state is imported where a run stops to save its invoices
+    from .state import InvoiceRecord
 
 #: What a run accepts as an event: a validated event, a raw record (parsed here, without a
 #: line number), or a rejection already made by a reader.
@@ -87,6 +90,8 @@ def fold_stopping_at(
 ) -> tuple[list[tuple[InvoiceRecord, ...]], list[Statement]]:
     """:func:`fold` through the last of ``ends`` (ascending), stopping at each end: the
     invoices open at each (as :meth:`~..api.Result.invoices` gives them) and the statements."""
+    from .state import OpenInvoices  # the saved state: only a run that saves its invoices
+
     if not ends or any(later <= earlier for earlier, later in pairwise(ends)):
         raise CommissionEngineError(f"give the days to stop at in ascending order, got {ends}")
     open_at: list[tuple[InvoiceRecord, ...]] = []

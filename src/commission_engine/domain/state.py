@@ -1,9 +1,9 @@
-"""The engine's state: working records the fold mutates, and the frozen value saved between runs.
+"""The engine's saved state: the frozen value kept between runs, made from the fold's working
+state (:mod:`.working`) and resumed into it.
 
-While a run folds events it works on :class:`WorkingState`, plain slotted records
-(mutating them is what keeps a million events inside seconds). Before and after
-a run the state is an :class:`EngineState`: a frozen pydantic value, plain data,
-that serializes to JSON and resumes into an identical working book.
+Before and after a run the state is an :class:`EngineState`: a frozen pydantic value, plain
+data, that serializes to JSON and resumes into an identical working book. A run that neither
+resumes nor saves a state does not import this module.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from itertools import islice
@@ -37,7 +35,8 @@ from .money import (
 )
 from .plans import Plan, PlanBook
 from .statements import LedgerLine, PeriodTotals, StoredDecimal, period_of
-from .targets import Terms, terms_by_plan
+from .targets import terms_by_plan
+from .working import InvoiceState, Position, RepAccount, WorkingState, open_balance
 
 #: Built when first used (``defer_build``), as are the records below: a run without a saved
 #: state never validates one, and its command starts sooner.
@@ -49,186 +48,6 @@ StoredExact = Annotated[
     BeforeValidator(read_exact),
     PlainSerializer(str, return_type=str, when_used="json"),
 ]
-
-
-@dataclass(slots=True)
-class RepAccount:
-    """A rep's lines in one currency, grouped by pay period."""
-
-    first_period: str
-    periods: dict[str, PeriodTotals] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Position:
-    """One rep's part of one invoice: what it earns and what has been posted for it."""
-
-    rep: str
-    terms: Terms
-    share: Decimal
-    credited_base: Decimal  # s * B
-    commission: Exact  # C, exact; earn_on invoice only
-    booking_quota_period: str  # where a credit note lowers attainment
-    clawback_date: dt.date | None  # due + N days, when advanced commission is at stake
-    past_due: bool = False
-    # Commission earned on cash (earn_on collection) times the invoice amount A, exact:
-    # each payment adds rate*s*B*p, a product, where the commission itself is a quotient.
-    realized_times_amount: Exact = ZERO
-    payable: Decimal = ZERO  # rounded targets as last posted
-    forfeited: Decimal = ZERO
-    held: Decimal = ZERO
-    # Section 11, kept only under a plan with the term: cash paid weighted by its late-payment
-    # factor (``paid_f``); what lateness cost, times A (for modeling); the qualifying cash
-    # with order ``q``, and its rounded target as last posted.
-    paid_factored: Exact = ZERO
-    late_lost_times_amount: Exact = ZERO
-    cash_with_order: Exact = ZERO
-    cash_with_order_paid: Decimal = ZERO
-    ledger: RepAccount | None = None  # where its lines go (derived; not saved)
-    # The arguments the rounded targets were last computed at (derived; not saved, so a
-    # resumed position recomputes all three once): net, written_off, payable's base; and
-    # round(u*net) at that net, which the three targets sum to.
-    at_net: Decimal | None = None
-    at_written_off: Decimal | None = None
-    at_base: Decimal | None = None
-    total_at_net: Decimal = ZERO
-
-    @property
-    def plan(self) -> Plan:
-        return self.terms.plan
-
-
-@dataclass(slots=True)
-class InvoiceState:
-    """An invoice's amounts so far, shared by its reps' positions."""
-
-    id: str
-    date: dt.date
-    currency: str
-    amount: Decimal
-    due: dt.date
-    positions: list[Position]
-    # ``amount - credited - paid - written_off``, kept in step by every handler that moves
-    # one of them (the fold reads it most events; derived, not saved: see open_balance).
-    open: Decimal
-    credited: Decimal = ZERO
-    paid: Decimal = ZERO
-    written_off: Decimal = ZERO
-    disputed_since: dt.date | None = None  # the date of its open dispute (11.6)
-
-
-def open_balance(
-    amount: Decimal, credited: Decimal, paid: Decimal, written_off: Decimal
-) -> Decimal:
-    """``amount - credited - paid - written_off``: an invoice's open balance, as booked
-    (``open_balance(amount, ZERO, ZERO, ZERO)``) or resumed.
-
-    The handlers then move ``InvoiceState.open`` by each amount they add to or take from the
-    other three: the same exact value, and the same exponent (a sum's is the least of its
-    terms', and both ways take every amount that ever moved the balance, and ``paid``'s
-    ``ZERO``). A credited or written-off still the booked ``ZERO`` is not subtracted: that
-    changes nothing, not even the exponent; an equal zero of another exponent is.
-    """
-    open_ = amount
-    if credited is not ZERO:
-        open_ -= credited
-    open_ -= paid
-    if written_off is not ZERO:
-        open_ -= written_off
-    return open_
-
-
-class ClawbackCalendar:
-    """Past-due clawbacks yet to fire: each position's (invoice id, index) by the day its
-    clawback falls due.
-
-    A heap of every (day, invoice id, index) sifted through the clawbacks in flight at each
-    push and pop, comparing tuples; here a clawback is put in its day's list, and the heap
-    holds only the days (a few hundred). The order of firing is the heap's: by day, then
-    invoice id, then index.
-    """
-
-    __slots__ = ("_days", "_on")
-
-    def __init__(self) -> None:
-        self._days: list[dt.date] = []  # a heap of the days in ``_on``
-        self._on: dict[dt.date, list[tuple[str, int]]] = {}
-
-    def add(self, day: dt.date, invoice_id: str, index: int) -> None:
-        """The clawback of position ``index`` of invoice ``invoice_id`` falls due on ``day``."""
-        entries = self._on.get(day)
-        if entries is None:
-            self._on[day] = [(invoice_id, index)]
-            heapq.heappush(self._days, day)
-        else:
-            entries.append((invoice_id, index))
-
-    def extend(self, clawbacks: Iterable[tuple[dt.date, str, int]]) -> None:
-        """:meth:`add` each (day, invoice id, index)."""
-        for day, invoice_id, index in clawbacks:
-            self.add(day, invoice_id, index)
-
-    def take_due(self, day: dt.date) -> tuple[dt.date, list[tuple[str, int]]] | None:
-        """The first day on or before ``day`` with clawbacks due, and those (invoice id,
-        index) in order, taken off the calendar; ``None`` if none falls due by ``day``."""
-        days = self._days
-        if not days or days[0] > day:
-            return None
-        when = heapq.heappop(days)
-        return when, sorted(self._on.pop(when))
-
-
-#: An event's id (the key of :attr:`WorkingState.seen`).
-_ID = attrgetter("id")
-
-
-@dataclass(slots=True)
-class WorkingState:
-    """Everything the fold carries from one event to the next."""
-
-    through: dt.date | None = None
-    invoices: dict[str, InvoiceState] = field(default_factory=dict)
-    attainment: dict[tuple[str, str, str], Attained] = field(default_factory=dict)
-    # Event id -> the event applied this run, or the digest of one applied earlier, but for
-    # the events applied since it was last read (:attr:`seen` adds those).
-    known: dict[str, BaseEvent | str] = field(default_factory=dict)
-    # The events the fold applied since ``known`` was last brought up to date, in order: the
-    # fold appends each to a list, and the ids go into ``known`` only when someone reads
-    # :attr:`seen` (a million entries put in a dict one event at a time, amid the fold's
-    # own records, cost the run a few percent at a million events; a run that saves
-    # nothing never needs them).
-    applied: list[BaseEvent] = field(default_factory=list)
-    ledgers: dict[tuple[str, str], RepAccount] = field(default_factory=dict)
-    # The past-due clawbacks yet to fire, by the day each falls due.
-    clawbacks_due: ClawbackCalendar = field(default_factory=ClawbackCalendar)
-    # The invoices of a resumed state, by id, as saved. Each becomes a working InvoiceState
-    # in ``invoices`` when an event or a clawback first needs it (a month touches a few of a
-    # history's invoices); the others are saved again as they were.
-    # (A :class:`ResumedInvoices` when the state was resumed from records kept elsewhere.)
-    resumed: Mapping[str, InvoiceRecord] = field(default_factory=dict)
-    terms: dict[str, Terms] = field(default_factory=dict)  # plan id -> terms, to resume them
-    # The next month end at which collection bonuses are measured (None: from the first event).
-    bonus_next: dt.date | None = None
-    # Resumed over kept totals (:class:`SavedTotals`): the first period after the state's
-    # end. The ledgers then hold only the periods posted since, and statements start there.
-    opened: str | None = None
-
-    @property
-    def seen(self) -> dict[str, BaseEvent | str]:
-        """Event id -> the event applied this run, or the digest of one applied earlier."""
-        applied = self.applied
-        if applied:
-            self.known.update(zip(map(_ID, applied), applied, strict=True))
-            applied.clear()
-        return self.known
-
-    def resumed_invoice(self, invoice_id: str) -> InvoiceState | None:
-        """The working state of a resumed invoice not used yet this run, or ``None``."""
-        record = self.resumed.get(invoice_id)
-        if record is None or invoice_id in self.invoices:
-            return self.invoices.get(invoice_id)
-        invoice = self.invoices[invoice_id] = _working(record, self)
-        return invoice
 
 
 # The saved value -----------------------------------------------------------------------
@@ -831,6 +650,7 @@ def resume(state: EngineState, plans: PlanBook) -> WorkingState:
         bonus_next=state.bonus_next,
         known=dict(state.events) if records is None else _SeenOver(state.events, records),
         resumed=changed if records is None else ResumedInvoices(changed, records),
+        reopen=_working,
         terms=terms_by_plan(plans),
     )
     if records is not None:  # the records' clawbacks, but for the invoices changed since

@@ -29,8 +29,8 @@ from ..domain.engine import Engine, arrange
 from ..domain.errors import RejectedEventError, Rejection
 from ..domain.events import Adjustment, BaseEvent, Invoice
 from ..domain.plans import PlanBook
-from ..domain.state import WorkingState
 from ..domain.statements import Statement
+from ..domain.working import WorkingState
 from .pipes import Child
 from .wire import rejection_from, rejection_values, statements_bytes, statements_from_bytes
 

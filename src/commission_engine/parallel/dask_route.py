@@ -34,7 +34,7 @@ from typing import Any, cast
 from ..domain.errors import Rejection
 from ..domain.events import EVENT_CLASSES, Adjustment, BaseEvent, Invoice
 from ..domain.run import prepare
-from ..domain.state import WorkingState
+from ..domain.working import WorkingState
 from .by_rep import RepOwners
 from .wire import SENT_FIELDS, event_from, rejection_values
 

@@ -30,8 +30,8 @@ from ..domain.engine import Engine, arrange
 from ..domain.errors import RejectedEventError, Rejection
 from ..domain.events import BaseEvent
 from ..domain.plans import PlanBook
-from ..domain.state import WorkingState
 from ..domain.statements import Statement
+from ..domain.working import WorkingState
 from .by_rep import Partition, RepOwners
 from .collector import paused_call
 from .dask_read import ClusterEvents, task_key

@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import signal
-import traceback
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -88,6 +86,8 @@ class Child:
         self.replies.close()
         with contextlib.suppress(BrokenPipeError):
             self.orders.close()
+        import signal  # here: a run in one process starts no child, and needs none of it
+
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
@@ -106,6 +106,8 @@ def _serve(work: Work, replies: IO[bytes], orders: IO[bytes]) -> None:
         pass  # the parent needs nothing more
     except BaseException:  # the parent reports it
         with contextlib.suppress(BaseException):  # unless the parent is gone
+            import traceback
+
             send(replies, (True, traceback.format_exc()))
     finally:
         os._exit(0)

@@ -180,4 +180,16 @@ def _decoder(kind: type[BaseEvent], names: tuple[str, ...]) -> Callable[[Any], B
     return decode
 
 
-_DECODERS = [_decoder(kind, names) for kind, names in zip(EVENT_CLASSES, SENT_FIELDS, strict=True)]
+def _first_decode(index: int) -> Callable[[Any], BaseEvent]:
+    """Decodes the first event of class ``index``, having put that class's decoder in its
+    place: a decoder's builder is compiled (``exec``), eight a process, and a run that reads
+    no events from another process (in one process) makes none."""
+
+    def decode(values: tuple[Any, ...]) -> BaseEvent:
+        built = _DECODERS[index] = _decoder(EVENT_CLASSES[index], SENT_FIELDS[index])
+        return built(values)
+
+    return decode
+
+
+_DECODERS = [_first_decode(index) for index in range(len(EVENT_CLASSES))]

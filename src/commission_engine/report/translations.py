@@ -11,20 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 from functools import cache
-from importlib.resources import files
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from babel import Locale
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 # babel's catalogues and dates are imported where they are used: a run in English writing
 # JSON or CSV uses neither, and starts sooner without them.
 
-_CATALOGUES = files(__package__) / "locale"
+
+@cache
+def _catalogues() -> Traversable:
+    """The catalogues' folder (found when first needed: a run in English reads none)."""
+    from importlib.resources import files
+
+    return files(__package__) / "locale"
 
 
 def available() -> tuple[str, ...]:
     """The locales with a catalogue of their own (English needs none)."""
-    return tuple(sorted(entry.name for entry in _CATALOGUES.iterdir() if entry.is_dir()))
+    return tuple(sorted(entry.name for entry in _catalogues().iterdir() if entry.is_dir()))
 
 
 @cache
@@ -40,7 +49,7 @@ def translations(locale: str) -> gettext.NullTranslations:
     from babel.messages.pofile import read_po
     from babel.support import Translations
 
-    with (_CATALOGUES / name / "LC_MESSAGES" / "messages.po").open("rb") as po:
+    with (_catalogues() / name / "LC_MESSAGES" / "messages.po").open("rb") as po:
         catalogue = read_po(po, locale=name)
     compiled = BytesIO()
     write_mo(compiled, catalogue)
