@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from scenario import book
 
-from commission_engine import Plan, PlanBook, RejectedEventError, compute, parse_event
+from commission_engine import Plan, PlanBook, RejectedEventError, compute
 
 INVOICE = {
     "type": "invoice",
@@ -189,23 +189,6 @@ def test_message_names_line_event_field_and_reason() -> None:
         "line 7: event e7, field amount: payment of 900.00 exceeds open balance plus "
         "written-off 400.00 of invoice I1"
     )
-
-
-def test_events_given_parsed_are_sorted_out_as_records_are() -> None:
-    # A run given events, not records, tells at once whether their ids are all distinct;
-    # a re-delivery or an id used again for other content is then sorted out as usual.
-    payment = ev("payment", "p1", invoice="I1", amount="100.00")
-    for records, duplicates, conflicts in (
-        ([INVOICE, payment], 0, 0),
-        ([INVOICE, payment, dict(INVOICE)], 1, 0),
-        ([INVOICE, payment, dict(INVOICE, amount="500.00")], 0, 1),
-    ):
-        as_records = compute(book(0), records)
-        as_events = compute(book(0), [parse_event(record) for record in records])
-        assert as_events.statements == as_records.statements
-        assert as_events.duplicates == as_records.duplicates == duplicates
-        assert as_events.rejected == as_records.rejected
-        assert sum("already used" in r.reason for r in as_events.rejected) == conflicts
 
 
 def test_strict_mode_raises_the_first_rejection() -> None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
-from operator import attrgetter
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .engine import Engine, arrange
 from .errors import CommissionEngineError, Rejection, StateError
-from .events import EVENT_CLASSES, FIRST_DAY, LAST_DAY, BaseEvent, parse_event
+from .events import FIRST_DAY, LAST_DAY, BaseEvent, parse_event
 from .plans import PlanBook
 from .statements import Statement
 from .working import WorkingState
@@ -111,25 +110,12 @@ def fold_stopping_at(
     return open_at, engine.statements(ends[-1])
 
 
-_ID = attrgetter("id")
-#: The event classes, as a set: whether every item given is an event.
-_EVENT_CLASSES = frozenset(EVENT_CLASSES)
-
-
 def _distinct(
     events: Iterable[EventInput], book: WorkingState, reject: Any
 ) -> tuple[list[BaseEvent], int]:
     """Events with ids not seen before; identical re-deliveries dropped, conflicts rejected."""
-    seen = book.seen
-    if not seen:
-        # Most runs are given distinct events and nothing else: that is told at once, in C.
-        given = list(events)  # (a list of our own: the run sorts it in place)
-        if _EVENT_CLASSES.issuperset(map(type, given)):
-            distinct = cast(list[BaseEvent], given)
-            if len(set(map(_ID, distinct))) == len(distinct):
-                return distinct, 0
-        events = given
     first: dict[str, BaseEvent] = {}
+    seen = book.seen
     accepted: list[BaseEvent] = []
     duplicates = 0
     for item in events:
