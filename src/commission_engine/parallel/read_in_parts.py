@@ -6,7 +6,7 @@ numbers, and sent back: its events as msgspec's MessagePack of the event Structs
 as it is, amounts as their text), its rejections as plain values; this process reads the
 first part meanwhile, then decodes the children's events, which were validated already, in
 file order, each id and day shared as a reader shares them. Decoding an event, and sharing
-its ids and days, costs about half of reading its JSON line (rebuilding it from ``marshal``'s
+its ids and days, costs about two thirds of reading its JSON line (rebuilding it from ``marshal``'s
 plain values had come to cost more), so the parts save only what the parent does not read.
 """
 
