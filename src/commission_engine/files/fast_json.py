@@ -332,13 +332,18 @@ def _shared(groups: dict[type, list[Any]]) -> bool:
     return True
 
 
-def share_names_and_days(events: list[Event]) -> None:
-    """Give ``events`` (valid, decoded afresh: from another process) the one string kept
-    for each id and the one date kept for each day, as reading them here would have."""
+def _by_type(events: list[Event]) -> dict[type, list[Any]]:
+    """``events`` by type, each type's in their order."""
     groups: dict[type, list[Any]] = {kind: [] for kind in _KINDS}
     for event in events:
         groups[type(event)].append(event)
-    _shared(groups)
+    return groups
+
+
+def share_names_and_days(events: list[Event]) -> None:
+    """Give ``events`` (valid, decoded afresh: from another process) the one string kept
+    for each id and the one date kept for each day, as reading them here would have."""
+    _shared(_by_type(events))  # (valid events: every day within range, none refused)
 
 
 def plain_events(lines: list[bytes], first: int) -> list[Event] | None:
@@ -357,9 +362,7 @@ def plain_events(lines: list[bytes], first: int) -> list[Event] | None:
         return None
     if len(events) != len(lines):
         return None
-    groups: dict[type, list[Any]] = {kind: [] for kind in _KINDS}
-    for event in events:
-        groups[type(event)].append(event)
+    groups = _by_type(events)
     try:
         if not all(_ALL_HOLD[kind](group) for kind, group in groups.items() if group):
             return None
