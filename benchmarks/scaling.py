@@ -1,6 +1,6 @@
 """Why ten times the events cost the engine more than ten times the time: the fold per event.
 
-    python benchmarks/scaling.py [--small 100k] [--large 1M] [--parts 10]
+    python benchmarks/scaling.py [--small 100k] [--large 1M] [--parts 10] [--rounds 1]
 
 Folds, each in a fresh process with the collector off (as the command runs), and prints the
 microseconds per event (the best of three folds):
@@ -15,6 +15,11 @@ microseconds per event (the best of three folds):
 Where the part alone folds as fast as the small stream, the work per event is the same, and
 what the large stream adds is the memory each event touches: the company books ten times as
 many invoices a day, so ten times as many are in flight while their payments come in.
+
+With ``--rounds N`` the three processes run N times in turn, and each figure is given per
+round with its median, then the ratio of the large stream's cost to the small stream's
+round by round: on a shared host the speed moves from one minute to the next, and a ratio of
+two processes run side by side in time is steadier than either figure.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gc
 import pickle
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,6 +91,7 @@ def main() -> None:
     parser.add_argument("--small", default="100k")
     parser.add_argument("--large", default="1M")
     parser.add_argument("--parts", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
@@ -93,16 +100,34 @@ def main() -> None:
             case, folder, file = args.child
             child(case, Path(folder), args.parts, Path(file))
             return
-        rows = []
-        for case, size in (("small", args.small), ("whole", args.large), ("part", args.large)):
-            command = [sys.executable, __file__, "--parts", str(args.parts),
-                       "--child", case, str(DATA / size), str(part_file)]  # fmt: skip
-            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            rows += [line.split("|") for line in out.splitlines()]
-    print("| events folded | count | microseconds per event |")
-    print("|---|---:|---:|")
-    for name, count, micros in rows:
-        print(f"| {name} | {int(count):,} | {float(micros):.2f} |")
+        rounds: list[list[list[str]]] = []
+        for _ in range(args.rounds):
+            rows = []
+            for case, size in (("small", args.small), ("whole", args.large), ("part", args.large)):
+                command = [sys.executable, __file__, "--parts", str(args.parts),
+                           "--child", case, str(DATA / size), str(part_file)]  # fmt: skip
+                out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+                rows += [line.split("|") for line in out.splitlines()]
+            rounds.append(rows)
+    figures = [[float(micros) for _, _, micros in rows] for rows in rounds]
+    heads = " | ".join(f"round {n + 1}" for n in range(len(rounds)))
+    median = " | median" if len(rounds) > 1 else ""
+    print(f"| events folded | count | {heads}{median} |")
+    print("|---|---:|" + "---:|" * (len(rounds) + (len(rounds) > 1)))
+    for at, (name, count, _) in enumerate(rounds[0]):
+        cells = [figure[at] for figure in figures]
+        shown = " | ".join(f"{cell:.2f}" for cell in cells)
+        if len(rounds) > 1:
+            shown += f" | {statistics.median(cells):.2f}"
+        print(f"| {name} | {int(count):,} | {shown} |")
+    # The rows: the small stream, then the large stream's part beside the whole, the whole,
+    # and the part alone.
+    ratios = [figure[2] / figure[0] for figure in figures]
+    spread = f" (rounds: {', '.join(f'{r:.2f}' for r in ratios)})" if len(ratios) > 1 else ""
+    print(
+        f"\n{args.large} whole against {args.small} whole, per event: "
+        f"{statistics.median(ratios):.2f}x{spread}"
+    )
 
 
 if __name__ == "__main__":
