@@ -300,7 +300,9 @@ class Engine:
     ) -> Position:
         base = event.amount - event.tax
         if terms.on_gross_profit:
-            base = max(ZERO, base - event.cost)
+            base -= event.cost
+            if not base > ZERO:  # max(ZERO, base), written out (see commission_in_bands)
+                base = ZERO
         credited = base if share is ONE else share * base  # (1*x is x, exponent and all)
         quota_period = quota_period_of(event.date, terms.quota_period)
         commission: Exact = ZERO
