@@ -57,8 +57,11 @@ _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 # The contexts' operations, looked up once: a method looked up on a Context (a bound method
 # made each time) costs more than the operation itself on amounts of a few digits, and the
 # fold takes several an event.
-_exact_add = EXACT.add
-_exact_multiply = EXACT.multiply
+#: ``first + second`` and ``first * second`` of two Decimals, exactly (:data:`EXACT`'s
+#: own): :func:`exact_sum` and :func:`exact_product` where both are known to be Decimals,
+#: without a call and two tests of kind more.
+decimal_sum = EXACT.add
+decimal_product = EXACT.multiply
 _exact_scaleb = EXACT.scaleb
 _divide_quotient = _QUOTIENT.divide
 _quantize_whole = _WHOLE.quantize
@@ -220,7 +223,7 @@ class Rounding:
         # A context's own quantize costs a tenth of Decimal.quantize with keywords. A
         # result beyond 100 digits is refused (InvalidOperation), not built digit by digit.
         self._context = Context(prec=100, rounding=_MODES[mode], Emax=MAX_EMAX, Emin=MIN_EMIN)
-        self._quantize = self._context.quantize  # (bound once: see _exact_add)
+        self._quantize = self._context.quantize  # (bound once: see decimal_sum)
         #: Zero rounded (``0.00`` for USD): what any value times zero rounds to.
         self.zero = self._quantize(ZERO, self._quantum)
 
@@ -305,7 +308,7 @@ def exact_ratio(numerator: Exact, denominator: Exact) -> Exact:
         if not numerator:
             return ZERO
         quotient = _divide_quotient(numerator, denominator)
-        if _exact_multiply(quotient, denominator) == numerator:
+        if decimal_product(quotient, denominator) == numerator:
             return quotient
         # (n/d) / (p/q) as one Fraction made of integers, reduced once: made of Fractions of
         # each Decimal, then multiplied, it was five Fractions and their gcds.
@@ -343,7 +346,7 @@ def exact_sum(first: Exact, second: Exact) -> Exact:
     """``first + second`` exactly, whichever kinds they are."""
     if isinstance(first, Decimal):
         if isinstance(second, Decimal):
-            return _exact_add(first, second)
+            return decimal_sum(first, second)
         return Fraction(first) + second
     if isinstance(second, Decimal):
         return first + Fraction(second)
@@ -354,7 +357,7 @@ def exact_product(first: Exact, second: Exact) -> Exact:
     """``first * second`` exactly, whichever kinds they are."""
     if isinstance(first, Decimal):
         if isinstance(second, Decimal):
-            return _exact_multiply(first, second)
+            return decimal_product(first, second)
         return Fraction(first) * second
     if isinstance(second, Decimal):
         return first * Fraction(second)
@@ -435,10 +438,13 @@ def attained_plus(attained: Attained, credit: Exact) -> Attained:
     """
     if type(credit) is Decimal:
         if type(attained) is Decimal:
-            return _exact_add(attained, credit)
+            return decimal_sum(attained, credit)
         if type(attained) is SplitSum:
             return SplitSum(
-                _exact_add(attained.decimal, credit), attained.fraction, attained.low, attained.high
+                decimal_sum(attained.decimal, credit),
+                attained.fraction,
+                attained.low,
+                attained.high,
             )
         assert type(attained) is Fraction
         return SplitSum(credit, attained, *_bounds(attained))
