@@ -41,6 +41,7 @@ from .money import (
     exact_ratio,
     exact_sum,
     is_whole_minor_units,
+    quantum,
     show,
     zero,
 )
@@ -258,13 +259,16 @@ class Engine:
                     f"invoice is in {currency} but rep {rep}'s plan {terms.plan_id} pays in "
                     f"{terms.currency}",
                 )
-        # (Each written out: a loop over (field, value) pairs builds them an invoice.)
-        amount = event.amount
-        if amount and not is_whole_minor_units(amount, currency):  # zero is whole: no check
-            return _not_whole(event, "amount", currency)
-        if event.tax and not is_whole_minor_units(event.tax, currency):
+        # (Each written out: a loop over (field, value) pairs builds them an invoice. And
+        # is_whole_minor_units' first test with them, the currency's digits read from the
+        # exponent: nearly every amount passes it, a call fewer each; the rest ask it.)
+        unit = quantum(currency)
+        amount, tax, cost = event.amount, event.tax, event.cost
+        if amount and not (amount.same_quantum(unit) or is_whole_minor_units(amount, currency)):
+            return _not_whole(event, "amount", currency)  # (zero is whole: no check)
+        if tax and not (tax.same_quantum(unit) or is_whole_minor_units(tax, currency)):
             return _not_whole(event, "tax", currency)
-        if event.cost and not is_whole_minor_units(event.cost, currency):
+        if cost and not (cost.same_quantum(unit) or is_whole_minor_units(cost, currency)):
             return _not_whole(event, "cost", currency)
         if event.date != self._today:  # (as in _begin: most invoices share their day)
             self._enter(event.date)
@@ -601,7 +605,10 @@ class Engine:
         if invoice is None or event.date < invoice.date:
             return self._named_invoice(event)
         amount = event.amount
-        if amount is not None and not is_whole_minor_units(amount, invoice.currency):
+        if amount is not None and not (  # (the first test written out, as in _invoice)
+            amount.same_quantum(quantum(invoice.currency))
+            or is_whole_minor_units(amount, invoice.currency)
+        ):
             return None, _not_whole(event, "amount", invoice.currency)
         return invoice, None
 
