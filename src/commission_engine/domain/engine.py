@@ -56,7 +56,7 @@ from .statements import (
     net_periods,
     period_of,
 )
-from .targets import Terms, forfeited_base, late_bases, payable_base, terms_by_plan
+from .targets import Terms, forfeited_base, late_bases, terms_by_plan
 from .working import InvoiceState, Position, RepAccount, WorkingState
 
 
@@ -682,7 +682,17 @@ class Engine:
                         round_.times_ratio(commission, lost, amount) if lost else round_.zero
                     )
                     moved = True
-                base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
+                # (targets.payable_base written out: a call a posting.)
+                if not terms.advance:
+                    base = invoice.paid
+                else:
+                    base = net
+                    if terms.claws_back_write_off and written_off:
+                        base -= written_off
+                    if position.past_due:
+                        base -= net - invoice.paid - written_off
+                    if terms.cash_share:
+                        base = terms.advance * base + terms.cash_share * invoice.paid
                 payable = position.payable
                 at = position.at_base
                 if at is not base and (at is None or base != at):
