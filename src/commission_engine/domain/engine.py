@@ -287,7 +287,9 @@ class Engine:
         for rep, share, terms in credited:
             invoice.positions.append(self._position(event, invoice, rep, share, terms))
         book.invoices[event.invoice] = invoice
-        for index, position in enumerate(invoice.positions):
+        # (Counted, not enumerated: an enumerate made and freed cost an invoice 750 instructions.)
+        index = 0
+        for position in invoice.positions:
             when = position.clawback_date
             if when is not None and when > event.date:
                 book.clawbacks_due.add(when, invoice.id, index)
@@ -297,6 +299,7 @@ class Engine:
                 position.rep, currency, event.date
             )
             self._post(invoice, position, event.date, "advance", event.id)
+            index += 1  # noqa: SIM113 - see above
         return None
 
     def _position(
