@@ -264,7 +264,8 @@ class Engine:
         # exponent: nearly every amount passes it, a call fewer each; the rest ask it.)
         unit = quantum(currency)
         amount, tax, cost = event.amount, event.tax, event.cost
-        if amount and not (amount.same_quantum(unit) or is_whole_minor_units(amount, currency)):
+        as_written = amount.same_quantum(unit)  # (its currency's digits: nearly every amount)
+        if amount and not (as_written or is_whole_minor_units(amount, currency)):
             return _not_whole(event, "amount", currency)  # (zero is whole: no check)
         if tax and not (tax.same_quantum(unit) or is_whole_minor_units(tax, currency)):
             return _not_whole(event, "tax", currency)
@@ -282,7 +283,9 @@ class Engine:
             amount,
             due,
             [],  # positions
-            amount - ZERO,  # open: state.open_balance(amount, ZERO, ZERO, ZERO)
+            # open: state.open_balance(amount, ZERO, ZERO, ZERO), amount - ZERO: the amount
+            # itself, exponent and all, where its exponent is its unit's (not above zero).
+            amount if as_written else amount - ZERO,
         )
         for rep, share, terms in credited:
             invoice.positions.append(self._position(event, invoice, rep, share, terms))
