@@ -27,6 +27,8 @@ from fractions import Fraction
 from functools import cache, lru_cache
 from typing import Literal, TypeAlias
 
+import msgspec
+
 from .currencies import minor_units
 
 RoundingMode = Literal["half_up", "half_even"]
@@ -55,8 +57,11 @@ _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 # The contexts' operations, looked up once: a method looked up on a Context (a bound method
 # made each time) costs more than the operation itself on amounts of a few digits, and the
 # fold takes several an event.
-_exact_add = EXACT.add
-_exact_multiply = EXACT.multiply
+#: ``first + second`` and ``first * second`` of two Decimals, exactly (:data:`EXACT`'s
+#: own): :func:`exact_sum` and :func:`exact_product` where both are known to be Decimals,
+#: without a call and two tests of kind more.
+decimal_sum = EXACT.add
+decimal_product = EXACT.multiply
 _exact_scaleb = EXACT.scaleb
 _divide_quotient = _QUOTIENT.divide
 _quantize_whole = _WHOLE.quantize
@@ -218,7 +223,7 @@ class Rounding:
         # A context's own quantize costs a tenth of Decimal.quantize with keywords. A
         # result beyond 100 digits is refused (InvalidOperation), not built digit by digit.
         self._context = Context(prec=100, rounding=_MODES[mode], Emax=MAX_EMAX, Emin=MIN_EMIN)
-        self._quantize = self._context.quantize  # (bound once: see _exact_add)
+        self._quantize = self._context.quantize  # (bound once: see decimal_sum)
         #: Zero rounded (``0.00`` for USD): what any value times zero rounds to.
         self.zero = self._quantize(ZERO, self._quantum)
 
@@ -303,7 +308,7 @@ def exact_ratio(numerator: Exact, denominator: Exact) -> Exact:
         if not numerator:
             return ZERO
         quotient = _divide_quotient(numerator, denominator)
-        if _exact_multiply(quotient, denominator) == numerator:
+        if decimal_product(quotient, denominator) == numerator:
             return quotient
         # (n/d) / (p/q) as one Fraction made of integers, reduced once: made of Fractions of
         # each Decimal, then multiplied, it was five Fractions and their gcds.
@@ -341,7 +346,7 @@ def exact_sum(first: Exact, second: Exact) -> Exact:
     """``first + second`` exactly, whichever kinds they are."""
     if isinstance(first, Decimal):
         if isinstance(second, Decimal):
-            return _exact_add(first, second)
+            return decimal_sum(first, second)
         return Fraction(first) + second
     if isinstance(second, Decimal):
         return first + Fraction(second)
@@ -352,14 +357,14 @@ def exact_product(first: Exact, second: Exact) -> Exact:
     """``first * second`` exactly, whichever kinds they are."""
     if isinstance(first, Decimal):
         if isinstance(second, Decimal):
-            return _exact_multiply(first, second)
+            return decimal_product(first, second)
         return Fraction(first) * second
     if isinstance(second, Decimal):
         return first * Fraction(second)
     return first * second
 
 
-class SplitSum:
+class SplitSum(msgspec.Struct, frozen=True, eq=False, gc=False):
     """An exact sum kept in two parts, a Decimal and a Fraction, added up when read.
 
     A quota period's attainment adds Decimal credits (a booking, a payment of a whole
@@ -371,25 +376,18 @@ class SplitSum:
     40 digits summed as the Fractions are: a tier decision that the bounds settle (the whole
     credit inside one tier) needs no arithmetic on the Fraction (:func:`attained_bounds`).
 
-    >>> SplitSum(Decimal("1.5"), Fraction(1, 3)).as_integer_ratio()
+    A frozen msgspec Struct (made in C: a tiered plan makes one a payment; no ``__init__``
+    of its own, so :func:`attained_plus` works the bounds out first), compared by identity
+    as a plain class is, and never tracked by the cycle collector (it holds only numbers).
+
+    >>> attained_plus(Decimal("1.5"), Fraction(1, 3)).as_integer_ratio()
     (11, 6)
     """
 
-    __slots__ = ("decimal", "fraction", "high", "low")
-
-    def __init__(
-        self,
-        decimal: Decimal,
-        fraction: Fraction,
-        low: Decimal | None = None,
-        high: Decimal | None = None,
-    ) -> None:
-        self.decimal = decimal
-        self.fraction = fraction
-        if low is None or high is None:
-            low, high = _bounds(fraction)
-        self.low = low
-        self.high = high
+    decimal: Decimal
+    fraction: Fraction
+    low: Decimal
+    high: Decimal
 
     def as_integer_ratio(self) -> tuple[int, int]:
         """The sum as a numerator and a positive denominator, not necessarily reduced
@@ -440,16 +438,19 @@ def attained_plus(attained: Attained, credit: Exact) -> Attained:
     """
     if type(credit) is Decimal:
         if type(attained) is Decimal:
-            return _exact_add(attained, credit)
+            return decimal_sum(attained, credit)
         if type(attained) is SplitSum:
             return SplitSum(
-                _exact_add(attained.decimal, credit), attained.fraction, attained.low, attained.high
+                decimal_sum(attained.decimal, credit),
+                attained.fraction,
+                attained.low,
+                attained.high,
             )
         assert type(attained) is Fraction
-        return SplitSum(credit, attained)
+        return SplitSum(credit, attained, *_bounds(attained))
     assert type(credit) is Fraction
     if type(attained) is Decimal:
-        return SplitSum(attained, credit)
+        return SplitSum(attained, credit, *_bounds(credit))
     if type(attained) is SplitSum:
         low, high = _bounds(credit)
         return SplitSum(

@@ -1,10 +1,12 @@
 """The fold's working state: the slotted records it mutates from one event to the next.
 
 While a run folds events it works on :class:`WorkingState`, plain slotted records
-(mutating them is what keeps a million events inside seconds). Before and after a run the
-state is a saved :class:`~.state.EngineState`, made and resumed by :mod:`.state`: a run that
-neither resumes nor saves one never imports it (its pydantic records cost a command's
-start-up 50M instructions).
+(mutating them is what keeps a million events inside seconds): dataclasses, and a msgspec
+Struct for the invoice (made in C; writing a Struct's attribute costs more than a
+dataclass's, so the records written at every posting stay dataclasses). Before and after a
+run the state is a saved :class:`~.state.EngineState`, made and resumed by :mod:`.state`:
+a run that neither resumes nor saves one never imports it (its pydantic records cost a
+command's start-up 50M instructions).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
+
+import msgspec
 
 from .events import BaseEvent
 from .money import ZERO, Attained, Exact
@@ -71,9 +75,13 @@ class Position:
         return self.terms.plan
 
 
-@dataclass(slots=True)
-class InvoiceState:
-    """An invoice's amounts so far, shared by its reps' positions."""
+class InvoiceState(msgspec.Struct, gc=False):
+    """An invoice's amounts so far, shared by its reps' positions.
+
+    A msgspec Struct, made in C (one an invoice; a dataclass's ``__init__`` is Python),
+    never tracked by the cycle collector: it holds its positions, and nothing it holds leads
+    back to it.
+    """
 
     id: str
     date: dt.date
