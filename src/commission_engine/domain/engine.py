@@ -56,7 +56,7 @@ from .statements import (
     net_periods,
     period_of,
 )
-from .targets import Terms, forfeited_base, late_bases, terms_by_plan
+from .targets import Terms, forfeited_base, late_bases, payable_base, terms_by_plan
 from .working import InvoiceState, Position, RepAccount, WorkingState
 
 
@@ -301,7 +301,7 @@ class Engine:
             position.ledger = book.ledgers.get((position.rep, currency)) or self._ledger(
                 position.rep, currency, event.date
             )
-            self._post(invoice, position, event.date, "advance", event.id)
+            self._book(invoice, position, event.date, event.id)
             index += 1  # noqa: SIM113 - see above
         return None
 
@@ -749,6 +749,39 @@ class Engine:
                 line = (rep, currency, day, kind, line_amount, event_id, invoice.id, None)
                 # tuple.__new__ skips the NamedTuple constructor's Python-level call (what
                 # LedgerLine._make calls, less its length check): a third of the cost.
+                totals.lines.append(_new_tuple(LedgerLine, line))
+
+    def _book(self, invoice: InvoiceState, position: Position, day: dt.date, event_id: str) -> None:
+        """:meth:`_post` at booking, where each target's argument is settled: net is the
+        amount itself, nothing is paid or written off, nothing posted yet. Each target is
+        computed once, none compared with a last value (there is none)."""
+        terms = position.terms
+        if terms.earns_on_collection or terms.late is not None:
+            self._post(invoice, position, day, "advance", event_id)
+            return
+        round_ = terms.round
+        amount = invoice.amount
+        commission = position.commission
+        total = round_.round(commission)  # round(u*A): C rounded
+        base = payable_base(terms, amount, invoice.paid, invoice.written_off, position.past_due)
+        payable = total if base is amount else round_.times_ratio(commission, base, amount)
+        held = total - payable  # (and nothing forfeited: its rounded zero)
+        position.at_net, position.total_at_net = amount, total
+        position.at_written_off, position.at_base = invoice.written_off, base
+        position.payable, position.forfeited, position.held = payable, round_.zero, held
+        if payable or held:  # (_post's posting, from what was posted: nothing)
+            assert position.ledger is not None
+            if day != self._period_day:
+                self._period_day, self._period = day, period_of(day)
+            periods = position.ledger.periods
+            totals = periods.get(self._period)
+            if totals is None:
+                totals = periods[self._period] = PeriodTotals()
+            totals.held_change += held
+            if payable:
+                totals.gross += payable
+                line = (position.rep, invoice.currency, day, "advance", payable, event_id,
+                        invoice.id, None)  # fmt: skip
                 totals.lines.append(_new_tuple(LedgerLine, line))
 
     def _ledger(self, rep: str, currency: str, day: dt.date) -> RepAccount:
