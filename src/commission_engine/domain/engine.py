@@ -766,11 +766,12 @@ class Engine:
         commission = position.commission
         total = round_.round(commission)  # round(u*A): C rounded
         if terms.advances_all and not position.past_due:  # (the base is net: round(u*net))
-            base, payable = amount, total
+            # Nothing held: total - total, the rounded zero (both rounded to the minor unit).
+            base, payable, held = amount, total, round_.zero
         else:
             base = payable_base(terms, amount, invoice.paid, invoice.written_off, position.past_due)
             payable = total if base is amount else round_.times_ratio(commission, base, amount)
-        held = total - payable  # (and nothing forfeited: its rounded zero)
+            held = total - payable  # (and nothing forfeited: its rounded zero)
         position.at_net, position.total_at_net = amount, total
         position.at_written_off, position.at_base = invoice.written_off, base
         position.payable, position.forfeited, position.held = payable, round_.zero, held
