@@ -56,7 +56,7 @@ from .statements import (
     net_periods,
     period_of,
 )
-from .targets import Terms, forfeited_base, late_bases, terms_by_plan
+from .targets import Terms, forfeited_base, late_bases, payable_base, terms_by_plan
 from .working import InvoiceState, Position, RepAccount, WorkingState
 
 
@@ -287,21 +287,23 @@ class Engine:
             # itself, exponent and all, where its exponent is its unit's (not above zero).
             amount if as_written else amount - ZERO,
         )
-        for rep, share, terms in credited:
-            invoice.positions.append(self._position(event, invoice, rep, share, terms))
         book.invoices[event.invoice] = invoice
-        # (Counted, not enumerated: an enumerate made and freed cost an invoice 750 instructions.)
+        # Each position made and booked in one pass: its booking reads nothing of the others,
+        # nor of attainment, which making the next one moves. (Counted, not enumerated: an
+        # enumerate made and freed cost an invoice 750 instructions.)
         index = 0
-        for position in invoice.positions:
+        for rep, share, terms in credited:
+            position = self._position(event, invoice, rep, share, terms)
+            invoice.positions.append(position)
             when = position.clawback_date
             if when is not None and when > event.date:
                 book.clawbacks_due.add(when, invoice.id, index)
             elif when is not None:
                 position.past_due = True  # already past due when booked: nothing to advance
-            position.ledger = book.ledgers.get((position.rep, currency)) or self._ledger(
-                position.rep, currency, event.date
+            position.ledger = book.ledgers.get((rep, currency)) or self._ledger(
+                rep, currency, event.date
             )
-            self._post(invoice, position, event.date, "advance", event.id)
+            self._book(invoice, position, event.date, event.id)
             index += 1  # noqa: SIM113 - see above
         return None
 
@@ -749,6 +751,43 @@ class Engine:
                 line = (rep, currency, day, kind, line_amount, event_id, invoice.id, None)
                 # tuple.__new__ skips the NamedTuple constructor's Python-level call (what
                 # LedgerLine._make calls, less its length check): a third of the cost.
+                totals.lines.append(_new_tuple(LedgerLine, line))
+
+    def _book(self, invoice: InvoiceState, position: Position, day: dt.date, event_id: str) -> None:
+        """:meth:`_post` at booking, where each target's argument is settled: net is the
+        amount itself, nothing is paid or written off, nothing posted yet. Each target is
+        computed once, none compared with a last value (there is none)."""
+        terms = position.terms
+        if terms.earns_on_collection or terms.late is not None:
+            self._post(invoice, position, day, "advance", event_id)
+            return
+        round_ = terms.round
+        amount = invoice.amount
+        commission = position.commission
+        total = round_.round(commission)  # round(u*A): C rounded
+        if terms.advances_all and not position.past_due:  # (the base is net: round(u*net))
+            # Nothing held: total - total, the rounded zero (both rounded to the minor unit).
+            base, payable, held = amount, total, round_.zero
+        else:
+            base = payable_base(terms, amount, invoice.paid, invoice.written_off, position.past_due)
+            payable = total if base is amount else round_.times_ratio(commission, base, amount)
+            held = total - payable  # (and nothing forfeited: its rounded zero)
+        position.at_net, position.total_at_net = amount, total
+        position.at_written_off, position.at_base = invoice.written_off, base
+        position.payable, position.forfeited, position.held = payable, round_.zero, held
+        if payable or held:  # (_post's posting, from what was posted: nothing)
+            assert position.ledger is not None
+            if day != self._period_day:
+                self._period_day, self._period = day, period_of(day)
+            periods = position.ledger.periods
+            totals = periods.get(self._period)
+            if totals is None:
+                totals = periods[self._period] = PeriodTotals()
+            totals.held_change += held
+            if payable:
+                totals.gross += payable
+                line = (position.rep, invoice.currency, day, "advance", payable, event_id,
+                        invoice.id, None)  # fmt: skip
                 totals.lines.append(_new_tuple(LedgerLine, line))
 
     def _ledger(self, rep: str, currency: str, day: dt.date) -> RepAccount:

@@ -372,9 +372,11 @@ class SplitSum(msgspec.Struct, frozen=True, eq=False, gc=False):
     Fraction whose denominator has run to hundreds of digits, each Decimal credit cost a gcd
     of that size; kept apart, it is a Decimal sum. Only :func:`attained_plus` makes one.
 
-    ``low`` and ``high`` bound the Fraction part (``low <= fraction <= high``), Decimals of
-    40 digits summed as the Fractions are: a tier decision that the bounds settle (the whole
-    credit inside one tier) needs no arithmetic on the Fraction (:func:`attained_bounds`).
+    ``low`` and ``high`` bound the whole sum (``low <= decimal + fraction <= high``): the
+    Decimal part plus bounds of 40 digits of the Fraction part, moved with each credit as the
+    parts are (in 200 digits, rounded outwards). A tier decision that the bounds settle (the
+    whole credit inside one tier) needs no arithmetic on the Fraction, nor a sum when read:
+    each booking reads them once and adds one credit.
 
     A frozen msgspec Struct (made in C: a tiered plan makes one a payment; no ``__init__``
     of its own, so :func:`attained_plus` works the bounds out first), compared by identity
@@ -417,12 +419,6 @@ def _bounds(fraction: Fraction) -> tuple[Decimal, Decimal]:
     return _FLOOR.divide(numerator, denominator), _CEILING.divide(numerator, denominator)
 
 
-def attained_bounds(attained: SplitSum) -> tuple[Decimal, Decimal]:
-    """Decimals ``low <= attained <= high``: the Decimal part plus the Fraction part's bounds."""
-    decimal = attained.decimal
-    return _add_down(decimal, attained.low), _add_up(decimal, attained.high)
-
-
 #: A quota attainment: exact, its Decimal and Fraction credits perhaps kept apart.
 Attained: TypeAlias = Decimal | Fraction | SplitSum
 
@@ -443,14 +439,16 @@ def attained_plus(attained: Attained, credit: Exact) -> Attained:
             return SplitSum(
                 decimal_sum(attained.decimal, credit),
                 attained.fraction,
-                attained.low,
-                attained.high,
+                _add_down(attained.low, credit),
+                _add_up(attained.high, credit),
             )
         assert type(attained) is Fraction
-        return SplitSum(credit, attained, *_bounds(attained))
+        low, high = _bounds(attained)
+        return SplitSum(credit, attained, _add_down(credit, low), _add_up(credit, high))
     assert type(credit) is Fraction
     if type(attained) is Decimal:
-        return SplitSum(attained, credit, *_bounds(credit))
+        low, high = _bounds(credit)
+        return SplitSum(attained, credit, _add_down(attained, low), _add_up(attained, high))
     if type(attained) is SplitSum:
         low, high = _bounds(credit)
         return SplitSum(

@@ -12,7 +12,6 @@ from .money import (
     Attained,
     Exact,
     SplitSum,
-    attained_bounds,
     attained_exact,
     decimal_product,
     decimal_sum,
@@ -144,7 +143,7 @@ def _tier_of_bounds(
     """The rate and top of the tier that holds both bounds of ``attained`` (so the exact
     attainment too), and the upper bound; ``None`` where the bounds do not settle the tier
     (the exact way then decides)."""
-    low_bound, high_bound = attained_bounds(attained)
+    low_bound, high_bound = attained.low, attained.high
     for low, high, rate in bands:
         if low_bound < low:
             return None
