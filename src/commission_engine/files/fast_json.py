@@ -49,7 +49,6 @@ from ..domain.events import (
     LAST_DAY,
     SHARE_DIGITS,
     Adjustment,
-    BaseEvent,
     CreditNote,
     Dispute,
     DisputeResolved,
@@ -59,15 +58,15 @@ from ..domain.events import (
     PaymentReversal,
     Split,
     WriteOff,
-    field_setter,
     kept_day,
     shared_day,
 )
 from ..domain.money import EXACT, LIMIT, ONE, ZERO
 
 _REQUIRED = object()  # a field with no default: always given
-#: Sets the line an event came from (the event is frozen; it is being made).
-_set_line = field_setter(BaseEvent, "line")
+#: Sets field ``name`` of an event being made (``_force(event, name, value)``): events are
+#: frozen. One C call (a field's own ``__set__`` is a method wrapper: an argument tuple a call).
+_force = msgspec.structs.force_setattr
 
 
 _NEGATIVE_LIMIT = -LIMIT
@@ -121,8 +120,8 @@ def _adjustment_holds(r: Any) -> bool:
 
 #: Event type -> (the rules its values must meet, the fields' defaults, or ``None`` where
 #: every field a line may give is required and how many those are, then the getters and
-#: setters of its ids that many events share, and of its days).
-_Fields = tuple[tuple[Callable[[Any], Any], Callable[[Any, Any], None]], ...]
+#: names of its ids that many events share, and of its days).
+_Fields = tuple[tuple[Callable[[Any], Any], str], ...]
 _KINDS: dict[
     type, tuple[Callable[[Any], bool], tuple[object, ...] | None, int, _Fields, _Fields]
 ] = {}
@@ -145,10 +144,8 @@ for _event, _holds in (
         _holds,
         None if all(field.required for field in _said) else _defaults,
         len(_said),
-        tuple((attrgetter(f.name), field_setter(_event, f.name)) for f in _info
-              if f.name in ("invoice", "rep")),
-        tuple((attrgetter(f.name), field_setter(_event, f.name)) for f in _info
-              if f.name in ("date", "due")),
+        tuple((attrgetter(f.name), f.name) for f in _info if f.name in ("invoice", "rep")),
+        tuple((attrgetter(f.name), f.name) for f in _info if f.name in ("date", "due")),
     )  # fmt: skip
     _UNDERSCORES[_event] = _event.type.count("_") + sum(field.name.count("_") for field in _said)
 
@@ -198,11 +195,11 @@ def plain_event(raw: bytes, line: int) -> Event | None:
             return None
     except InvalidOperation:  # a NaN (see _invoice_holds)
         return None
-    for value_of, put in shared:
+    for value_of, name in shared:
         value = value_of(event)
         if value is not None:
-            put(event, sys.intern(value))
-    for value_of, put in days:  # one object per day, as the usual path gives
+            _force(event, name, sys.intern(value))
+    for value_of, name in days:  # one object per day, as the usual path gives
         day = value_of(event)
         if day is not None:
             kept = kept_day(day)  # (a day kept is in range: most lines name one)
@@ -210,8 +207,8 @@ def plain_event(raw: bytes, line: int) -> Event | None:
                 if not FIRST_DAY <= day <= LAST_DAY:
                     return None
                 kept = shared_day(day)
-            put(event, kept)
-    _set_line(event, line)
+            _force(event, name, kept)
+    _force(event, "line", line)
     return event
 
 
@@ -231,8 +228,8 @@ _BLOCK_DECODER = msgspec.json.Decoder(list[tuple[Event]])
 _FIRST = itemgetter(0)
 
 
-def _each(put: Callable[[Any, Any], None], events: Iterable[Any], values: Iterable[Any]) -> None:
-    deque(map(put, events, values), maxlen=0)  # ``put`` each value, in C
+def _each(name: str, events: Iterable[Any], values: Iterable[Any]) -> None:
+    deque(map(_force, events, repeat(name), values), maxlen=0)  # each event's ``name``, in C
 
 
 _AMOUNT = attrgetter("amount")
@@ -313,13 +310,13 @@ def _shared(groups: dict[type, list[Any]]) -> bool:
     for each day, as :func:`plain_event` does; ``False`` if a day is out of range."""
     for kind, group in groups.items():
         _, _, _, shared, days = _KINDS[kind]
-        for value_of, put in shared:
+        for value_of, name in shared:
             values = list(map(value_of, group))
             if None in values:  # a split invoice's rep
-                _each(put, group, [None if v is None else sys.intern(v) for v in values])
+                _each(name, group, [None if v is None else sys.intern(v) for v in values])
             else:
-                _each(put, group, map(sys.intern, values))
-        for value_of, put in days:
+                _each(name, group, map(sys.intern, values))
+        for value_of, name in days:
             given = list(map(value_of, group))
             kept = list(map(kept_day, given))
             if kept.count(None) != given.count(None):  # a day not kept yet
@@ -328,7 +325,7 @@ def _shared(groups: dict[type, list[Any]]) -> bool:
                         if not FIRST_DAY <= day <= LAST_DAY:
                             return False
                         kept[at] = shared_day(day)
-            _each(put, group, kept)
+            _each(name, group, kept)
     return True
 
 
@@ -372,5 +369,5 @@ def plain_events(lines: list[bytes], first: int) -> list[Event] | None:
         return None
     if not _shared(groups):
         return None
-    _each(_set_line, events, range(first, first + len(events)))
+    _each("line", events, range(first, first + len(events)))
     return events
