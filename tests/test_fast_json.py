@@ -288,6 +288,18 @@ def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
         assert reason in f"{rejected[0].field} {rejected[0].reason}", (odd, rejected)
 
 
+def test_an_invoice_for_no_rep_sends_its_block_line_by_line() -> None:
+    # Neither a rep nor splits: typed, the line decodes; the block's check of the rules
+    # must see that no rep is named, and the usual path rejects the line.
+    invoice = PLAIN_LINES[1]
+    no_rep = invoice.replace(b'"rep":"ana",', b"").replace(b"i1", b"i9")
+    raws = [invoice, no_rep, PAYMENT]
+    assert plain_events(raws, 1) is None
+    rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
+    assert [r.line for r in rejected] == [2], rejected
+    assert "rep" in rejected[0].reason, rejected
+
+
 def test_no_optional_field_name_holds_an_underscore() -> None:
     # A block's count of ``_`` is compared as a sum: sound only while each line holds at
     # least its type's count, that is while every ``_`` of a field's name is always given.

@@ -257,7 +257,7 @@ def _invoices_hold(group: list[Any]) -> bool:
     ):
         return False
     if list(map(attrgetter("splits"), group)).count(None) == len(group):
-        return None not in map(attrgetter("rep"), group)  # no split: each names its rep
+        return all(map(attrgetter("rep"), group))  # no split: each names its rep (not None)
     return all(map(_invoice_holds, group))
 
 
@@ -312,14 +312,16 @@ def _shared(groups: dict[type, list[Any]]) -> bool:
         _, _, _, shared, days = _KINDS[kind]
         for value_of, name in shared:
             values = list(map(value_of, group))
-            if None in values:  # a split invoice's rep
-                _each(name, group, [None if v is None else sys.intern(v) for v in values])
-            else:
+            # (``all``: a test of truth each, where ``None in`` compares each string with None)
+            if all(values):
                 _each(name, group, map(sys.intern, values))
+            else:  # a split invoice's rep
+                _each(name, group, [None if v is None else sys.intern(v) for v in values])
         for value_of, name in days:
             given = list(map(value_of, group))
             kept = list(map(kept_day, given))
-            if kept.count(None) != given.count(None):  # a day not kept yet
+            # (A date is always true: ``all`` is the quick test that every day is kept.)
+            if not all(kept) and kept.count(None) != given.count(None):  # a day not kept yet
                 for at, day in enumerate(given):
                     if day is not None and kept[at] is None:
                         if not FIRST_DAY <= day <= LAST_DAY:
