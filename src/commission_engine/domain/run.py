@@ -114,9 +114,9 @@ def _distinct(
     events: Iterable[EventInput], book: WorkingState, reject: Any
 ) -> tuple[list[BaseEvent], int]:
     """Events with ids not seen before; identical re-deliveries dropped, conflicts rejected."""
+    # Id -> its first event; the events accepted are its values, in their order.
     first: dict[str, BaseEvent] = {}
     seen = book.seen
-    accepted: list[BaseEvent] = []
     duplicates = 0
     for item in events:
         # The concrete class first: isinstance against the Mapping ABC is slow.
@@ -136,7 +136,6 @@ def _distinct(
             earlier = seen.get(event.id)
         if earlier is None:
             first[event.id] = event
-            accepted.append(event)
             continue
         earlier_digest = earlier if isinstance(earlier, str) else earlier.digest()
         if earlier_digest == event.digest():
@@ -156,7 +155,7 @@ def _distinct(
                 "give the correction a new id",
             )
         )
-    return accepted, duplicates
+    return list(first.values()), duplicates
 
 
 def _late(event: BaseEvent, computed_through: dt.date) -> Rejection:
