@@ -288,6 +288,23 @@ def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
         assert reason in f"{rejected[0].field} {rejected[0].reason}", (odd, rejected)
 
 
+def test_blocks_of_plain_lines_share_their_days_and_ids() -> None:
+    # Days no event has named yet: the first block keeps each new day once for all its
+    # events, and the next block's events are given the day kept.
+    day, other = b"2187-03-05", b"2187-03-06"
+    payment = PAYMENT.replace(b"2026-01-10", day)
+    reversal = PLAIN_LINES[4].replace(b"2026-01-13", other)
+    first = plain_events([payment, reversal, payment.replace(b"p1", b"p2")], 1)
+    second = plain_events([reversal.replace(b"r1", b"r2"), payment.replace(b"p1", b"p3")], 4)
+    assert first is not None and second is not None
+    assert first[0].date is first[2].date is second[1].date
+    assert first[1].date is second[0].date
+    dates = [event.date.isoformat().encode() for event in (*first, *second)]
+    assert dates == [day, other, day, other, day]
+    invoices = {id(event.invoice) for event in (*first, *second)}  # type: ignore[attr-defined]
+    assert len(invoices) == 1
+
+
 def test_an_invoice_for_no_rep_sends_its_block_line_by_line() -> None:
     # Neither a rep nor splits: typed, the line decodes; the block's check of the rules
     # must see that no rep is named, and the usual path rejects the line.

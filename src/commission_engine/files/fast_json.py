@@ -38,8 +38,8 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation, localcontext
-from itertools import chain, cycle, repeat
-from operator import attrgetter, is_not, itemgetter, le, lt, ne
+from itertools import chain, compress, cycle, repeat
+from operator import attrgetter, is_, is_not, itemgetter, le, lt, ne
 from typing import Any
 
 import msgspec
@@ -321,12 +321,13 @@ def _shared(groups: dict[type, list[Any]]) -> bool:
             given = list(map(value_of, group))
             kept = list(map(kept_day, given))
             # (A date is always true: ``all`` is the quick test that every day is kept.)
-            if not all(kept) and kept.count(None) != given.count(None):  # a day not kept yet
-                for at, day in enumerate(given):
-                    if day is not None and kept[at] is None:
-                        if not FIRST_DAY <= day <= LAST_DAY:
-                            return False
-                        kept[at] = shared_day(day)
+            if not all(kept):  # a day not kept yet (named first in this block), or not given
+                new = set(compress(given, map(is_, kept, repeat(None))))
+                new.discard(None)
+                if new:  # each new day once, then every event of it
+                    if not all(FIRST_DAY <= day <= LAST_DAY for day in new):
+                        return False
+                    kept = list(map({day: shared_day(day) for day in new}.get, given, kept))
             _each(name, group, kept)
     return True
 
