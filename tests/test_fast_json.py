@@ -305,6 +305,26 @@ def test_blocks_of_plain_lines_share_their_days_and_ids() -> None:
     assert len(invoices) == 1
 
 
+def test_a_block_counts_each_field_an_invoice_may_leave_out() -> None:
+    # The block's count of keys takes the fields a line may leave out from each event: an
+    # invoice giving every one is read at once, and one giving any of them twice is not.
+    fields = {"tax": b'"1.50"', "cost": b'"2"', "currency": b'"USD"', "due": b'"2026-02-28"',
+              "customer": b'"C1"'}  # fmt: skip
+
+    def invoice(names: list[str]) -> bytes:
+        given = b"".join(b',"%s":%s' % (name.encode(), fields[name]) for name in names)
+        return PAYMENT.replace(b'"payment"', b'"invoice"').replace(b"}", b',"rep":"ana"%s}' % given)
+
+    full = invoice(list(fields))
+    assert plain_events([full, PAYMENT], 1) is not None
+    for name, value in fields.items():
+        assert plain_events([invoice([f for f in fields if f != name]), PAYMENT], 1), name
+        twice = full.replace(b"}", b',"%s":%s}' % (name.encode(), value))
+        assert plain_events([PAYMENT, twice], 1) is None, name
+        rejected = [r for r in _same_reads([PAYMENT, twice]) if not isinstance(r, BaseEvent)]
+        assert [r.line for r in rejected] == [2] and "written twice" in rejected[0].reason
+
+
 def test_an_invoice_for_no_rep_sends_its_block_line_by_line() -> None:
     # Neither a rep nor splits: typed, the line decodes; the block's check of the rules
     # must see that no rep is named, and the usual path rejects the line.

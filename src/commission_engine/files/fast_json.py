@@ -127,6 +127,10 @@ _KINDS: dict[
 ] = {}
 #: Event type -> how many ``_`` a line of that type holds when no value holds one.
 _UNDERSCORES: dict[type, int] = {}
+#: Event type -> a getter of the fields a line of it may leave out (``line`` and the digest
+#: aside: a tuple of values, or the value of the only one) and their defaults: where a line
+#: gives one, it does not hold its default object (see :func:`plain_event`).
+_OPTIONAL: dict[type, tuple[Callable[[Any], Any], tuple[object, ...]]] = {}
 for _event, _holds in (
     (Invoice, _invoice_holds),
     (Dispute, _always),
@@ -148,6 +152,12 @@ for _event, _holds in (
         tuple((attrgetter(f.name), f.name) for f in _info if f.name in ("date", "due")),
     )  # fmt: skip
     _UNDERSCORES[_event] = _event.type.count("_") + sum(field.name.count("_") for field in _said)
+    _left_out = [field for field in _said if not field.required]
+    if _left_out:
+        _OPTIONAL[_event] = (
+            attrgetter(*(field.name for field in _left_out)),
+            tuple(field.default for field in _left_out),
+        )
 
 #: A JSON string made only of what a number may hold, with a ``_`` or a byte beyond ASCII
 #: in it: a number msgspec would read and :func:`~..money.to_decimal` would not.
@@ -293,8 +303,14 @@ def _colons(groups: dict[type, list[Any]]) -> int:
         if defaults is None:
             colons += (1 + given) * len(group)
         else:
-            fields = chain.from_iterable(map(msgspec.structs.astuple, group))
-            colons += len(group) + sum(map(is_not, fields, cycle(defaults)))
+            # The required fields, and each other one given (never ``line`` or the digest:
+            # :func:`plain_events` reads a block giving either line by line).
+            values_of, left_out = _OPTIONAL[kind]
+            fields: Iterable[Any] = map(values_of, group)
+            if len(left_out) > 1:
+                fields = chain.from_iterable(fields)
+            colons += (1 + given - len(left_out)) * len(group)
+            colons += sum(map(is_not, fields, cycle(left_out)))
         if kind is Invoice:  # each rep's share: a rep and a share
             colons += 2 * sum(map(len, filter(None, map(attrgetter("splits"), group))))
     return colons
