@@ -277,6 +277,8 @@ def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
         (amount, b'"amount":"NaN"'): "amount",
         (amount, b'"amount":"1_0"'): "amount",  # more _ than the type's name holds
         (amount, b'"amount":"5","line":7'): "line",
+        (amount, b'"amount":"5","line":0'): "line",
+        (amount, b'"amount":"5","known_digest":"x"'): "known_digest",
         (amount, b'"amount":"\\u0665"'): "amount",
         (b"2026-01-10", b"1899-12-31"): "out of range",
     }
@@ -335,6 +337,25 @@ def test_an_invoice_for_no_rep_sends_its_block_line_by_line() -> None:
     rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
     assert [r.line for r in rejected] == [2], rejected
     assert "rep" in rejected[0].reason, rejected
+
+
+def test_a_line_or_digest_given_sends_its_block_line_by_line() -> None:
+    # Either is ours to set: given on an invoice (whose other fields may be left out), the
+    # block is read line by line and the line rejected; given as null, the line is read the
+    # usual way, which takes null for a field not given.
+    invoice = PLAIN_LINES[1].replace(b"i1", b"i9")
+    for odd in (b',"line":3}', b',"known_digest":"x"}', b',"line":0}'):
+        raws = [PLAIN_LINES[1], invoice.replace(b"}", odd), PAYMENT]
+        assert plain_events(raws, 1) is None, odd
+        rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
+        assert [(r.line, r.reason) for r in rejected] == [
+            (2, "is not a field of this event type")
+        ], odd
+    for odd in (b',"line":null}', b',"known_digest":null}'):
+        raws = [PLAIN_LINES[1], invoice.replace(b"}", odd), PAYMENT]
+        assert plain_events(raws, 1) is None, odd
+        read = _same_reads(raws)
+        assert all(isinstance(r, BaseEvent) for r in read) and read[1].line == 2, odd
 
 
 def test_no_optional_field_name_holds_an_underscore() -> None:

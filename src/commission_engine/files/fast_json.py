@@ -305,7 +305,12 @@ _ALL_HOLD: dict[type, Callable[[_Columns, list[Any]], bool]] = {
 
 def _colons(groups: dict[type, list[Any]], columns: dict[type, _Columns]) -> int:
     """How many colons the lines of ``groups`` hold if no key is written twice: one a field
-    given (one that does not hold its default object, see :func:`plain_event`) and the type."""
+    given (one that does not hold its default object, see :func:`plain_event`) and the type.
+
+    ``line`` and the digest are not counted: where an event came from is ours to say, and a
+    line giving either (even as null) holds a colon more, so its block is read line by line
+    (the line then as :func:`plain_event` reads it).
+    """
     colons = 0
     for kind, fields in columns.items():
         _, defaults, given, _, _ = _KINDS[kind]
@@ -313,8 +318,7 @@ def _colons(groups: dict[type, list[Any]], columns: dict[type, _Columns]) -> int
         if defaults is None:
             colons += (1 + given) * count
         else:
-            # The required fields, and each other one given (never ``line`` or the digest:
-            # :func:`plain_events` reads a block giving either line by line).
+            # The required fields, and each other one given.
             left_out = _OPTIONAL[kind]
             colons += (1 + given - len(left_out)) * count
             for name, default in left_out:
@@ -382,8 +386,6 @@ def plain_events(lines: list[bytes], first: int) -> list[Event] | None:
     joined = b"],[".join(lines)
     if joined.find(b"\\") >= 0 or not joined.isascii():
         return None  # (line by line, the lines with neither still read fast)
-    if joined.find(b'"line"') >= 0 or joined.find(b'"known_digest"') >= 0:
-        return None  # perhaps given: ours to set (without an escape, a key is written so)
     try:
         events: list[Event] = list(map(_FIRST, _BLOCK_DECODER.decode(b"[[" + joined + b"]]")))
     except (msgspec.DecodeError, RecursionError):
