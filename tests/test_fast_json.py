@@ -277,6 +277,8 @@ def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
         (amount, b'"amount":"NaN"'): "amount",
         (amount, b'"amount":"1_0"'): "amount",  # more _ than the type's name holds
         (amount, b'"amount":"5","line":7'): "line",
+        (amount, b'"amount":"5","line":0'): "line",
+        (amount, b'"amount":"5","known_digest":"x"'): "known_digest",
         (amount, b'"amount":"\\u0665"'): "amount",
         (b"2026-01-10", b"1899-12-31"): "out of range",
     }
@@ -286,6 +288,74 @@ def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
         rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
         assert len(rejected) == 1 and rejected[0].line == 2, odd
         assert reason in f"{rejected[0].field} {rejected[0].reason}", (odd, rejected)
+
+
+def test_blocks_of_plain_lines_share_their_days_and_ids() -> None:
+    # Days no event has named yet: the first block keeps each new day once for all its
+    # events, and the next block's events are given the day kept.
+    day, other = b"2187-03-05", b"2187-03-06"
+    payment = PAYMENT.replace(b"2026-01-10", day)
+    reversal = PLAIN_LINES[4].replace(b"2026-01-13", other)
+    first = plain_events([payment, reversal, payment.replace(b"p1", b"p2")], 1)
+    second = plain_events([reversal.replace(b"r1", b"r2"), payment.replace(b"p1", b"p3")], 4)
+    assert first is not None and second is not None
+    assert first[0].date is first[2].date is second[1].date
+    assert first[1].date is second[0].date
+    dates = [event.date.isoformat().encode() for event in (*first, *second)]
+    assert dates == [day, other, day, other, day]
+    invoices = {id(event.invoice) for event in (*first, *second)}  # type: ignore[attr-defined]
+    assert len(invoices) == 1
+
+
+def test_a_block_counts_each_field_an_invoice_may_leave_out() -> None:
+    # The block's count of keys takes the fields a line may leave out from each event: an
+    # invoice giving every one is read at once, and one giving any of them twice is not.
+    fields = {"tax": b'"1.50"', "cost": b'"2"', "currency": b'"USD"', "due": b'"2026-02-28"',
+              "customer": b'"C1"'}  # fmt: skip
+
+    def invoice(names: list[str]) -> bytes:
+        given = b"".join(b',"%s":%s' % (name.encode(), fields[name]) for name in names)
+        return PAYMENT.replace(b'"payment"', b'"invoice"').replace(b"}", b',"rep":"ana"%s}' % given)
+
+    full = invoice(list(fields))
+    assert plain_events([full, PAYMENT], 1) is not None
+    for name, value in fields.items():
+        assert plain_events([invoice([f for f in fields if f != name]), PAYMENT], 1), name
+        twice = full.replace(b"}", b',"%s":%s}' % (name.encode(), value))
+        assert plain_events([PAYMENT, twice], 1) is None, name
+        rejected = [r for r in _same_reads([PAYMENT, twice]) if not isinstance(r, BaseEvent)]
+        assert [r.line for r in rejected] == [2] and "written twice" in rejected[0].reason
+
+
+def test_an_invoice_for_no_rep_sends_its_block_line_by_line() -> None:
+    # Neither a rep nor splits: typed, the line decodes; the block's check of the rules
+    # must see that no rep is named, and the usual path rejects the line.
+    invoice = PLAIN_LINES[1]
+    no_rep = invoice.replace(b'"rep":"ana",', b"").replace(b"i1", b"i9")
+    raws = [invoice, no_rep, PAYMENT]
+    assert plain_events(raws, 1) is None
+    rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
+    assert [r.line for r in rejected] == [2], rejected
+    assert "rep" in rejected[0].reason, rejected
+
+
+def test_a_line_or_digest_given_sends_its_block_line_by_line() -> None:
+    # Either is ours to set: given on an invoice (whose other fields may be left out), the
+    # block is read line by line and the line rejected; given as null, the line is read the
+    # usual way, which takes null for a field not given.
+    invoice = PLAIN_LINES[1].replace(b"i1", b"i9")
+    for odd in (b',"line":3}', b',"known_digest":"x"}', b',"line":0}'):
+        raws = [PLAIN_LINES[1], invoice.replace(b"}", odd), PAYMENT]
+        assert plain_events(raws, 1) is None, odd
+        rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
+        assert [(r.line, r.reason) for r in rejected] == [
+            (2, "is not a field of this event type")
+        ], odd
+    for odd in (b',"line":null}', b',"known_digest":null}'):
+        raws = [PLAIN_LINES[1], invoice.replace(b"}", odd), PAYMENT]
+        assert plain_events(raws, 1) is None, odd
+        read = _same_reads(raws)
+        assert all(isinstance(r, BaseEvent) for r in read) and read[1].line == 2, odd
 
 
 def test_no_optional_field_name_holds_an_underscore() -> None:

@@ -227,3 +227,31 @@ def test_an_assignment_to_an_unknown_plan_is_a_validation_error() -> None:
                 "assignments": [{"rep": "x", "plan": "zz", "from": "2026-01-01"}],
             }
         )
+
+
+def test_events_records_and_rejections_given_together_are_each_told_apart() -> None:
+    # prepare tells an event by its class, in a set of the event classes; an event of a
+    # subclass is still an event (not a record to parse), a record is parsed, a rejection
+    # already made is passed on.
+    from commission_engine.domain.events import Payment, parse_event
+    from commission_engine.domain.run import prepare
+    from commission_engine.domain.working import WorkingState
+
+    class Kept(Payment, frozen=True, kw_only=True):
+        pass
+
+    record = ev("payment", "p1", invoice="I1", amount="5")
+    event = parse_event(record)
+    assert isinstance(event, Payment)
+    kept = Kept(id="p2", date=event.date, invoice="I1", amount=event.amount)
+    rejection = parse_event({**record, "id": "p3", "amount": "-1"})
+    rejected: list[Any] = []
+    accepted, _, duplicates = prepare(
+        [event, kept, {**record, "id": "p4"}, rejection], WorkingState(), None, rejected.append
+    )
+    assert [(type(e), e.id) for e in accepted] == [
+        (Payment, "p1"),
+        (Kept, "p2"),
+        (Payment, "p4"),
+    ]
+    assert (rejected, duplicates) == ([rejection], 0)

@@ -17,6 +17,7 @@ from commission_engine import read_events
 from commission_engine.domain.errors import CommissionEngineError, Rejection
 from commission_engine.domain.events import BaseEvent
 from commission_engine.files import FileError
+from commission_engine.files.event_files import json_line
 from commission_engine.parallel import read_in_parts as split_module
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -85,6 +86,20 @@ def test_json_lines_with_every_kind_of_line(tmp_path: Path) -> None:
     path.write_bytes("\n".join(lines).encode() + b"\n" + b'{"id": "\xff"}\n')
     whole = _same_whatever_the_processes(path)
     assert sum(1 for item in whole if item[0] == "rejected") == 15  # BOMs inside: 2 more
+
+
+def test_a_part_without_rejections_is_sent_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A child's part of events only is told so at once and sent a batch at a time.
+    lines = (EXAMPLES / "events.jsonl").read_bytes().splitlines(keepends=True)
+    events = [raw for at, raw in enumerate(lines, 1) if isinstance(json_line(raw, at), BaseEvent)]
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"".join(events))
+    monkeypatch.setattr(split_module, "BATCH", 7)
+    whole = _same_whatever_the_processes(path)
+    assert len(whole) == len(events) > 100
+    assert not any(item[0] == "rejected" for item in whole)
 
 
 def test_csv_without_quotes(tmp_path: Path) -> None:

@@ -255,8 +255,8 @@ _SAID: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 
 
 def field_setter(kind: type[BaseEvent], name: str) -> Callable[[Any, Any], None]:
-    """What sets field ``name`` of an event of ``kind``, frozen as it is: only for an event
-    being made (:mod:`..files.fast_json`), or to remember its digest."""
+    """What sets field ``name`` of an event of ``kind``, frozen as it is: only to remember its
+    digest (:mod:`..files.fast_json` sets the fields of an event it makes in one C call each)."""
     setter: Callable[[Any, Any], None] = getattr(kind, name).__set__
     return setter
 

@@ -133,22 +133,25 @@ class _Part:
     """One part of a split run: its own book and engine over its events."""
 
     def __init__(
-        self, plans: PlanBook, events: list[BaseEvent], part: int, parts: int, strict: bool
+        self,
+        plans: PlanBook,
+        events: list[BaseEvent],
+        bookings: dict[str, dt.date],
+        partition: Partition,
+        part: int,
+        strict: bool,
     ) -> None:
         self.plans = plans
-        self.events = events
+        self.events = events  # sorted, as the partition and the bookings were made from them
+        self.bookings = bookings
+        self.partition = partition
         self.part = part
-        self.parts = parts
         self.strict = strict
         self.rejected: list[tuple[int, Rejection]] = []  # (position in the whole run, why)
         self.last_applied: dt.date | None = None
 
     def fold(self) -> None:
-        # Every part sorts and partitions the run itself, at the same time as the others
-        # (the same events give the same order and the same partition in each).
-        invoices, bookings = arrange(self.events)
-        self.partition = Partition(invoices, [1.0] * self.parts)
-        self.engine = Engine(self.plans, WorkingState(), bookings)
+        self.engine = Engine(self.plans, WorkingState(), self.bookings)
 
         def reject(number: int, rejection: Rejection) -> None:
             self.rejected.append((number, rejection))
@@ -180,11 +183,18 @@ def compute_by_rep(
     statements sorted by rep, period and currency, and the rejections in the order the
     events were applied. In strict mode the first rejection in that order is raised.
     """
+    # Sorted and partitioned once, here, before the children are forked: each sees the
+    # order, the bookings and the partition without making them again (this process would
+    # make them before its own part's fold in any case).
+    invoices, bookings = arrange(events)
+    partition = Partition(invoices, [1.0] * parts)
+    del invoices
     children = [
-        _Child(_Part(plans, events, part, parts, strict), through) for part in range(1, parts)
+        _Child(_Part(plans, events, bookings, partition, part, strict), through)
+        for part in range(1, parts)
     ]
     try:
-        own = _Part(plans, events, 0, parts, strict)
+        own = _Part(plans, events, bookings, partition, 0, strict)
         own.fold()
         folded = [(own.last_applied, own.rejected)] + [child.folded() for child in children]
         rejected = sorted({number: r for _, found in folded for number, r in found}.items())
