@@ -16,12 +16,14 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from functools import cache
+from operator import itemgetter
 from typing import Any, TextIO
 
 from ..api import Result
-from ..domain.currencies import format_money
+from ..domain.currencies import format_money, minor_units
 from ..domain.errors import printable
-from ..domain.money import ZERO, show, show_all
+from ..domain.money import ZERO, show, show_all, zero
 from ..domain.statements import LedgerLine, Statement
 from .translations import translations
 
@@ -199,19 +201,18 @@ def _statement_json(statement: Statement, closed: bool | None, dates: dict[dt.da
     """The statement's JSON text; ``dates`` keeps the ISO text of each day written."""
     currency = statement.currency
     lines = statement.lines
-    # Every amount of the statement shown in one call: its figures, then its lines'.
-    gross, recovered, payout, debt, held, draw, *amounts = show_all(
-        [
+    gross, recovered, payout, debt, held, draw = show_all(
+        (
             statement.gross,
             statement.recovered,
             statement.payout,
             statement.debt_balance,
             statement.held_balance,
             statement.draw,
-            *[line.amount for line in lines],
-        ],
+        ),
         currency,
     )
+    amounts = _shown_amounts([line.amount for line in lines], currency)
     head = (
         f'{{"rep": {_quote(statement.rep)}, "period": "{statement.period}", '
         f'"currency": {_quote(currency)}, "gross": "{gross}", "recovered": "{recovered}", '
@@ -246,6 +247,39 @@ def _statement_json(statement: Statement, closed: bool | None, dates: dict[dt.da
         lines_text = ""
     mark = "" if closed is None else f', "closed": {"true" if closed else "false"}'
     return f'{head}, "lines": [{lines_text}]{mark}}}'
+
+
+def _shown_amounts(values: list[Decimal], currency: str) -> list[str]:
+    """:func:`~commission_engine.domain.money.show_all` of a statement's line amounts.
+
+    A posted amount has the currency's exponent, and ``str()`` then writes it as ``show`` does;
+    whether every one of them has is checked at once, in C (no exponent, the point where the
+    currency's digits put it, no ``-0.00``), rather than amount by amount. A list that is not
+    all so (``0``, ``1E+3``, ``-0.00``) is shown by ``show_all`` itself, which also refuses an
+    amount that is not whole minor units.
+    """
+    texts = list(map(str, values))
+    places, negative_zero = _written(currency)
+    joined = "".join(texts)
+    if "E" not in joined and negative_zero not in texts:
+        if places == 0:
+            if "." not in joined:
+                return texts
+        else:
+            try:
+                points = "".join(map(itemgetter(-places - 1), texts))
+            except IndexError:  # a text shorter than the currency's digits: "0", "5"
+                points = ""
+            if points.count(".") == len(texts):
+                return texts
+    return show_all(values, currency)
+
+
+@cache
+def _written(currency: str) -> tuple[int, str]:
+    """The currency's minor digits, and its zero's text with a minus (what ``show`` never
+    writes)."""
+    return minor_units(currency), "-" + format(zero(currency), "f")
 
 
 # CSV -------------------------------------------------------------------------------------
