@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import cache
 from operator import itemgetter
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from ..api import Result
 from ..domain.currencies import format_money, minor_units
@@ -26,6 +26,8 @@ from ..domain.errors import printable
 from ..domain.money import ZERO, show, show_all, zero
 from ..domain.statements import LedgerLine, Statement
 from .translations import translations
+
+T = TypeVar("T")
 
 #: The money columns of a statement, in the order FORMATS.md writes them.
 MONEY = ("gross", "recovered", "payout", "debt_balance", "held_balance")
@@ -122,9 +124,9 @@ def closed_csv(statement: Statement) -> str:
 
 def _merged(
     statements: Iterable[Statement],
-    kept: Iterable[KeptText] | None,
-    render: Callable[[Statement], str],
-) -> Iterator[str]:
+    kept: Iterable[tuple[tuple[str, str, str], T]] | None,
+    render: Callable[[Statement], T],
+) -> Iterator[T]:
     """The text of each statement, with the ``kept`` texts (closed statements already written,
     in the same order) merged in where they belong: rep, period, currency."""
     if kept is None:
@@ -163,18 +165,20 @@ def write_json(
     """
     through = None if result.through is None else result.through.isoformat()
     out.write(f'{{\n  "through": {_json(through)},\n  "statements": [')
-    chunk: list[str] = []
+    chunk: list[str] = []  # the texts of a few hundred statements, in parts, joined once
     separator = "\n    "
     dates: dict[dt.date, str] = {}
 
-    def render(statement: Statement) -> str:
+    def render(statement: Statement) -> list[str]:
         closed = None if closed_through is None else statement.period <= closed_through
-        return _statement_json(statement, closed, dates)
+        return _statement_parts(statement, closed, dates)
 
-    for text in _merged(statements_of(result, rep), kept, render):
-        chunk.append(separator + text)
+    texts = None if kept is None else ((key, [text]) for key, text in kept)
+    for count, parts in enumerate(_merged(statements_of(result, rep), texts, render), 1):
+        chunk.append(separator)
+        chunk += parts
         separator = ",\n    "
-        if len(chunk) == _STATEMENTS_PER_WRITE:
+        if count % _STATEMENTS_PER_WRITE == 0:
             out.write("".join(chunk))
             chunk.clear()
     out.write("".join(chunk) + ("\n  ]" if separator != "\n    " else "]"))
@@ -199,6 +203,14 @@ def _json(value: str | None) -> str:
 
 def _statement_json(statement: Statement, closed: bool | None, dates: dict[dt.date, str]) -> str:
     """The statement's JSON text; ``dates`` keeps the ISO text of each day written."""
+    return "".join(_statement_parts(statement, closed, dates))
+
+
+def _statement_parts(
+    statement: Statement, closed: bool | None, dates: dict[dt.date, str]
+) -> list[str]:
+    """The statement's JSON text in parts: its figures, each of its lines, its end. Joined
+    once with the other statements' parts, a line's text is copied once, not once a level."""
     currency = statement.currency
     lines = statement.lines
     gross, recovered, payout, debt, held, draw = show_all(
@@ -221,32 +233,33 @@ def _statement_json(statement: Statement, closed: bool | None, dates: dict[dt.da
     )
     if statement.draw:
         head += f', "draw_recoverable": {"true" if statement.draw_recoverable else "false"}'
-    if lines:
-        # One f-string a line, its values inline (no call a value): a run writes a million.
-        texts = []
-        for (_, _, day, kind, _, event, invoice, detail), amount in zip(
-            lines, amounts, strict=True
-        ):
-            date = dates.get(day)
-            if date is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
-                date = dates[day] = day.isoformat()
-            if kind in _EXPLAINED:
-                texts.append(
-                    f'{{"date": "{date}", "event": {_json(event)}, "invoice": {_json(invoice)}, '
-                    f'"kind": "{kind}", "amount": "{amount}", "detail": {_json(detail)}}}'
-                )
-            else:
-                texts.append(
-                    f'{{"date": "{date}", '
-                    f'"event": {"null" if event is None else _quote(event)}, '
-                    f'"invoice": {"null" if invoice is None else _quote(invoice)}, '
-                    f'"kind": "{kind}", "amount": "{amount}"}}'
-                )
-        lines_text = "\n      " + ",\n      ".join(texts) + "\n    "
-    else:
-        lines_text = ""
     mark = "" if closed is None else f', "closed": {"true" if closed else "false"}'
-    return f'{head}, "lines": [{lines_text}]{mark}}}'
+    if not lines:
+        return [f'{head}, "lines": []{mark}}}']
+    parts = [f'{head}, "lines": [']
+    append = parts.append
+    separator = "\n      "
+    # One f-string a line, its values inline (no call a value): a run writes a million.
+    for (_, _, day, kind, _, event, invoice, detail), amount in zip(lines, amounts, strict=True):
+        date = dates.get(day)
+        if date is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
+            date = dates[day] = day.isoformat()
+        if kind in _EXPLAINED:
+            append(
+                f'{separator}{{"date": "{date}", "event": {_json(event)}, '
+                f'"invoice": {_json(invoice)}, "kind": "{kind}", "amount": "{amount}", '
+                f'"detail": {_json(detail)}}}'
+            )
+        else:
+            append(
+                f'{separator}{{"date": "{date}", '
+                f'"event": {"null" if event is None else _quote(event)}, '
+                f'"invoice": {"null" if invoice is None else _quote(invoice)}, '
+                f'"kind": "{kind}", "amount": "{amount}"}}'
+            )
+        separator = ",\n      "
+    append(f"\n    ]{mark}}}")
+    return parts
 
 
 def _shown_amounts(values: list[Decimal], currency: str) -> list[str]:
