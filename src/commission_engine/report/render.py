@@ -213,18 +213,22 @@ def _statement_parts(
     once with the other statements' parts, a line's text is copied once, not once a level."""
     currency = statement.currency
     lines = statement.lines
-    gross, recovered, payout, debt, held, draw = show_all(
-        (
-            statement.gross,
-            statement.recovered,
-            statement.payout,
-            statement.debt_balance,
-            statement.held_balance,
-            statement.draw,
-        ),
-        currency,
-    )
-    amounts = _shown_amounts([line.amount for line in lines], currency)
+    figures = [
+        statement.gross,
+        statement.recovered,
+        statement.payout,
+        statement.debt_balance,
+        statement.held_balance,
+        statement.draw,
+    ]
+    # Every amount of the statement shown at once: its figures, then its lines'.
+    if len(lines) < _MANY_LINES:
+        gross, recovered, payout, debt, held, draw, *amounts = show_all(
+            [*figures, *[line.amount for line in lines]], currency
+        )
+    else:
+        gross, recovered, payout, debt, held, draw = show_all(figures, currency)
+        amounts = _shown_amounts([line.amount for line in lines], currency)
     head = (
         f'{{"rep": {_quote(statement.rep)}, "period": "{statement.period}", '
         f'"currency": {_quote(currency)}, "gross": "{gross}", "recovered": "{recovered}", '
@@ -262,8 +266,13 @@ def _statement_parts(
     return parts
 
 
+#: From how many lines a statement's amounts are shown by :func:`_shown_amounts`: its checks
+#: at once cost more than show_all's one by one for a few amounts.
+_MANY_LINES = 16
+
+
 def _shown_amounts(values: list[Decimal], currency: str) -> list[str]:
-    """:func:`~commission_engine.domain.money.show_all` of a statement's line amounts.
+    """:func:`~commission_engine.domain.money.show_all` of a statement's amounts.
 
     A posted amount has the currency's exponent, and ``str()`` then writes it as ``show`` does;
     whether every one of them has is checked at once, in C (no exponent, the point where the
@@ -272,27 +281,28 @@ def _shown_amounts(values: list[Decimal], currency: str) -> list[str]:
     amount that is not whole minor units.
     """
     texts = list(map(str, values))
-    places, negative_zero = _written(currency)
+    point, negative_zero = _written(currency)
     joined = "".join(texts)
     if "E" not in joined and negative_zero not in texts:
-        if places == 0:
+        if point is None:  # no minor digits: no point either
             if "." not in joined:
                 return texts
         else:
             try:
-                points = "".join(map(itemgetter(-places - 1), texts))
+                if "".join(map(point, texts)).count(".") == len(texts):
+                    return texts
             except IndexError:  # a text shorter than the currency's digits: "0", "5"
-                points = ""
-            if points.count(".") == len(texts):
-                return texts
+                pass
     return show_all(values, currency)
 
 
 @cache
-def _written(currency: str) -> tuple[int, str]:
-    """The currency's minor digits, and its zero's text with a minus (what ``show`` never
+def _written(currency: str) -> tuple[itemgetter[int] | None, str]:
+    """What picks the character of a shown amount where its point is (``None`` for a currency
+    without minor digits), and the currency's zero written with a minus (what ``show`` never
     writes)."""
-    return minor_units(currency), "-" + format(zero(currency), "f")
+    places = minor_units(currency)
+    return itemgetter(-places - 1) if places else None, "-" + format(zero(currency), "f")
 
 
 # CSV -------------------------------------------------------------------------------------
