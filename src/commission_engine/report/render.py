@@ -16,14 +16,18 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any, TextIO
+from functools import cache
+from operator import itemgetter
+from typing import Any, TextIO, TypeVar
 
 from ..api import Result
-from ..domain.currencies import format_money
+from ..domain.currencies import format_money, minor_units
 from ..domain.errors import printable
-from ..domain.money import ZERO, show, show_all
+from ..domain.money import ZERO, show, show_all, zero
 from ..domain.statements import LedgerLine, Statement
 from .translations import translations
+
+T = TypeVar("T")
 
 #: The money columns of a statement, in the order FORMATS.md writes them.
 MONEY = ("gross", "recovered", "payout", "debt_balance", "held_balance")
@@ -120,9 +124,9 @@ def closed_csv(statement: Statement) -> str:
 
 def _merged(
     statements: Iterable[Statement],
-    kept: Iterable[KeptText] | None,
-    render: Callable[[Statement], str],
-) -> Iterator[str]:
+    kept: Iterable[tuple[tuple[str, str, str], T]] | None,
+    render: Callable[[Statement], T],
+) -> Iterator[T]:
     """The text of each statement, with the ``kept`` texts (closed statements already written,
     in the same order) merged in where they belong: rep, period, currency."""
     if kept is None:
@@ -161,18 +165,20 @@ def write_json(
     """
     through = None if result.through is None else result.through.isoformat()
     out.write(f'{{\n  "through": {_json(through)},\n  "statements": [')
-    chunk: list[str] = []
+    chunk: list[str] = []  # the texts of a few hundred statements, in parts, joined once
     separator = "\n    "
     dates: dict[dt.date, str] = {}
 
-    def render(statement: Statement) -> str:
+    def render(statement: Statement) -> list[str]:
         closed = None if closed_through is None else statement.period <= closed_through
-        return _statement_json(statement, closed, dates)
+        return _statement_parts(statement, closed, dates)
 
-    for text in _merged(statements_of(result, rep), kept, render):
-        chunk.append(separator + text)
+    texts = None if kept is None else ((key, [text]) for key, text in kept)
+    for count, parts in enumerate(_merged(statements_of(result, rep), texts, render), 1):
+        chunk.append(separator)
+        chunk += parts
         separator = ",\n    "
-        if len(chunk) == _STATEMENTS_PER_WRITE:
+        if count % _STATEMENTS_PER_WRITE == 0:
             out.write("".join(chunk))
             chunk.clear()
     out.write("".join(chunk) + ("\n  ]" if separator != "\n    " else "]"))
@@ -197,21 +203,32 @@ def _json(value: str | None) -> str:
 
 def _statement_json(statement: Statement, closed: bool | None, dates: dict[dt.date, str]) -> str:
     """The statement's JSON text; ``dates`` keeps the ISO text of each day written."""
+    return "".join(_statement_parts(statement, closed, dates))
+
+
+def _statement_parts(
+    statement: Statement, closed: bool | None, dates: dict[dt.date, str]
+) -> list[str]:
+    """The statement's JSON text in parts: its figures, each of its lines, its end. Joined
+    once with the other statements' parts, a line's text is copied once, not once a level."""
     currency = statement.currency
     lines = statement.lines
-    # Every amount of the statement shown in one call: its figures, then its lines'.
-    gross, recovered, payout, debt, held, draw, *amounts = show_all(
-        [
-            statement.gross,
-            statement.recovered,
-            statement.payout,
-            statement.debt_balance,
-            statement.held_balance,
-            statement.draw,
-            *[line.amount for line in lines],
-        ],
-        currency,
-    )
+    figures = [
+        statement.gross,
+        statement.recovered,
+        statement.payout,
+        statement.debt_balance,
+        statement.held_balance,
+        statement.draw,
+    ]
+    # Every amount of the statement shown at once: its figures, then its lines'.
+    if len(lines) < _MANY_LINES:
+        gross, recovered, payout, debt, held, draw, *amounts = show_all(
+            [*figures, *[line.amount for line in lines]], currency
+        )
+    else:
+        gross, recovered, payout, debt, held, draw = show_all(figures, currency)
+        amounts = _shown_amounts([line.amount for line in lines], currency)
     head = (
         f'{{"rep": {_quote(statement.rep)}, "period": "{statement.period}", '
         f'"currency": {_quote(currency)}, "gross": "{gross}", "recovered": "{recovered}", '
@@ -220,32 +237,72 @@ def _statement_json(statement: Statement, closed: bool | None, dates: dict[dt.da
     )
     if statement.draw:
         head += f', "draw_recoverable": {"true" if statement.draw_recoverable else "false"}'
-    if lines:
-        # One f-string a line, its values inline (no call a value): a run writes a million.
-        texts = []
-        for (_, _, day, kind, _, event, invoice, detail), amount in zip(
-            lines, amounts, strict=True
-        ):
-            date = dates.get(day)
-            if date is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
-                date = dates[day] = day.isoformat()
-            if kind in _EXPLAINED:
-                texts.append(
-                    f'{{"date": "{date}", "event": {_json(event)}, "invoice": {_json(invoice)}, '
-                    f'"kind": "{kind}", "amount": "{amount}", "detail": {_json(detail)}}}'
-                )
-            else:
-                texts.append(
-                    f'{{"date": "{date}", '
-                    f'"event": {"null" if event is None else _quote(event)}, '
-                    f'"invoice": {"null" if invoice is None else _quote(invoice)}, '
-                    f'"kind": "{kind}", "amount": "{amount}"}}'
-                )
-        lines_text = "\n      " + ",\n      ".join(texts) + "\n    "
-    else:
-        lines_text = ""
     mark = "" if closed is None else f', "closed": {"true" if closed else "false"}'
-    return f'{head}, "lines": [{lines_text}]{mark}}}'
+    if not lines:
+        return [f'{head}, "lines": []{mark}}}']
+    parts = [f'{head}, "lines": [']
+    append = parts.append
+    separator = "\n      "
+    # One f-string a line, its values inline (no call a value): a run writes a million.
+    for (_, _, day, kind, _, event, invoice, detail), amount in zip(lines, amounts, strict=True):
+        date = dates.get(day)
+        if date is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
+            date = dates[day] = day.isoformat()
+        if kind in _EXPLAINED:
+            append(
+                f'{separator}{{"date": "{date}", "event": {_json(event)}, '
+                f'"invoice": {_json(invoice)}, "kind": "{kind}", "amount": "{amount}", '
+                f'"detail": {_json(detail)}}}'
+            )
+        else:
+            append(
+                f'{separator}{{"date": "{date}", '
+                f'"event": {"null" if event is None else _quote(event)}, '
+                f'"invoice": {"null" if invoice is None else _quote(invoice)}, '
+                f'"kind": "{kind}", "amount": "{amount}"}}'
+            )
+        separator = ",\n      "
+    append(f"\n    ]{mark}}}")
+    return parts
+
+
+#: From how many lines a statement's amounts are shown by :func:`_shown_amounts`: its checks
+#: at once cost more than show_all's one by one for a few amounts.
+_MANY_LINES = 16
+
+
+def _shown_amounts(values: list[Decimal], currency: str) -> list[str]:
+    """:func:`~commission_engine.domain.money.show_all` of a statement's amounts.
+
+    A posted amount has the currency's exponent, and ``str()`` then writes it as ``show`` does;
+    whether every one of them has is checked at once, in C (no exponent, the point where the
+    currency's digits put it, no ``-0.00``), rather than amount by amount. A list that is not
+    all so (``0``, ``1E+3``, ``-0.00``) is shown by ``show_all`` itself, which also refuses an
+    amount that is not whole minor units.
+    """
+    texts = list(map(str, values))
+    point, negative_zero = _written(currency)
+    joined = "".join(texts)
+    if "E" not in joined and negative_zero not in texts:
+        if point is None:  # no minor digits: no point either
+            if "." not in joined:
+                return texts
+        else:
+            try:
+                if "".join(map(point, texts)).count(".") == len(texts):
+                    return texts
+            except IndexError:  # a text shorter than the currency's digits: "0", "5"
+                pass
+    return show_all(values, currency)
+
+
+@cache
+def _written(currency: str) -> tuple[itemgetter[int] | None, str]:
+    """What picks the character of a shown amount where its point is (``None`` for a currency
+    without minor digits), and the currency's zero written with a minus (what ``show`` never
+    writes)."""
+    places = minor_units(currency)
+    return itemgetter(-places - 1) if places else None, "-" + format(zero(currency), "f")
 
 
 # CSV -------------------------------------------------------------------------------------
