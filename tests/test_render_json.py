@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import END, cases
 
 from commission_engine import PlanBook, Result, compute
-from commission_engine.report.render import document, write_json
+from commission_engine.domain.money import show_all
+from commission_engine.report.render import _shown_amounts, document, write_json
 
 PLANS = PlanBook(
     plans=[
@@ -82,3 +85,34 @@ def test_any_generated_run_writes_its_document(case: tuple[PlanBook, list[dict[s
     book, events = case
     result = compute(book, events, through=END)
     assert json.loads(_written(result)) == document(result)
+
+
+# A long statement's line amounts are shown by str(), checked at once (render._shown_amounts);
+# the shortcut must give show_all's texts, or show_all's refusal, on any list of amounts.
+_AMOUNT_TEXTS = st.one_of(
+    st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=0, allow_nan=False),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=3, allow_nan=False),
+    st.sampled_from(
+        ["0", "-0", "-0.00", "0.00", "0E+3", "1E+3", "1.5E-8", "12.345", "5", "-0.000"]
+    ).map(Decimal),
+)
+
+
+@settings(max_examples=500)
+@given(
+    amounts=st.lists(_AMOUNT_TEXTS, min_size=1, max_size=40),
+    currency=st.sampled_from(["USD", "JPY", "KWD", "CLF", "EUR"]),
+)
+def test_a_long_statements_amounts_are_shown_as_show_all_shows_them(
+    amounts: list[Decimal], currency: str
+) -> None:
+    try:
+        want: list[str] | str = show_all(amounts, currency)
+    except ValueError as error:
+        want = str(error)
+    try:
+        got: list[str] | str = _shown_amounts(amounts, currency)
+    except ValueError as error:
+        got = str(error)
+    assert got == want
