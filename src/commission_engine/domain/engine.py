@@ -777,12 +777,7 @@ class Engine:
         position.payable, position.forfeited, position.held = payable, round_.zero, held
         if payable or held:  # (_post's posting, from what was posted: nothing)
             assert position.ledger is not None
-            if day != self._period_day:
-                self._period_day, self._period = day, period_of(day)
-            periods = position.ledger.periods
-            totals = periods.get(self._period)
-            if totals is None:
-                totals = periods[self._period] = PeriodTotals()
+            totals = self._totals(position.ledger, day)
             totals.held_change += held
             if payable:
                 totals.gross += payable
