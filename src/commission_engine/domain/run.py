@@ -118,9 +118,9 @@ def _distinct(
     events: Iterable[EventInput], book: WorkingState, reject: Any
 ) -> tuple[list[BaseEvent], int]:
     """Events with ids not seen before; identical re-deliveries dropped, conflicts rejected."""
-    # Id -> its first event; the events accepted are its values, in their order.
     first: dict[str, BaseEvent] = {}
     seen = book.seen
+    accepted: list[BaseEvent] = []
     duplicates = 0
     for item in events:
         # The event classes first, by a set lookup: isinstance against a Struct class looks up
@@ -141,6 +141,7 @@ def _distinct(
             earlier = seen.get(event.id)
         if earlier is None:
             first[event.id] = event
+            accepted.append(event)
             continue
         earlier_digest = earlier if isinstance(earlier, str) else earlier.digest()
         if earlier_digest == event.digest():
@@ -160,7 +161,7 @@ def _distinct(
                 "give the correction a new id",
             )
         )
-    return list(first.values()), duplicates
+    return accepted, duplicates
 
 
 def _late(event: BaseEvent, computed_through: dt.date) -> Rejection:
