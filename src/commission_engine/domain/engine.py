@@ -361,16 +361,9 @@ class Engine:
         return None
 
     def _payment(self, event: Payment) -> Rejection | None:
-        # (_invoice_for written out: a call and a tuple fewer for the commonest event.)
-        book = self.book
-        invoice = book.invoices.get(event.invoice) or book.resumed_invoice(event.invoice)
-        if invoice is None or event.date < invoice.date:
-            return self._named_invoice(event)[1]  # (a rejection: unknown, or dated before it)
-        if not (
-            event.amount.same_quantum(quantum(invoice.currency))
-            or is_whole_minor_units(event.amount, invoice.currency)
-        ):
-            return _not_whole(event, "amount", invoice.currency)
+        invoice, rejection = self._invoice_for(event)
+        if invoice is None:
+            return rejection
         open_ = invoice.open
         written_off = invoice.written_off
         limit = open_ + written_off if written_off else open_  # (most have none written off)
@@ -697,17 +690,7 @@ class Engine:
                         round_.times_ratio(commission, lost, amount) if lost else round_.zero
                     )
                     moved = True
-                # (targets.payable_base written out: a call a posting.)
-                if not terms.advance:
-                    base = invoice.paid
-                else:
-                    base = net
-                    if terms.claws_back_write_off and written_off:
-                        base -= written_off
-                    if position.past_due:
-                        base -= net - invoice.paid - written_off
-                    if terms.cash_share:
-                        base = terms.advance * base + terms.cash_share * invoice.paid
+                base = payable_base(terms, net, invoice.paid, written_off, position.past_due)
                 payable = position.payable
                 at = position.at_base
                 if at is not base and (at is None or base != at):

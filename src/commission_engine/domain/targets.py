@@ -156,7 +156,7 @@ def payable_base(
 
     With ``a`` 0 or 1 (levels 0, 1 and 3) the sum has one term, taken as it is rather than
     multiplied by one and added to a product of zero (the same value; the engine computes
-    this a posting, written out in ``Engine._post``, and calls it at booking).
+    this a posting).
     """
     if not terms.advance:
         return paid
