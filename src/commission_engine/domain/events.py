@@ -361,6 +361,9 @@ EVENT_CLASSES: tuple[type[BaseEvent], ...] = (
     WriteOff,
     Adjustment,
 )
+#: The same, as a set: an item told an event by its class in one lookup (``isinstance``
+#: against a Struct class binds its metaclass's ``__instancecheck__`` each call).
+EVENT_CLASS_SET: frozenset[type[BaseEvent]] = frozenset(EVENT_CLASSES)
 
 for _kind in EVENT_CLASSES:
     _kind.type = str(_kind.__struct_config__.tag)

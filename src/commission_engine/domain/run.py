@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import Engine, arrange
 from .errors import CommissionEngineError, Rejection, StateError
-from .events import EVENT_CLASSES, FIRST_DAY, LAST_DAY, BaseEvent, parse_event
+from .events import EVENT_CLASS_SET, FIRST_DAY, LAST_DAY, BaseEvent, parse_event
 from .plans import PlanBook
 from .statements import Statement
 from .working import WorkingState
@@ -110,10 +110,6 @@ def fold_stopping_at(
     return open_at, engine.statements(ends[-1])
 
 
-#: The event classes, as a set (an item of a subclass is still told an event, by isinstance).
-_EVENT_CLASSES = frozenset(EVENT_CLASSES)
-
-
 def _distinct(
     events: Iterable[EventInput], book: WorkingState, reject: Any
 ) -> tuple[list[BaseEvent], int]:
@@ -125,7 +121,7 @@ def _distinct(
     for item in events:
         # The event classes first, by a set lookup: isinstance against a Struct class looks up
         # its metaclass's __instancecheck__ each time, and against the Mapping ABC is slower.
-        if type(item) in _EVENT_CLASSES or isinstance(item, BaseEvent):
+        if type(item) in EVENT_CLASS_SET or isinstance(item, BaseEvent):
             event: BaseEvent = item  # type: ignore[assignment]
         elif isinstance(item, Rejection):
             reject(item)
