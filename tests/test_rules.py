@@ -9,6 +9,10 @@ import pytest
 from scenario import Stream, book, line_amounts, run, statement, table
 
 from commission_engine import Plan, PlanBook, compute
+from commission_engine.domain.engine import Engine
+from commission_engine.domain.errors import Rejection
+from commission_engine.domain.events import parse_event
+from commission_engine.domain.working import WorkingState
 
 TIERED = {
     "quota": "1000",
@@ -212,3 +216,20 @@ def test_a_clawback_due_on_a_settled_invoice_takes_nothing_but_counts(
     assert after[0] == ("advance", booked)
     assert after[-1] == ("payment_reversal", "-10.00")
     assert "past_due" not in [kind for kind, _ in after]
+
+
+def test_a_fold_returns_the_date_of_its_own_last_applied_event() -> None:
+    # The fold reads its last applied event off the book's list of applied events: what it
+    # appended itself, not what an earlier fold on the same book left there.
+    engine = Engine(book(0), WorkingState())
+    events = Stream().invoice("2026-01-10", "I1", "100.00").pay("2026-01-12", "I1", "5.00")
+    parsed = [parse_event(record) for record in events.events]
+    assert engine.fold(enumerate(parsed), _no_rejection) == dt.date(2026, 1, 12)
+    rejected: list[int] = []
+    again = Stream().pay("2026-01-20", "I9", "5.00").events  # an unknown invoice
+    assert engine.fold(enumerate(map(parse_event, again)), lambda n, _: rejected.append(n)) is None
+    assert rejected == [0]
+
+
+def _no_rejection(number: int, rejection: Rejection) -> None:
+    raise AssertionError(rejection)

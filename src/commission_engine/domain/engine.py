@@ -181,20 +181,22 @@ class Engine:
         """Apply numbered ``events``, sorted in the spec's order; the date of the last applied.
 
         Past-due clawbacks fire after the events of their day. Each rejected event is passed
-        to ``reject`` with its number; to stop the fold, ``reject`` raises.
+        to ``reject`` with its number; to stop the fold, ``reject`` raises. (``reject``
+        leaves the book alone: the date returned is read off its list of applied events,
+        which reading its ``seen`` empties.)
         """
-        applied = self.book.applied.append  # (the book's ``seen`` adds them when read)
+        applied_events = self.book.applied  # (the book's ``seen`` adds them when read)
+        applied, before = applied_events.append, len(applied_events)
         handlers = self._handlers  # (what apply does, without a call of its own an event)
-        last_applied = None
         with localcontext(EXACT):  # sums and products never round (money.EXACT)
             for number, event in events:
                 rejection = handlers[type(event)](event)
                 if rejection is None:
                     applied(event)
-                    last_applied = event.date
                 else:
                     reject(number, rejection)
-        return last_applied
+        # The last applied is the last appended (read once, not noted an event).
+        return applied_events[-1].date if len(applied_events) > before else None
 
     def _enter(self, day: dt.date) -> None:
         """An event of ``day`` is accepted: the calendar first catches up to the day before.
