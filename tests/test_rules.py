@@ -102,6 +102,28 @@ def test_minor_units_follow_the_currency() -> None:
         assert str(line.amount) == commission
 
 
+def test_a_payment_is_whole_minor_units_of_its_invoices_currency() -> None:
+    # One run, three currencies: each payment is held to its own invoice's minor unit
+    # (the engine keeps each currency's unit once it has looked it up).
+    plans = PlanBook(
+        plans=[Plan(id=c, currency=c, level=0, rate="0.1") for c in ("KWD", "USD", "JPY")],
+        assignments=[
+            {"rep": rep, "plan": c, "from": "2020-01-01"}
+            for rep, c in (("kim", "KWD"), ("uma", "USD"), ("jo", "JPY"))
+        ],
+    )
+    events = Stream()
+    for rep, invoice, amount in (("kim", "K", "10.000"), ("uma", "U", "10.00"), ("jo", "J", "10")):
+        events.invoice("2026-01-05", invoice, amount, rep=rep)
+    for invoice, amount in (("K", "1.005"), ("U", "1.005"), ("U", "1.50"), ("J", "1.50")):
+        events.pay("2026-01-06", invoice, amount)
+    result = compute(plans, events.events)
+    assert [r.reason for r in result.rejected] == [
+        "1.005 is not a whole number of USD minor units",
+        "1.50 is not a whole number of JPY minor units",
+    ]
+
+
 def test_rounding_half_even_on_request() -> None:
     # 10% of 0.25 is 0.025: half_up gives 0.03, half_even 0.02.
     events = Stream().invoice("2026-01-05", "I1", "0.25")
