@@ -345,9 +345,9 @@ class Engine:
         )
 
     def _credit_note(self, event: CreditNote) -> Rejection | None:
-        invoice, rejection = self._invoice_for(event)
-        if invoice is None:
-            return rejection
+        invoice = self._invoice_for(event)
+        if not isinstance(invoice, InvoiceState):  # (its own type: no __instancecheck__)
+            return invoice
         open_ = invoice.open
         if event.amount > open_:
             return _exceeds(event, "credit note", event.amount, invoice, "open balance", open_)
@@ -364,9 +364,9 @@ class Engine:
         return None
 
     def _payment(self, event: Payment) -> Rejection | None:
-        invoice, rejection = self._invoice_for(event)
-        if invoice is None:
-            return rejection
+        invoice = self._invoice_for(event)
+        if not isinstance(invoice, InvoiceState):  # (its own type: no __instancecheck__)
+            return invoice
         open_ = invoice.open
         written_off = invoice.written_off
         limit = open_ + written_off if written_off else open_  # (most have none written off)
@@ -441,9 +441,9 @@ class Engine:
         return None
 
     def _payment_reversal(self, event: PaymentReversal) -> Rejection | None:
-        invoice, rejection = self._invoice_for(event)
-        if invoice is None:
-            return rejection
+        invoice = self._invoice_for(event)
+        if not isinstance(invoice, InvoiceState):  # (its own type: no __instancecheck__)
+            return invoice
         if event.amount > invoice.paid:
             return _exceeds(
                 event, "payment reversal", event.amount, invoice, "amount paid", invoice.paid
@@ -478,9 +478,9 @@ class Engine:
         return None
 
     def _write_off(self, event: WriteOff) -> Rejection | None:
-        invoice, rejection = self._invoice_for(event)
-        if invoice is None:
-            return rejection
+        invoice = self._invoice_for(event)
+        if not isinstance(invoice, InvoiceState):  # (its own type: no __instancecheck__)
+            return invoice
         open_ = invoice.open
         if open_ <= ZERO:
             return _reject(
@@ -607,21 +607,28 @@ class Engine:
 
     def _invoice_for(
         self, event: CreditNote | Payment | PaymentReversal | WriteOff
-    ) -> tuple[InvoiceState | None, Rejection | None]:
-        """:meth:`_named_invoice`, and the event's amount in whole minor units of it."""
+    ) -> InvoiceState | Rejection:
+        """:meth:`_named_invoice`, and the event's amount in whole minor units of it: the
+        invoice, or why not (no pair of them: the handler tells which by its type)."""
         # (Its lookup written out, and _named_invoice asked only for a rejection's reason:
         # one call an event rather than two. Looking up is free of side effects once the
-        # invoice is working.)
-        invoice = self.book.invoices.get(event.invoice) or self.book.resumed_invoice(event.invoice)
+        # invoice is working; the exception only where it is not working yet.)
+        invoice: InvoiceState | None
+        try:
+            invoice = self.book.invoices[event.invoice]
+        except KeyError:
+            invoice = self.book.resumed_invoice(event.invoice)
         if invoice is None or event.date < invoice.date:
-            return self._named_invoice(event)
+            rejection = self._named_invoice(event)[1]
+            assert rejection is not None  # (the same tests, with their reasons)
+            return rejection
         amount = event.amount
         if amount is not None and not (  # (the first test written out, as in _invoice)
             amount.same_quantum(self._units[invoice.currency])
             or is_whole_minor_units(amount, invoice.currency)
         ):
-            return None, _not_whole(event, "amount", invoice.currency)
-        return invoice, None
+            return _not_whole(event, "amount", invoice.currency)
+        return invoice
 
     def _begin(self, invoice: InvoiceState, day: dt.date) -> None:
         """Start applying an accepted event to ``invoice`` on ``day``."""
