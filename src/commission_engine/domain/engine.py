@@ -632,7 +632,9 @@ class Engine:
 
     def _begin(self, invoice: InvoiceState, day: dt.date) -> None:
         """Start applying an accepted event to ``invoice`` on ``day``."""
-        if day != self._today:  # (most events fall on the day of the one before: no call)
+        # (Most events fall on the day of the one before, mostly the very date object the
+        # reader shared among them: no comparison, and no call.)
+        if day is not self._today and day != self._today:
             self._enter(day)
         # Its reps' ledgers exist already: the invoice, applied before, touched them.
         # An event on the very day a clawback falls due is computed with d = 1; post the
@@ -731,7 +733,7 @@ class Engine:
         if line_amount or held_change:
             assert position.ledger is not None  # set when the invoice was applied
             # (_totals written out: a call a line less.)
-            if day != self._period_day:
+            if day is not self._period_day and day != self._period_day:  # (as in _begin)
                 self._period_day, self._period = day, period_of(day)
             periods = position.ledger.periods
             totals = periods.get(self._period)
@@ -789,7 +791,7 @@ class Engine:
     def _totals(self, ledger: RepAccount, day: dt.date) -> PeriodTotals:
         # Most postings fall on the day of the event being applied: its period is written
         # once a day, not once a posting.
-        if day != self._period_day:
+        if day is not self._period_day and day != self._period_day:  # (as in _begin)
             self._period_day, self._period = day, period_of(day)
         period = self._period
         totals = ledger.periods.get(period)
