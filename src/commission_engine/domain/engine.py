@@ -367,76 +367,76 @@ class Engine:
         invoice = self._invoice_for(event)
         if not isinstance(invoice, InvoiceState):  # (its own type: no __instancecheck__)
             return invoice
+        amount, day = event.amount, event.date
         open_ = invoice.open
         written_off = invoice.written_off
         limit = open_ + written_off if written_off else open_  # (most have none written off)
-        if event.amount > limit:
+        if amount > limit:
             return _exceeds(
-                event, "payment", event.amount, invoice, "open balance plus written-off", limit
+                event, "payment", amount, invoice, "open balance plus written-off", limit
             )
-        self._begin(invoice, event.date)
+        self._begin(invoice, day)
         # Beyond the open balance, a recovery: only where something is written off (else the
         # limit above is the open balance).
-        recovers = event.amount > open_ if written_off else False
-        invoice.paid += event.amount
+        recovers = amount > open_ if written_off else False
+        invoice.paid += amount
         if recovers:
-            recovered = event.amount - open_
+            recovered = amount - open_
             invoice.written_off -= recovered
-            invoice.open = open_ - event.amount + recovered
+            invoice.open = open_ - amount + recovered
         else:
-            invoice.open = open_ - event.amount
+            invoice.open = open_ - amount
         for position in invoice.positions:
             terms = position.terms
             if terms.earns_on_collection:
-                credit_times_amount = position.credited_base * event.amount  # s*B*p, exact
+                credit_times_amount = position.credited_base * amount  # s*B*p, exact
                 earned: Exact
                 if terms.rate is not None:  # rate*s*B*p: no quotient at all
                     earned = terms.rate * credit_times_amount
                 else:
-                    quota_period = quota_period_of(event.date, terms.quota_period)
+                    quota_period = quota_period_of(day, terms.quota_period)
                     key = (position.rep, terms.plan_id, quota_period)
                     attained = self.book.attainment.get(key, ZERO)
-                    bands = (
-                        terms.bands
-                        if terms.bands_by_quarter is None
-                        else terms.bands_on(event.date)
-                    )
+                    bands = terms.bands if terms.bands_by_quarter is None else terms.bands_on(day)
                     earned = commission_times_amount(
                         bands, attained, credit_times_amount, invoice.amount
                     )
                     credit = exact_ratio(credit_times_amount, invoice.amount)
                     self.book.attainment[key] = attained_plus(attained, credit)
                 if terms.late is not None:  # each payment's commission scaled by its factor
-                    factor = terms.late_factor((event.date - invoice.due).days)
+                    factor = terms.late_factor((day - invoice.due).days)
                     lost = exact_product(earned, ONE - factor)
                     position.late_lost_times_amount = exact_sum(
                         position.late_lost_times_amount, lost
                     )
                     earned = exact_product(earned, factor)
                 position.realized_times_amount = exact_sum(position.realized_times_amount, earned)
-                kind: LineKind = "collection"
-            elif (position.past_due and open_ > ZERO and terms.advance > ZERO) or (
-                recovers and position.commission and terms.write_off_share
-            ):
-                kind = "reinstatement"
+                self._post(invoice, position, day, "collection", event.id)
             else:
-                kind = "release"
-            if terms.late is not None and not terms.earns_on_collection:
-                factor = terms.late_factor((event.date - invoice.due).days)
-                position.paid_factored = exact_sum(position.paid_factored, factor * event.amount)
-                lost = exact_product(position.commission, terms.cash_share * (ONE - factor))
-                position.late_lost_times_amount = exact_sum(
-                    position.late_lost_times_amount, exact_product(lost, event.amount)
-                )
-            # Fully advanced and not past due, a payment that recovers nothing moves no target
-            # (Terms.advances_all): _post would recompute the payable base to find it is net's
-            # as posted, and post nothing. (A third of few-reps' events.)
-            if not terms.advances_all or position.past_due or recovers:
-                self._post(invoice, position, event.date, kind, event.id)
-            if terms.cash_with_order is not None and (
-                event.date <= invoice.date + terms.cash_with_order_days
+                if terms.late is not None:
+                    factor = terms.late_factor((day - invoice.due).days)
+                    position.paid_factored = exact_sum(position.paid_factored, factor * amount)
+                    lost = exact_product(position.commission, terms.cash_share * (ONE - factor))
+                    position.late_lost_times_amount = exact_sum(
+                        position.late_lost_times_amount, exact_product(lost, amount)
+                    )
+                # Fully advanced and not past due, a payment that recovers nothing moves no
+                # target (Terms.advances_all): _post would recompute the payable base to find
+                # it is net's as posted, and post nothing. (A third of few-reps' events; what
+                # a line would be called is decided only for a posting.)
+                if not terms.advances_all or position.past_due or recovers:
+                    kind: LineKind = (
+                        "reinstatement"
+                        if (position.past_due and open_ > ZERO and terms.advance > ZERO)
+                        or (recovers and position.commission and terms.write_off_share)
+                        else "release"
+                    )
+                    self._post(invoice, position, day, kind, event.id)
+            if (
+                terms.cash_with_order is not None
+                and day <= invoice.date + terms.cash_with_order_days
             ):
-                position.cash_with_order = exact_sum(position.cash_with_order, event.amount)
+                position.cash_with_order = exact_sum(position.cash_with_order, amount)
                 self._post_cash_with_order(invoice, position, event)
         return None
 
