@@ -639,10 +639,11 @@ class Engine:
         for position in invoice.positions:
             when = position.clawback_date
             # (A dispute stops the clock: 11.6.)
+            # (The date first: most payments come before their clawback date.)
             if (
                 when is not None
-                and not position.past_due
                 and when <= day
+                and not position.past_due
                 and invoice.disputed_since is None
             ):
                 self._come_due(invoice, position, when)
