@@ -9,6 +9,10 @@ import pytest
 from scenario import Stream, book, line_amounts, run, statement, table
 
 from commission_engine import Plan, PlanBook, compute
+from commission_engine.domain.engine import Engine
+from commission_engine.domain.errors import Rejection
+from commission_engine.domain.events import parse_event
+from commission_engine.domain.working import WorkingState
 
 TIERED = {
     "quota": "1000",
@@ -96,6 +100,28 @@ def test_minor_units_follow_the_currency() -> None:
         events = Stream().invoice("2026-01-05", "I1", amount)
         [line] = compute(plans, events.events).lines
         assert str(line.amount) == commission
+
+
+def test_a_payment_is_whole_minor_units_of_its_invoices_currency() -> None:
+    # One run, three currencies: each payment is held to its own invoice's minor unit
+    # (the engine keeps each currency's unit once it has looked it up).
+    plans = PlanBook(
+        plans=[Plan(id=c, currency=c, level=0, rate="0.1") for c in ("KWD", "USD", "JPY")],
+        assignments=[
+            {"rep": rep, "plan": c, "from": "2020-01-01"}
+            for rep, c in (("kim", "KWD"), ("uma", "USD"), ("jo", "JPY"))
+        ],
+    )
+    events = Stream()
+    for rep, invoice, amount in (("kim", "K", "10.000"), ("uma", "U", "10.00"), ("jo", "J", "10")):
+        events.invoice("2026-01-05", invoice, amount, rep=rep)
+    for invoice, amount in (("K", "1.005"), ("U", "1.005"), ("U", "1.50"), ("J", "1.50")):
+        events.pay("2026-01-06", invoice, amount)
+    result = compute(plans, events.events)
+    assert [r.reason for r in result.rejected] == [
+        "1.005 is not a whole number of USD minor units",
+        "1.50 is not a whole number of JPY minor units",
+    ]
 
 
 def test_rounding_half_even_on_request() -> None:
@@ -212,3 +238,20 @@ def test_a_clawback_due_on_a_settled_invoice_takes_nothing_but_counts(
     assert after[0] == ("advance", booked)
     assert after[-1] == ("payment_reversal", "-10.00")
     assert "past_due" not in [kind for kind, _ in after]
+
+
+def test_a_fold_returns_the_date_of_its_own_last_applied_event() -> None:
+    # The fold reads its last applied event off the book's list of applied events: what it
+    # appended itself, not what an earlier fold on the same book left there.
+    engine = Engine(book(0), WorkingState())
+    events = Stream().invoice("2026-01-10", "I1", "100.00").pay("2026-01-12", "I1", "5.00")
+    parsed = [parse_event(record) for record in events.events]
+    assert engine.fold(enumerate(parsed), _no_rejection) == dt.date(2026, 1, 12)
+    rejected: list[int] = []
+    again = Stream().pay("2026-01-20", "I9", "5.00").events  # an unknown invoice
+    assert engine.fold(enumerate(map(parse_event, again)), lambda n, _: rejected.append(n)) is None
+    assert rejected == [0]
+
+
+def _no_rejection(number: int, rejection: Rejection) -> None:
+    raise AssertionError(rejection)

@@ -87,6 +87,7 @@ class Engine:
         self.bookings = bookings or {}
         self._today: dt.date | None = None  # the day of the last accepted event
         self._period_day, self._period = dt.date.min, period_of(dt.date.min)  # (_totals)
+        self._units = _Units()  # (_invoice_for)
         self._handlers: dict[type[BaseEvent], Callable[[BaseEvent], Rejection | None]] = {
             Invoice: self._invoice,  # type: ignore[dict-item]
             Dispute: self._dispute,  # type: ignore[dict-item]
@@ -181,20 +182,22 @@ class Engine:
         """Apply numbered ``events``, sorted in the spec's order; the date of the last applied.
 
         Past-due clawbacks fire after the events of their day. Each rejected event is passed
-        to ``reject`` with its number; to stop the fold, ``reject`` raises.
+        to ``reject`` with its number; to stop the fold, ``reject`` raises. (``reject``
+        leaves the book alone: the date returned is read off its list of applied events,
+        which reading its ``seen`` empties.)
         """
-        applied = self.book.applied.append  # (the book's ``seen`` adds them when read)
+        applied_events = self.book.applied  # (the book's ``seen`` adds them when read)
+        applied, before = applied_events.append, len(applied_events)
         handlers = self._handlers  # (what apply does, without a call of its own an event)
-        last_applied = None
         with localcontext(EXACT):  # sums and products never round (money.EXACT)
             for number, event in events:
                 rejection = handlers[type(event)](event)
                 if rejection is None:
                     applied(event)
-                    last_applied = event.date
                 else:
                     reject(number, rejection)
-        return last_applied
+        # The last applied is the last appended (read once, not noted an event).
+        return applied_events[-1].date if len(applied_events) > before else None
 
     def _enter(self, day: dt.date) -> None:
         """An event of ``day`` is accepted: the calendar first catches up to the day before.
@@ -342,9 +345,9 @@ class Engine:
         )
 
     def _credit_note(self, event: CreditNote) -> Rejection | None:
-        invoice, rejection = self._invoice_for(event)
-        if invoice is None:
-            return rejection
+        invoice = self._invoice_for(event)
+        if not isinstance(invoice, InvoiceState):  # (its own type: no __instancecheck__)
+            return invoice
         open_ = invoice.open
         if event.amount > open_:
             return _exceeds(event, "credit note", event.amount, invoice, "open balance", open_)
@@ -361,86 +364,86 @@ class Engine:
         return None
 
     def _payment(self, event: Payment) -> Rejection | None:
-        invoice, rejection = self._invoice_for(event)
-        if invoice is None:
-            return rejection
+        invoice = self._invoice_for(event)
+        if not isinstance(invoice, InvoiceState):  # (its own type: no __instancecheck__)
+            return invoice
+        amount, day = event.amount, event.date
         open_ = invoice.open
         written_off = invoice.written_off
         limit = open_ + written_off if written_off else open_  # (most have none written off)
-        if event.amount > limit:
+        if amount > limit:
             return _exceeds(
-                event, "payment", event.amount, invoice, "open balance plus written-off", limit
+                event, "payment", amount, invoice, "open balance plus written-off", limit
             )
-        self._begin(invoice, event.date)
+        self._begin(invoice, day)
         # Beyond the open balance, a recovery: only where something is written off (else the
         # limit above is the open balance).
-        recovers = event.amount > open_ if written_off else False
-        invoice.paid += event.amount
+        recovers = amount > open_ if written_off else False
+        invoice.paid += amount
         if recovers:
-            recovered = event.amount - open_
+            recovered = amount - open_
             invoice.written_off -= recovered
-            invoice.open = open_ - event.amount + recovered
+            invoice.open = open_ - amount + recovered
         else:
-            invoice.open = open_ - event.amount
+            invoice.open = open_ - amount
         for position in invoice.positions:
             terms = position.terms
             if terms.earns_on_collection:
-                credit_times_amount = position.credited_base * event.amount  # s*B*p, exact
+                credit_times_amount = position.credited_base * amount  # s*B*p, exact
                 earned: Exact
                 if terms.rate is not None:  # rate*s*B*p: no quotient at all
                     earned = terms.rate * credit_times_amount
                 else:
-                    quota_period = quota_period_of(event.date, terms.quota_period)
+                    quota_period = quota_period_of(day, terms.quota_period)
                     key = (position.rep, terms.plan_id, quota_period)
                     attained = self.book.attainment.get(key, ZERO)
-                    bands = (
-                        terms.bands
-                        if terms.bands_by_quarter is None
-                        else terms.bands_on(event.date)
-                    )
+                    bands = terms.bands if terms.bands_by_quarter is None else terms.bands_on(day)
                     earned = commission_times_amount(
                         bands, attained, credit_times_amount, invoice.amount
                     )
                     credit = exact_ratio(credit_times_amount, invoice.amount)
                     self.book.attainment[key] = attained_plus(attained, credit)
                 if terms.late is not None:  # each payment's commission scaled by its factor
-                    factor = terms.late_factor((event.date - invoice.due).days)
+                    factor = terms.late_factor((day - invoice.due).days)
                     lost = exact_product(earned, ONE - factor)
                     position.late_lost_times_amount = exact_sum(
                         position.late_lost_times_amount, lost
                     )
                     earned = exact_product(earned, factor)
                 position.realized_times_amount = exact_sum(position.realized_times_amount, earned)
-                kind: LineKind = "collection"
-            elif (position.past_due and open_ > ZERO and terms.advance > ZERO) or (
-                recovers and position.commission and terms.write_off_share
-            ):
-                kind = "reinstatement"
+                self._post(invoice, position, day, "collection", event.id)
             else:
-                kind = "release"
-            if terms.late is not None and not terms.earns_on_collection:
-                factor = terms.late_factor((event.date - invoice.due).days)
-                position.paid_factored = exact_sum(position.paid_factored, factor * event.amount)
-                lost = exact_product(position.commission, terms.cash_share * (ONE - factor))
-                position.late_lost_times_amount = exact_sum(
-                    position.late_lost_times_amount, exact_product(lost, event.amount)
-                )
-            # Fully advanced and not past due, a payment that recovers nothing moves no target
-            # (Terms.advances_all): _post would recompute the payable base to find it is net's
-            # as posted, and post nothing. (A third of few-reps' events.)
-            if not terms.advances_all or position.past_due or recovers:
-                self._post(invoice, position, event.date, kind, event.id)
-            if terms.cash_with_order is not None and (
-                event.date <= invoice.date + terms.cash_with_order_days
+                if terms.late is not None:
+                    factor = terms.late_factor((day - invoice.due).days)
+                    position.paid_factored = exact_sum(position.paid_factored, factor * amount)
+                    lost = exact_product(position.commission, terms.cash_share * (ONE - factor))
+                    position.late_lost_times_amount = exact_sum(
+                        position.late_lost_times_amount, exact_product(lost, amount)
+                    )
+                # Fully advanced and not past due, a payment that recovers nothing moves no
+                # target (Terms.advances_all): _post would recompute the payable base to find
+                # it is net's as posted, and post nothing. (A third of few-reps' events; what
+                # a line would be called is decided only for a posting.)
+                if not terms.advances_all or position.past_due or recovers:
+                    kind: LineKind = (
+                        "reinstatement"
+                        if (position.past_due and open_ > ZERO and terms.advance > ZERO)
+                        or (recovers and position.commission and terms.write_off_share)
+                        else "release"
+                    )
+                    self._post(invoice, position, day, kind, event.id)
+            if (
+                terms.cash_with_order is not None
+                and day <= invoice.date + terms.cash_with_order_days
             ):
-                position.cash_with_order = exact_sum(position.cash_with_order, event.amount)
+                position.cash_with_order = exact_sum(position.cash_with_order, amount)
                 self._post_cash_with_order(invoice, position, event)
         return None
 
     def _payment_reversal(self, event: PaymentReversal) -> Rejection | None:
-        invoice, rejection = self._invoice_for(event)
-        if invoice is None:
-            return rejection
+        invoice = self._invoice_for(event)
+        if not isinstance(invoice, InvoiceState):  # (its own type: no __instancecheck__)
+            return invoice
         if event.amount > invoice.paid:
             return _exceeds(
                 event, "payment reversal", event.amount, invoice, "amount paid", invoice.paid
@@ -475,9 +478,9 @@ class Engine:
         return None
 
     def _write_off(self, event: WriteOff) -> Rejection | None:
-        invoice, rejection = self._invoice_for(event)
-        if invoice is None:
-            return rejection
+        invoice = self._invoice_for(event)
+        if not isinstance(invoice, InvoiceState):  # (its own type: no __instancecheck__)
+            return invoice
         open_ = invoice.open
         if open_ <= ZERO:
             return _reject(
@@ -604,25 +607,31 @@ class Engine:
 
     def _invoice_for(
         self, event: CreditNote | Payment | PaymentReversal | WriteOff
-    ) -> tuple[InvoiceState | None, Rejection | None]:
-        """:meth:`_named_invoice`, and the event's amount in whole minor units of it."""
+    ) -> InvoiceState | Rejection:
+        """:meth:`_named_invoice`, and the event's amount in whole minor units of it: the
+        invoice, or why not (no pair of them: the handler tells which by its type)."""
         # (Its lookup written out, and _named_invoice asked only for a rejection's reason:
         # one call an event rather than two. Looking up is free of side effects once the
-        # invoice is working.)
+        # invoice is working. Not a subscript and a KeyError: in a resumed run, most invoices
+        # are first used by an event, and an exception costs twenty lookups.)
         invoice = self.book.invoices.get(event.invoice) or self.book.resumed_invoice(event.invoice)
         if invoice is None or event.date < invoice.date:
-            return self._named_invoice(event)
+            rejection = self._named_invoice(event)[1]
+            assert rejection is not None  # (the same tests, with their reasons)
+            return rejection
         amount = event.amount
         if amount is not None and not (  # (the first test written out, as in _invoice)
-            amount.same_quantum(quantum(invoice.currency))
+            amount.same_quantum(self._units[invoice.currency])
             or is_whole_minor_units(amount, invoice.currency)
         ):
-            return None, _not_whole(event, "amount", invoice.currency)
-        return invoice, None
+            return _not_whole(event, "amount", invoice.currency)
+        return invoice
 
     def _begin(self, invoice: InvoiceState, day: dt.date) -> None:
         """Start applying an accepted event to ``invoice`` on ``day``."""
-        if day != self._today:  # (most events fall on the day of the one before: no call)
+        # (Most events fall on the day of the one before, mostly the very date object the
+        # reader shared among them: no comparison, and no call.)
+        if day is not self._today and day != self._today:
             self._enter(day)
         # Its reps' ledgers exist already: the invoice, applied before, touched them.
         # An event on the very day a clawback falls due is computed with d = 1; post the
@@ -630,10 +639,11 @@ class Engine:
         for position in invoice.positions:
             when = position.clawback_date
             # (A dispute stops the clock: 11.6.)
+            # (The date first: most payments come before their clawback date.)
             if (
                 when is not None
-                and not position.past_due
                 and when <= day
+                and not position.past_due
                 and invoice.disputed_since is None
             ):
                 self._come_due(invoice, position, when)
@@ -721,7 +731,7 @@ class Engine:
         if line_amount or held_change:
             assert position.ledger is not None  # set when the invoice was applied
             # (_totals written out: a call a line less.)
-            if day != self._period_day:
+            if day is not self._period_day and day != self._period_day:  # (as in _begin)
                 self._period_day, self._period = day, period_of(day)
             periods = position.ledger.periods
             totals = periods.get(self._period)
@@ -779,7 +789,7 @@ class Engine:
     def _totals(self, ledger: RepAccount, day: dt.date) -> PeriodTotals:
         # Most postings fall on the day of the event being applied: its period is written
         # once a day, not once a posting.
-        if day != self._period_day:
+        if day is not self._period_day and day != self._period_day:  # (as in _begin)
             self._period_day, self._period = day, period_of(day)
         period = self._period
         totals = ledger.periods.get(period)
@@ -790,6 +800,15 @@ class Engine:
 
 _ONE_DAY = dt.timedelta(days=1)
 _new_tuple = tuple.__new__
+
+
+class _Units(dict[str, Decimal]):
+    """Currency -> :func:`~.money.quantum` of it, by subscript: what an event's amount is
+    tested against (a cached function called costs four times a dict's subscript)."""
+
+    def __missing__(self, currency: str) -> Decimal:
+        unit = self[currency] = quantum(currency)
+        return unit
 
 
 def _pro_rata(value: Exact, left: Decimal, paid: Decimal) -> Exact:
