@@ -90,6 +90,21 @@ def test_plan_in_force_on_the_invoice_date_governs_the_invoice_for_life() -> Non
     assert line_amounts(result) == [("advance", "10.00"), ("release", "20.00")]
 
 
+def test_a_rep_without_a_plan_yet_is_rated_once_the_first_comes_into_force() -> None:
+    # The engine keeps each rep's plan while the days stay inside its span: the span before
+    # the first assignment ends where that assignment starts.
+    plans = PlanBook(
+        plans=[Plan(id="p", currency="USD", level=0, rate="0.10")],
+        assignments=[{"rep": "ana", "plan": "p", "from": "2026-01-01"}],
+    )
+    events = Stream().invoice("2025-12-20", "I0", "100.00").invoice("2026-01-02", "I1", "50.00")
+    result = compute(plans, events.events)
+    assert [(r.event, r.reason) for r in result.rejected] == [
+        ("e001", "rep ana has no plan in force on 2025-12-20")
+    ]
+    assert line_amounts(result) == [("advance", "5.00")]
+
+
 def test_minor_units_follow_the_currency() -> None:
     for currency, amount, commission in [("JPY", "10005", "1001"), ("KWD", "10.005", "1.001")]:
         plans = PlanBook(plans=[Plan(id="p", currency=currency, level=0, rate="0.1")])

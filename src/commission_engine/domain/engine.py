@@ -81,6 +81,11 @@ class Engine:
         self.plans = plans
         self.plan_for = plans.schedule().plan_for
         self.terms = terms_by_plan(plans)
+        # Rep -> (since, until, terms): the terms of the plan in force on the last day looked
+        # up, kept while an invoice's day falls inside (see _terms_span; a bisect of the
+        # schedule and the plan's terms looked up were a Python call and 1,300 instructions
+        # an invoice).
+        self._spans: dict[str, tuple[dt.date, dt.date, Terms | None]] = {}
         self.book = book
         # Invoice id -> date, for invoices of this run: an event dated before its invoice
         # sorts before it, and deserves that reason rather than "unknown invoice".
@@ -243,12 +248,15 @@ class Engine:
         credited: list[tuple[str, Decimal, Terms]] = []
         sole = event.rep  # (a sole rep's one share, as event.shares() gives it, without a call)
         shares = ((sole, ONE),) if event.splits is None and sole is not None else event.shares()
+        day, spans = event.date, self._spans
         for rep, share in shares:
-            plan = self.plan_for(rep, event.date)
-            if plan is None:
+            since, until, terms = spans.get(rep, _NO_SPAN)
+            if not since <= day < until:
+                since, until, terms = self._terms_span(rep, day)
+            if terms is None:
                 field = "rep" if event.splits is None else "splits"
-                return _reject(event, field, f"rep {rep} has no plan in force on {event.date}")
-            credited.append((rep, share, self.terms[plan.id]))
+                return _reject(event, field, f"rep {rep} has no plan in force on {day}")
+            credited.append((rep, share, terms))
         first = credited[0][2]  # sets the currency, if the invoice does not, and the due date
         currency = event.currency or first.currency
         for rep, _, terms in credited:
@@ -306,6 +314,13 @@ class Engine:
             self._book(invoice, position, event.date, event.id)
             index += 1  # noqa: SIM113 - see above
         return None
+
+    def _terms_span(self, rep: str, day: dt.date) -> tuple[dt.date, dt.date, Terms | None]:
+        """The terms of ``rep``'s plan in force on ``day`` (``None``: no plan in force), and
+        the days they stay in force, ``(since, until, terms)``; kept for the next invoice."""
+        since, until, plan = self.plans.schedule().span_of(rep, day)
+        span = self._spans[rep] = (since, until, None if plan is None else self.terms[plan.id])
+        return span
 
     def _position(
         self, event: Invoice, invoice: InvoiceState, rep: str, share: Decimal, terms: Terms
@@ -789,6 +804,8 @@ class Engine:
 
 
 _ONE_DAY = dt.timedelta(days=1)
+#: A rep's span of days under one plan before the first look-up: holds no day.
+_NO_SPAN: tuple[dt.date, dt.date, Terms | None] = (dt.date.max, dt.date.min, None)
 _new_tuple = tuple.__new__
 
 
