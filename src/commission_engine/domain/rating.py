@@ -97,9 +97,14 @@ def commission_in_bands(bands: Bands, attained: Attained, credit: Exact) -> Exac
     # makes two a band.)
     for low, high, rate in bands:
         overlap_low = low if low > start else start  # max(start, low)
-        overlap_high = high if high is not None and high < end else end  # min(end, high)
-        if overlap_high > overlap_low:
-            total += (overlap_high - overlap_low) * rate
+        if high is None or high >= end:  # min(end, high) is end
+            # The band holding the credit's end: the bands above start where this one ends
+            # or higher (bands_of's bands, ascending), at or above the end, and add nothing.
+            if end > overlap_low:
+                total += (end - overlap_low) * rate
+            return total
+        if high > overlap_low:
+            total += (high - overlap_low) * rate
     return total
 
 
