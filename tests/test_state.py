@@ -60,6 +60,21 @@ def test_a_booked_invoice_and_its_positions_hold_each_value_in_its_field() -> No
     assert {p.clawback_date for p in invoice.positions} == {dt.date(2026, 5, 21)}
 
 
+@pytest.mark.parametrize(
+    ("tax", "base"),
+    [(None, "1100.00"), ("0.00", "1100.00"), ("0", "1100.00"), ("0.000", "1100.000"),
+     ("-0.00", "1100.00"), ("100.00", "1000.00")],
+)  # fmt: skip
+def test_a_credited_base_is_the_amount_less_tax_to_the_exponent(tax: str | None, base: str) -> None:
+    # The engine holds the amount itself as the base where the tax is a zero of no finer
+    # exponent: a finer one makes a base of its exponent, as amount - tax does.
+    fields = {} if tax is None else {"tax": tax}
+    (invoice,) = (
+        run(book(1), Stream().invoice("2026-01-05", "I1", "1100.00", **fields)).state().invoices
+    )
+    assert [str(p.credited_base) for p in invoice.positions] == [base]
+
+
 @PROPERTY
 @given(cases(), st.data())
 def test_an_invoices_open_balance_kept_by_the_handlers_is_the_one_computed_afresh(

@@ -281,6 +281,14 @@ class Engine:
             return _not_whole(event, "cost", currency)
         if event.date != self._today:  # (as in _begin: most invoices share their day)
             self._enter(event.date)
+        # The revenue base, once an invoice: the amount itself where the tax is a zero of
+        # its unit's exponent or above (x - 0 is x then, exponent and all: an invoice's
+        # amount is positive), held by each position rather than a copy apiece. (A zero's
+        # adjusted() is its exponent: no same_quantum call, which costs more than the
+        # subtraction.)
+        revenue = (
+            amount if not tax and as_written and tax.adjusted() >= unit.adjusted() else amount - tax
+        )
         due = event.due or event.date + first.payment_terms
         # (The fold's two records of an invoice are made with positional arguments, each
         # named: a class called with keywords builds a dict of them, 3,000 instructions.)
@@ -301,7 +309,7 @@ class Engine:
         # enumerate made and freed cost an invoice 750 instructions.)
         index = 0
         for rep, share, terms in credited:
-            position = self._position(event, invoice, rep, share, terms)
+            position = self._position(event, invoice, rep, share, terms, revenue)
             invoice.positions.append(position)
             when = position.clawback_date
             if when is not None and when > event.date:
@@ -323,9 +331,17 @@ class Engine:
         return span
 
     def _position(
-        self, event: Invoice, invoice: InvoiceState, rep: str, share: Decimal, terms: Terms
+        self,
+        event: Invoice,
+        invoice: InvoiceState,
+        rep: str,
+        share: Decimal,
+        terms: Terms,
+        revenue: Decimal,
     ) -> Position:
-        base = event.amount - event.tax
+        """Rep ``rep``'s part of ``invoice``: its credited base and commission, with
+        ``revenue`` the invoice's amount less tax."""
+        base = revenue
         if terms.on_gross_profit:
             base -= event.cost
             if not base > ZERO:  # max(ZERO, base), written out (see commission_in_bands)
