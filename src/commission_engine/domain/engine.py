@@ -270,7 +270,7 @@ class Engine:
         # (Each written out: a loop over (field, value) pairs builds them an invoice. And
         # is_whole_minor_units' first test with them, the currency's digits read from the
         # exponent: nearly every amount passes it, a call fewer each; the rest ask it.)
-        unit = quantum(currency)
+        unit = first.unit  # quantum(currency): every rep's plan pays in it
         amount, tax, cost = event.amount, event.tax, event.cost
         as_written = amount.same_quantum(unit)  # (its currency's digits: nearly every amount)
         if amount and not (as_written or is_whole_minor_units(amount, currency)):

@@ -13,7 +13,17 @@ import datetime as dt
 from bisect import bisect_right
 from decimal import Decimal
 
-from .money import ONE, ZERO, Attained, Exact, Rounding, exact_product, exact_sum, rounder
+from .money import (
+    ONE,
+    ZERO,
+    Attained,
+    Exact,
+    Rounding,
+    exact_product,
+    exact_sum,
+    quantum,
+    rounder,
+)
 from .plans import CollectionBonus, Draw, Plan, PlanBook
 from .rating import Bands, bands_of, commission_in_bands, quarter_of
 
@@ -28,7 +38,8 @@ class Terms:
     ``None``), ``bands_by_quarter`` (``quarter_ytd`` thresholds, or ``None``), ``bonus``
     and ``draw``. The plan's own values the fold reads an event (``plan_id``, ``currency``,
     ``rate``, ``quota_period``) are copied here too: reading a pydantic model's attribute
-    takes several times a slot's.
+    takes several times a slot's; and its currency's ``unit`` (``money.quantum``), a cached
+    call an invoice less.
     """
 
     __slots__ = (
@@ -54,6 +65,7 @@ class Terms:
         "quota_period",
         "rate",
         "round",
+        "unit",
         "write_off_share",
     )
 
@@ -61,6 +73,7 @@ class Terms:
         self.plan = plan
         self.plan_id = plan.id
         self.currency = plan.currency
+        self.unit = quantum(plan.currency)  # its smallest unit, 0.01 for USD: money.quantum
         self.rate = plan.rate
         self.quota_period = plan.quota_period
         self.on_gross_profit = plan.base == "gross_profit"
