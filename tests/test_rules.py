@@ -90,6 +90,31 @@ def test_plan_in_force_on_the_invoice_date_governs_the_invoice_for_life() -> Non
     assert line_amounts(result) == [("advance", "10.00"), ("release", "20.00")]
 
 
+def test_each_booking_is_in_its_own_plan_s_quota_period() -> None:
+    # The engine keeps the quota period of each day met, shared by plans of one kind only.
+    tiers = [{"from": "0", "rate": "0.1"}]
+    kinds = {"m": "month", "q": "quarter", "y": "year", "m2": "month"}
+    plans = PlanBook(
+        plans=[
+            Plan(id=plan, currency="USD", level=0, quota="1000", quota_period=kind, tiers=tiers)
+            for plan, kind in kinds.items()
+        ],
+        assignments=[
+            {"rep": rep, "plan": plan, "from": "2026-01-01"}
+            for rep, plan in (("ana", "m"), ("bo", "q"), ("cy", "y"), ("di", "m2"))
+        ],
+    )
+    stream = Stream()
+    for day in ("2026-01-05", "2026-02-05"):
+        for rep in ("ana", "bo", "cy", "di"):
+            stream.invoice(day, f"{rep}-{day}", "100.00", rep=rep)
+    invoices = compute(plans, stream.events).state().invoices
+    assert sorted((p.rep, p.booking_quota_period) for i in invoices for p in i.positions) == [
+        ("ana", "2026-01"), ("ana", "2026-02"), ("bo", "2026-Q1"), ("bo", "2026-Q1"),
+        ("cy", "2026"), ("cy", "2026"), ("di", "2026-01"), ("di", "2026-02"),
+    ]  # fmt: skip
+
+
 def test_a_rep_without_a_plan_yet_is_rated_once_the_first_comes_into_force() -> None:
     # The engine keeps each rep's plan while the days stay inside its span: the span before
     # the first assignment ends where that assignment starts.

@@ -347,7 +347,8 @@ class Engine:
             if not base > ZERO:  # max(ZERO, base), written out (see commission_in_bands)
                 base = ZERO
         credited = base if share is ONE else share * base  # (1*x is x, exponent and all)
-        quota_period = quota_period_of(event.date, terms.quota_period)
+        day = event.date
+        quota_period = terms.quota_periods.get(day) or terms.quota_period_on(day)
         commission: Exact = ZERO
         if terms.earns_on_collection:
             pass
@@ -358,7 +359,7 @@ class Engine:
             attainment = self.book.attainment
             attained = attainment.get(key, ZERO)
             # (Terms.commission written out: two calls fewer a tiered invoice.)
-            bands = terms.bands if terms.bands_by_quarter is None else terms.bands_on(event.date)
+            bands = terms.bands if terms.bands_by_quarter is None else terms.bands_on(day)
             commission = commission_in_bands(bands, attained, credited)
             attainment[key] = attained_plus(attained, credited)
         after = terms.clawback_after
