@@ -312,14 +312,8 @@ class Engine:
             position = self._position(event, invoice, rep, share, terms, revenue)
             invoice.positions.append(position)
             when = position.clawback_date
-            if when is not None and when > event.date:
+            if when is not None and not position.past_due:  # (past due: nothing to advance)
                 book.clawbacks_due.add(when, invoice.id, index)
-            elif when is not None:
-                position.past_due = True  # already past due when booked: nothing to advance
-            position.ledger = book.ledgers.get((rep, currency)) or self._ledger(
-                rep, currency, event.date
-            )
-            self._book(invoice, position, event.date, event.id)
             index += 1  # noqa: SIM113 - see above
         return None
 
@@ -339,8 +333,8 @@ class Engine:
         terms: Terms,
         revenue: Decimal,
     ) -> Position:
-        """Rep ``rep``'s part of ``invoice``: its credited base and commission, with
-        ``revenue`` the invoice's amount less tax."""
+        """Rep ``rep``'s part of ``invoice``, booked: its credited base and commission, with
+        ``revenue`` the invoice's amount less tax, and the targets posted at booking."""
         base = revenue
         if terms.on_gross_profit:
             base -= event.cost
@@ -363,6 +357,49 @@ class Engine:
             commission = commission_in_bands(bands, attained, credited)
             attainment[key] = attained_plus(attained, credited)
         after = terms.clawback_after
+        clawback_date = None if after is None else invoice.due + after
+        past_due = clawback_date is not None and not clawback_date > day  # (due long ago)
+        currency = invoice.currency
+        ledger = self.book.ledgers.get((rep, currency)) or self._ledger(rep, currency, day)
+        if terms.earns_on_collection or terms.late is not None:
+            position = Position(  # (positional, each named: see _invoice)
+                rep,
+                terms,
+                share,
+                credited,  # credited_base
+                commission,
+                quota_period,  # booking_quota_period
+                clawback_date,
+                past_due,
+            )
+            position.ledger = ledger
+            self._post(invoice, position, day, "advance", event.id)
+            return position
+        # Booked, the way _post would at booking but where each target's argument is settled:
+        # net is the amount itself, nothing is paid or written off, nothing posted yet. Each
+        # target is computed once, none compared with a last value (there is none), and the
+        # position made with them, each field written once.
+        round_ = terms.round
+        amount = invoice.amount
+        total = round_.round(commission)  # round(u*A): C rounded
+        if terms.advances_all and not past_due:  # (the base is net: round(u*net))
+            # Nothing held: total - total, the rounded zero (both rounded to the minor unit).
+            on_payable, payable, held = amount, total, round_.zero
+        else:
+            on_payable = payable_base(terms, amount, invoice.paid, invoice.written_off, past_due)
+            payable = (
+                total
+                if on_payable is amount
+                else round_.times_ratio(commission, on_payable, amount)
+            )
+            held = total - payable  # (and nothing forfeited: its rounded zero)
+        if payable or held:  # (_post's posting, from what was posted: nothing)
+            totals = self._totals(ledger, day)
+            totals.held_change += held
+            if payable:
+                totals.gross += payable
+                line = (rep, currency, day, "advance", payable, event.id, invoice.id, None)
+                totals.lines.append(_new_tuple(LedgerLine, line))
         return Position(  # (positional, each named: see _invoice)
             rep,
             terms,
@@ -370,7 +407,16 @@ class Engine:
             credited,  # credited_base
             commission,
             quota_period,  # booking_quota_period
-            None if after is None else invoice.due + after,  # clawback_date
+            clawback_date,
+            past_due,
+            payable,
+            round_.zero,  # forfeited
+            held,
+            ledger,
+            amount,  # at_net
+            invoice.written_off,  # at_written_off
+            on_payable,  # at_base
+            total,  # total_at_net
         )
 
     def _credit_note(self, event: CreditNote) -> Rejection | None:
@@ -766,38 +812,6 @@ class Engine:
                 line = (rep, currency, day, kind, line_amount, event_id, invoice.id, None)
                 # tuple.__new__ skips the NamedTuple constructor's Python-level call (what
                 # LedgerLine._make calls, less its length check): a third of the cost.
-                totals.lines.append(_new_tuple(LedgerLine, line))
-
-    def _book(self, invoice: InvoiceState, position: Position, day: dt.date, event_id: str) -> None:
-        """:meth:`_post` at booking, where each target's argument is settled: net is the
-        amount itself, nothing is paid or written off, nothing posted yet. Each target is
-        computed once, none compared with a last value (there is none)."""
-        terms = position.terms
-        if terms.earns_on_collection or terms.late is not None:
-            self._post(invoice, position, day, "advance", event_id)
-            return
-        round_ = terms.round
-        amount = invoice.amount
-        commission = position.commission
-        total = round_.round(commission)  # round(u*A): C rounded
-        if terms.advances_all and not position.past_due:  # (the base is net: round(u*net))
-            # Nothing held: total - total, the rounded zero (both rounded to the minor unit).
-            base, payable, held = amount, total, round_.zero
-        else:
-            base = payable_base(terms, amount, invoice.paid, invoice.written_off, position.past_due)
-            payable = total if base is amount else round_.times_ratio(commission, base, amount)
-            held = total - payable  # (and nothing forfeited: its rounded zero)
-        position.at_net, position.total_at_net = amount, total
-        position.at_written_off, position.at_base = invoice.written_off, base
-        position.payable, position.forfeited, position.held = payable, round_.zero, held
-        if payable or held:  # (_post's posting, from what was posted: nothing)
-            assert position.ledger is not None
-            totals = self._totals(position.ledger, day)
-            totals.held_change += held
-            if payable:
-                totals.gross += payable
-                line = (position.rep, invoice.currency, day, "advance", payable, event_id,
-                        invoice.id, None)  # fmt: skip
                 totals.lines.append(_new_tuple(LedgerLine, line))
 
     def _ledger(self, rep: str, currency: str, day: dt.date) -> RepAccount:

@@ -47,20 +47,12 @@ class Position:
     commission: Exact  # C, exact; earn_on invoice only
     booking_quota_period: str  # where a credit note lowers attainment
     clawback_date: dt.date | None  # due + N days, when advanced commission is at stake
+    # (The fields a booking sets come first, in order: the engine makes a booked position
+    # with them positionally, each written once; the rest keep their defaults.)
     past_due: bool = False
-    # Commission earned on cash (earn_on collection) times the invoice amount A, exact:
-    # each payment adds rate*s*B*p, a product, where the commission itself is a quotient.
-    realized_times_amount: Exact = ZERO
     payable: Decimal = ZERO  # rounded targets as last posted
     forfeited: Decimal = ZERO
     held: Decimal = ZERO
-    # Section 11, kept only under a plan with the term: cash paid weighted by its late-payment
-    # factor (``paid_f``); what lateness cost, times A (for modeling); the qualifying cash
-    # with order ``q``, and its rounded target as last posted.
-    paid_factored: Exact = ZERO
-    late_lost_times_amount: Exact = ZERO
-    cash_with_order: Exact = ZERO
-    cash_with_order_paid: Decimal = ZERO
     ledger: RepAccount | None = None  # where its lines go (derived; not saved)
     # The arguments the rounded targets were last computed at (derived; not saved, so a
     # resumed position recomputes all three once): net, written_off, payable's base; and
@@ -69,6 +61,16 @@ class Position:
     at_written_off: Decimal | None = None
     at_base: Decimal | None = None
     total_at_net: Decimal = ZERO
+    # Commission earned on cash (earn_on collection) times the invoice amount A, exact:
+    # each payment adds rate*s*B*p, a product, where the commission itself is a quotient.
+    realized_times_amount: Exact = ZERO
+    # Section 11, kept only under a plan with the term: cash paid weighted by its late-payment
+    # factor (``paid_f``); what lateness cost, times A (for modeling); the qualifying cash
+    # with order ``q``, and its rounded target as last posted.
+    paid_factored: Exact = ZERO
+    late_lost_times_amount: Exact = ZERO
+    cash_with_order: Exact = ZERO
+    cash_with_order_paid: Decimal = ZERO
 
     @property
     def plan(self) -> Plan:
