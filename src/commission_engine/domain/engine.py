@@ -313,7 +313,7 @@ class Engine:
             invoice.positions.append(position)
             when = position.clawback_date
             if when is not None and not position.past_due:  # (past due: nothing to advance)
-                book.clawbacks_due.add(when, invoice.id, index)
+                book.clawbacks_due[when].append((invoice.id, index))  # (its add, in C)
             index += 1  # noqa: SIM113 - see above
         return None
 

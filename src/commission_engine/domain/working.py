@@ -121,7 +121,7 @@ def open_balance(
     return open_
 
 
-class ClawbackCalendar:
+class ClawbackCalendar(dict[dt.date, list[tuple[str, int]]]):
     """Past-due clawbacks yet to fire: each position's (invoice id, index) by the day its
     clawback falls due.
 
@@ -129,27 +129,33 @@ class ClawbackCalendar:
     push and pop, comparing tuples; here a clawback is put in its day's list, and the heap
     holds only the days (a few hundred). The order of firing is the heap's: by day, then
     invoice id, then index.
+
+    A dict of each day's list: ``calendar[day].append((invoice_id, index))`` is :meth:`add`
+    written where a booking adds one (a dict's subscript, in C, rather than a method's
+    Python call an invoice); a day not met yet gets its list from ``__missing__``, which
+    puts the day on the heap. Read it only through :meth:`take_due`.
     """
 
-    __slots__ = ("_days", "_on")
+    __slots__ = ("_days",)
 
     def __init__(self) -> None:
-        self._days: list[dt.date] = []  # a heap of the days in ``_on``
-        self._on: dict[dt.date, list[tuple[str, int]]] = {}
+        super().__init__()
+        self._days: list[dt.date] = []  # a heap of the days held
+
+    def __missing__(self, day: dt.date) -> list[tuple[str, int]]:
+        entries: list[tuple[str, int]] = []
+        self[day] = entries
+        heapq.heappush(self._days, day)
+        return entries
 
     def add(self, day: dt.date, invoice_id: str, index: int) -> None:
         """The clawback of position ``index`` of invoice ``invoice_id`` falls due on ``day``."""
-        entries = self._on.get(day)
-        if entries is None:
-            self._on[day] = [(invoice_id, index)]
-            heapq.heappush(self._days, day)
-        else:
-            entries.append((invoice_id, index))
+        self[day].append((invoice_id, index))
 
     def extend(self, clawbacks: Iterable[tuple[dt.date, str, int]]) -> None:
         """:meth:`add` each (day, invoice id, index)."""
         for day, invoice_id, index in clawbacks:
-            self.add(day, invoice_id, index)
+            self[day].append((invoice_id, index))
 
     def take_due(self, day: dt.date) -> tuple[dt.date, list[tuple[str, int]]] | None:
         """The first day on or before ``day`` with clawbacks due, and those (invoice id,
@@ -158,7 +164,7 @@ class ClawbackCalendar:
         if not days or days[0] > day:
             return None
         when = heapq.heappop(days)
-        return when, sorted(self._on.pop(when))
+        return when, sorted(self.pop(when))
 
 
 #: An event's id (the key of :attr:`WorkingState.seen`).
