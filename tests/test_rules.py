@@ -68,6 +68,23 @@ def test_splits_share_the_commission_and_each_rep_gets_a_statement() -> None:
     ]
 
 
+def test_each_rep_of_a_split_invoice_is_clawed_back_when_it_falls_past_due() -> None:
+    # Each position's clawback is put on the calendar under its own index.
+    splits = [{"rep": "ana", "share": "0.6"}, {"rep": "bo", "share": "0.4"}]
+    events = (
+        Stream()
+        .invoice("2026-01-05", "I1", "1000.00", due="2026-02-04", splits=splits)
+        .adjust("2026-06-30", "1.00")
+    )
+    result = run(book(1), events)
+    assert [(x.rep, x.kind, str(x.amount), str(x.date)) for x in result.lines if x.invoice] == [
+        ("ana", "advance", "60.00", "2026-01-05"),
+        ("ana", "past_due", "-60.00", "2026-05-05"),
+        ("bo", "advance", "40.00", "2026-01-05"),
+        ("bo", "past_due", "-40.00", "2026-05-05"),
+    ]
+
+
 def test_plan_in_force_on_the_invoice_date_governs_the_invoice_for_life() -> None:
     plans = PlanBook(
         plans=[

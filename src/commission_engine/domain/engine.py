@@ -309,11 +309,9 @@ class Engine:
         # enumerate made and freed cost an invoice 750 instructions.)
         index = 0
         for rep, share, terms in credited:
-            position = self._position(event, invoice, rep, share, terms, revenue)
-            invoice.positions.append(position)
-            when = position.clawback_date
-            if when is not None and not position.past_due:  # (past due: nothing to advance)
-                book.clawbacks_due[when].append((invoice.id, index))  # (its add, in C)
+            invoice.positions.append(
+                self._position(event, invoice, index, rep, share, terms, revenue)
+            )
             index += 1  # noqa: SIM113 - see above
         return None
 
@@ -328,13 +326,15 @@ class Engine:
         self,
         event: Invoice,
         invoice: InvoiceState,
+        index: int,
         rep: str,
         share: Decimal,
         terms: Terms,
         revenue: Decimal,
     ) -> Position:
-        """Rep ``rep``'s part of ``invoice``, booked: its credited base and commission, with
-        ``revenue`` the invoice's amount less tax, and the targets posted at booking."""
+        """Rep ``rep``'s part of ``invoice`` (its position ``index``), booked: its credited
+        base and commission, with ``revenue`` the invoice's amount less tax, the targets
+        posted at booking, and its clawback on the calendar."""
         base = revenue
         if terms.on_gross_profit:
             base -= event.cost
@@ -357,8 +357,13 @@ class Engine:
             commission = commission_in_bands(bands, attained, credited)
             attainment[key] = attained_plus(attained, credited)
         after = terms.clawback_after
-        clawback_date = None if after is None else invoice.due + after
-        past_due = clawback_date is not None and not clawback_date > day  # (due long ago)
+        clawback_date, past_due = None, False
+        if after is not None:
+            clawback_date = invoice.due + after
+            if clawback_date > day:  # (its add, in C: see ClawbackCalendar)
+                self.book.clawbacks_due[clawback_date].append((invoice.id, index))
+            else:
+                past_due = True  # already past due when booked: nothing to advance
         currency = invoice.currency
         ledger = self.book.ledgers.get((rep, currency)) or self._ledger(rep, currency, day)
         if terms.earns_on_collection or terms.late is not None:
