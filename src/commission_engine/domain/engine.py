@@ -240,9 +240,9 @@ class Engine:
         return self._handlers[type(event)](event)
 
     def _invoice(self, event: Invoice) -> Rejection | None:
-        book = self.book
-        if event.invoice in book.invoices or event.invoice in book.resumed:
-            return _reject(event, "invoice", f"invoice {event.invoice} already exists")
+        book, invoice_id = self.book, event.invoice
+        if invoice_id in book.invoices or invoice_id in book.resumed:
+            return _reject(event, "invoice", f"invoice {invoice_id} already exists")
         # Each rep's share and plan's terms. (Not a zip of shares and plans: zip's strict= is
         # a keyword argument, and a call with one builds a dict, twice an invoice.)
         credited: list[tuple[str, Decimal, Terms]] = []
@@ -279,8 +279,8 @@ class Engine:
             return _not_whole(event, "tax", currency)
         if cost and not (cost.same_quantum(unit) or is_whole_minor_units(cost, currency)):
             return _not_whole(event, "cost", currency)
-        if event.date != self._today:  # (as in _begin: most invoices share their day)
-            self._enter(event.date)
+        if day != self._today:  # (as in _begin: most invoices share their day)
+            self._enter(day)
         # The revenue base, once an invoice: the amount itself where the tax is a zero of
         # its unit's exponent or above (x - 0 is x then, exponent and all: an invoice's
         # amount is positive), held by each position rather than a copy apiece. (A zero's
@@ -289,12 +289,12 @@ class Engine:
         revenue = (
             amount if not tax and as_written and tax.adjusted() >= unit.adjusted() else amount - tax
         )
-        due = event.due or event.date + first.payment_terms
+        due = event.due or day + first.payment_terms
         # (The fold's two records of an invoice are made with positional arguments, each
         # named: a class called with keywords builds a dict of them, 3,000 instructions.)
         invoice = InvoiceState(
-            event.invoice,  # id
-            event.date,  # date
+            invoice_id,  # id
+            day,  # date
             currency,
             amount,
             due,
@@ -303,7 +303,7 @@ class Engine:
             # itself, exponent and all, where its exponent is its unit's (not above zero).
             amount if as_written else amount - ZERO,
         )
-        book.invoices[event.invoice] = invoice
+        book.invoices[invoice_id] = invoice
         # Each position made and booked in one pass: its booking reads nothing of the others,
         # nor of attainment, which making the next one moves. (Counted, not enumerated: an
         # enumerate made and freed cost an invoice 750 instructions.)
