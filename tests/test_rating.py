@@ -80,6 +80,39 @@ def test_a_payment_s_commission_times_the_amount_is_exact(
     assert Fraction(got) == reference(bands, attained, credit) * Fraction(amount)
 
 
+def every_band(bands: Bands, attained: Decimal, credit: Decimal) -> Decimal:
+    """The slices summed over every band, in Decimals: what commission_in_bands' stop at
+    the band holding the credit's end must give, to the exponent."""
+    start, end = attained, attained + credit
+    total = Decimal(0)
+    for low, high, rate in bands:
+        top = end if high is None else min(end, high)
+        bottom = max(start, low)
+        if top > bottom:
+            total += (top - bottom) * rate
+    return total
+
+
+decimal_attainments = st.one_of(
+    cents, st.builds(lambda edge, offset: max(Decimal(0), edge + offset), st.sampled_from(
+        [Decimal(0), Decimal(200), Decimal(1000), Decimal("1500.50")]), st.sampled_from(
+        [Decimal(0), Decimal("-0.01"), Decimal("0.001"), Decimal(-3), Decimal("2.5")]))
+)  # fmt: skip
+
+
+@given(
+    bands=st.sampled_from([BANDS, LATE_START]),
+    attained=decimal_attainments,
+    credit=st.one_of(cents, st.sampled_from([Decimal(0), Decimal("0.000"), Decimal("499.5")])),
+)
+def test_a_decimal_credit_is_rated_as_over_every_band(
+    bands: Bands, attained: Decimal, credit: Decimal
+) -> None:
+    assert repr(commission_in_bands(bands, attained, credit)) == repr(
+        every_band(bands, attained, credit)
+    )
+
+
 def test_a_credit_ending_exactly_on_a_boundary_stays_in_its_tier() -> None:
     attained = Fraction(2999, 3)  # 999.666...
     credit = Fraction(1, 3)  # up to exactly 1000

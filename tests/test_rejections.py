@@ -180,6 +180,22 @@ def test_rep_with_no_plan_in_force() -> None:
     ]
 
 
+@pytest.mark.parametrize("field", ["amount", "tax", "cost"])
+@pytest.mark.parametrize(("currency", "text"), [("JPY", "150.50"), ("KWD", "150.0005")])
+def test_an_invoice_s_amounts_are_whole_units_of_its_plan_s_currency(
+    field: str, currency: str, text: str
+) -> None:
+    # Written with a cent's digits, an amount of a currency without cents (or with mills) is
+    # not whole minor units: the engine's first test reads the unit of the rep's plan.
+    plans = PlanBook(plans=[Plan(id="p", currency=currency, level=0, rate="0.1")])
+    invoice = {**INVOICE, "amount": "200", "tax": "0", "cost": "0", field: text}
+    [rejection] = compute(plans, [invoice]).rejected
+    assert (rejection.field, rejection.reason) == (
+        field,
+        f"{text} is not a whole number of {currency} minor units",
+    )
+
+
 def test_message_names_line_event_field_and_reason() -> None:
     bad = dict(ev("payment", "e7", invoice="I1", amount="900.00"))
     from commission_engine import parse_event

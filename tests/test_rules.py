@@ -72,6 +72,23 @@ def test_splits_share_the_commission_and_each_rep_gets_a_statement() -> None:
     ]
 
 
+def test_each_rep_of_a_split_invoice_is_clawed_back_when_it_falls_past_due() -> None:
+    # Each position's clawback is put on the calendar under its own index.
+    splits = [{"rep": "ana", "share": "0.6"}, {"rep": "bo", "share": "0.4"}]
+    events = (
+        Stream()
+        .invoice("2026-01-05", "I1", "1000.00", due="2026-02-04", splits=splits)
+        .adjust("2026-06-30", "1.00")
+    )
+    result = run(book(1), events)
+    assert [(x.rep, x.kind, str(x.amount), str(x.date)) for x in result.lines if x.invoice] == [
+        ("ana", "advance", "60.00", "2026-01-05"),
+        ("ana", "past_due", "-60.00", "2026-05-05"),
+        ("bo", "advance", "40.00", "2026-01-05"),
+        ("bo", "past_due", "-40.00", "2026-05-05"),
+    ]
+
+
 def test_plan_in_force_on_the_invoice_date_governs_the_invoice_for_life() -> None:
     plans = PlanBook(
         plans=[
@@ -92,6 +109,46 @@ def test_plan_in_force_on_the_invoice_date_governs_the_invoice_for_life() -> Non
     )
     result = compute(plans, events.events)
     assert line_amounts(result) == [("advance", "10.00"), ("release", "20.00")]
+
+
+def test_each_booking_is_in_its_own_plan_s_quota_period() -> None:
+    # The engine keeps the quota period of each day met, shared by plans of one kind only.
+    tiers = [{"from": "0", "rate": "0.1"}]
+    kinds = {"m": "month", "q": "quarter", "y": "year", "m2": "month"}
+    plans = PlanBook(
+        plans=[
+            Plan(id=plan, currency="USD", level=0, quota="1000", quota_period=kind, tiers=tiers)
+            for plan, kind in kinds.items()
+        ],
+        assignments=[
+            {"rep": rep, "plan": plan, "from": "2026-01-01"}
+            for rep, plan in (("ana", "m"), ("bo", "q"), ("cy", "y"), ("di", "m2"))
+        ],
+    )
+    stream = Stream()
+    for day in ("2026-01-05", "2026-02-05"):
+        for rep in ("ana", "bo", "cy", "di"):
+            stream.invoice(day, f"{rep}-{day}", "100.00", rep=rep)
+    invoices = compute(plans, stream.events).state().invoices
+    assert sorted((p.rep, p.booking_quota_period) for i in invoices for p in i.positions) == [
+        ("ana", "2026-01"), ("ana", "2026-02"), ("bo", "2026-Q1"), ("bo", "2026-Q1"),
+        ("cy", "2026"), ("cy", "2026"), ("di", "2026-01"), ("di", "2026-02"),
+    ]  # fmt: skip
+
+
+def test_a_rep_without_a_plan_yet_is_rated_once_the_first_comes_into_force() -> None:
+    # The engine keeps each rep's plan while the days stay inside its span: the span before
+    # the first assignment ends where that assignment starts.
+    plans = PlanBook(
+        plans=[Plan(id="p", currency="USD", level=0, rate="0.10")],
+        assignments=[{"rep": "ana", "plan": "p", "from": "2026-01-01"}],
+    )
+    events = Stream().invoice("2025-12-20", "I0", "100.00").invoice("2026-01-02", "I1", "50.00")
+    result = compute(plans, events.events)
+    assert [(r.event, r.reason) for r in result.rejected] == [
+        ("e001", "rep ana has no plan in force on 2025-12-20")
+    ]
+    assert line_amounts(result) == [("advance", "5.00")]
 
 
 def test_minor_units_follow_the_currency() -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
-from scenario import Stream, book, run
+from scenario import Stream, book, line_amounts, run
 from strategies import PROPERTY, cases
 
 from commission_engine import PlanBook, compute
@@ -58,6 +58,46 @@ def test_a_booked_invoice_and_its_positions_hold_each_value_in_its_field() -> No
     ]
     # Level 1 claws back 90 days past due.
     assert {p.clawback_date for p in invoice.positions} == {dt.date(2026, 5, 21)}
+
+
+@pytest.mark.parametrize("level", [0, 1, 2])
+def test_a_booked_position_s_targets_as_posted(level: int) -> None:
+    # The engine makes a booked position with its targets positionally (Engine._position):
+    # each in its own field, the forfeited one the rounded zero, and one booked after its
+    # clawback date is past due from the start.
+    stream = (
+        Stream()
+        .invoice("2026-08-20", "I1", "1100.00", tax="100.00")
+        .invoice("2026-09-01", "I2", "500.00", due="2026-01-01")
+    )
+    result = run(book(level), stream)
+    # Past due when booked, I2 advances nothing (level 0 claws nothing back).
+    assert line_amounts(result, "I2") == ([("advance", "50.00")] if level == 0 else [])
+    invoices = result.state().invoices
+    assert [
+        (str(p.payable), str(p.forfeited), str(p.held), p.past_due)
+        for i in invoices
+        for p in i.positions
+    ] == {
+        0: [("100.00", "0.00", "0.00", False), ("50.00", "0.00", "0.00", False)],
+        1: [("100.00", "0.00", "0.00", False), ("0.00", "0.00", "50.00", True)],
+        2: [("50.00", "0.00", "50.00", False), ("0.00", "0.00", "50.00", True)],
+    }[level]
+
+
+@pytest.mark.parametrize(
+    ("tax", "base"),
+    [(None, "1100.00"), ("0.00", "1100.00"), ("0", "1100.00"), ("0.000", "1100.000"),
+     ("-0.00", "1100.00"), ("100.00", "1000.00")],
+)  # fmt: skip
+def test_a_credited_base_is_the_amount_less_tax_to_the_exponent(tax: str | None, base: str) -> None:
+    # The engine holds the amount itself as the base where the tax is a zero of no finer
+    # exponent: a finer one makes a base of its exponent, as amount - tax does.
+    fields = {} if tax is None else {"tax": tax}
+    (invoice,) = (
+        run(book(1), Stream().invoice("2026-01-05", "I1", "1100.00", **fields)).state().invoices
+    )
+    assert [str(p.credited_base) for p in invoice.positions] == [base]
 
 
 @PROPERTY

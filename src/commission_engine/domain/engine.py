@@ -81,6 +81,11 @@ class Engine:
         self.plans = plans
         self.plan_for = plans.schedule().plan_for
         self.terms = terms_by_plan(plans)
+        # Rep -> (since, until, terms): the terms of the plan in force on the last day looked
+        # up, kept while an invoice's day falls inside (see _terms_span; a bisect of the
+        # schedule and the plan's terms looked up were a Python call and 1,300 instructions
+        # an invoice).
+        self._spans: dict[str, tuple[dt.date, dt.date, Terms | None]] = {}
         self.book = book
         # Invoice id -> date, for invoices of this run: an event dated before its invoice
         # sorts before it, and deserves that reason rather than "unknown invoice".
@@ -238,20 +243,23 @@ class Engine:
         return self._handlers[type(event)](event)
 
     def _invoice(self, event: Invoice) -> Rejection | None:
-        book = self.book
-        if event.invoice in book.invoices or event.invoice in book.resumed:
-            return _reject(event, "invoice", f"invoice {event.invoice} already exists")
+        book, invoice_id = self.book, event.invoice
+        if invoice_id in book.invoices or invoice_id in book.resumed:
+            return _reject(event, "invoice", f"invoice {invoice_id} already exists")
         # Each rep's share and plan's terms. (Not a zip of shares and plans: zip's strict= is
         # a keyword argument, and a call with one builds a dict, twice an invoice.)
         credited: list[tuple[str, Decimal, Terms]] = []
         sole = event.rep  # (a sole rep's one share, as event.shares() gives it, without a call)
         shares = ((sole, ONE),) if event.splits is None and sole is not None else event.shares()
+        day, spans = event.date, self._spans
         for rep, share in shares:
-            plan = self.plan_for(rep, event.date)
-            if plan is None:
+            since, until, terms = spans.get(rep, _NO_SPAN)
+            if not since <= day < until:
+                since, until, terms = self._terms_span(rep, day)
+            if terms is None:
                 field = "rep" if event.splits is None else "splits"
-                return _reject(event, field, f"rep {rep} has no plan in force on {event.date}")
-            credited.append((rep, share, self.terms[plan.id]))
+                return _reject(event, field, f"rep {rep} has no plan in force on {day}")
+            credited.append((rep, share, terms))
         first = credited[0][2]  # sets the currency, if the invoice does not, and the due date
         currency = event.currency or first.currency
         for rep, _, terms in credited:
@@ -265,7 +273,7 @@ class Engine:
         # (Each written out: a loop over (field, value) pairs builds them an invoice. And
         # is_whole_minor_units' first test with them, the currency's digits read from the
         # exponent: nearly every amount passes it, a call fewer each; the rest ask it.)
-        unit = quantum(currency)
+        unit = first.unit  # quantum(currency): every rep's plan pays in it
         amount, tax, cost = event.amount, event.tax, event.cost
         as_written = amount.same_quantum(unit)  # (its currency's digits: nearly every amount)
         if amount and not (as_written or is_whole_minor_units(amount, currency)):
@@ -274,14 +282,22 @@ class Engine:
             return _not_whole(event, "tax", currency)
         if cost and not (cost.same_quantum(unit) or is_whole_minor_units(cost, currency)):
             return _not_whole(event, "cost", currency)
-        if event.date != self._today:  # (as in _begin: most invoices share their day)
-            self._enter(event.date)
-        due = event.due or event.date + first.payment_terms
+        if day != self._today:  # (as in _begin: most invoices share their day)
+            self._enter(day)
+        # The revenue base, once an invoice: the amount itself where the tax is a zero of
+        # its unit's exponent or above (x - 0 is x then, exponent and all: an invoice's
+        # amount is positive), held by each position rather than a copy apiece. (A zero's
+        # adjusted() is its exponent: no same_quantum call, which costs more than the
+        # subtraction.)
+        revenue = (
+            amount if not tax and as_written and tax.adjusted() >= unit.adjusted() else amount - tax
+        )
+        due = event.due or day + first.payment_terms
         # (The fold's two records of an invoice are made with positional arguments, each
         # named: a class called with keywords builds a dict of them, 3,000 instructions.)
         invoice = InvoiceState(
-            event.invoice,  # id
-            event.date,  # date
+            invoice_id,  # id
+            day,  # date
             currency,
             amount,
             due,
@@ -290,36 +306,46 @@ class Engine:
             # itself, exponent and all, where its exponent is its unit's (not above zero).
             amount if as_written else amount - ZERO,
         )
-        book.invoices[event.invoice] = invoice
+        book.invoices[invoice_id] = invoice
         # Each position made and booked in one pass: its booking reads nothing of the others,
         # nor of attainment, which making the next one moves. (Counted, not enumerated: an
         # enumerate made and freed cost an invoice 750 instructions.)
         index = 0
         for rep, share, terms in credited:
-            position = self._position(event, invoice, rep, share, terms)
-            invoice.positions.append(position)
-            when = position.clawback_date
-            if when is not None and when > event.date:
-                book.clawbacks_due.add(when, invoice.id, index)
-            elif when is not None:
-                position.past_due = True  # already past due when booked: nothing to advance
-            position.ledger = book.ledgers.get((rep, currency)) or self._ledger(
-                rep, currency, event.date
+            invoice.positions.append(
+                self._position(event, invoice, index, rep, share, terms, revenue)
             )
-            self._book(invoice, position, event.date, event.id)
             index += 1  # noqa: SIM113 - see above
         return None
 
+    def _terms_span(self, rep: str, day: dt.date) -> tuple[dt.date, dt.date, Terms | None]:
+        """The terms of ``rep``'s plan in force on ``day`` (``None``: no plan in force), and
+        the days they stay in force, ``(since, until, terms)``; kept for the next invoice."""
+        since, until, plan = self.plans.schedule().span_of(rep, day)
+        span = self._spans[rep] = (since, until, None if plan is None else self.terms[plan.id])
+        return span
+
     def _position(
-        self, event: Invoice, invoice: InvoiceState, rep: str, share: Decimal, terms: Terms
+        self,
+        event: Invoice,
+        invoice: InvoiceState,
+        index: int,
+        rep: str,
+        share: Decimal,
+        terms: Terms,
+        revenue: Decimal,
     ) -> Position:
-        base = event.amount - event.tax
+        """Rep ``rep``'s part of ``invoice`` (its position ``index``), booked: its credited
+        base and commission, with ``revenue`` the invoice's amount less tax, the targets
+        posted at booking, and its clawback on the calendar."""
+        base = revenue
         if terms.on_gross_profit:
             base -= event.cost
             if not base > ZERO:  # max(ZERO, base), written out (see commission_in_bands)
                 base = ZERO
         credited = base if share is ONE else share * base  # (1*x is x, exponent and all)
-        quota_period = quota_period_of(event.date, terms.quota_period)
+        day = event.date
+        quota_period = terms.quota_periods.get(day) or terms.quota_period_on(day)
         commission: Exact = ZERO
         if terms.earns_on_collection:
             pass
@@ -330,10 +356,58 @@ class Engine:
             attainment = self.book.attainment
             attained = attainment.get(key, ZERO)
             # (Terms.commission written out: two calls fewer a tiered invoice.)
-            bands = terms.bands if terms.bands_by_quarter is None else terms.bands_on(event.date)
+            bands = terms.bands if terms.bands_by_quarter is None else terms.bands_on(day)
             commission = commission_in_bands(bands, attained, credited)
             attainment[key] = attained_plus(attained, credited)
         after = terms.clawback_after
+        clawback_date, past_due = None, False
+        if after is not None:
+            clawback_date = invoice.due + after
+            if clawback_date > day:  # (its add, in C: see ClawbackCalendar)
+                self.book.clawbacks_due[clawback_date].append((invoice.id, index))
+            else:
+                past_due = True  # already past due when booked: nothing to advance
+        currency = invoice.currency
+        ledger = self.book.ledgers.get((rep, currency)) or self._ledger(rep, currency, day)
+        if terms.earns_on_collection or terms.late is not None:
+            position = Position(  # (positional, each named: see _invoice)
+                rep,
+                terms,
+                share,
+                credited,  # credited_base
+                commission,
+                quota_period,  # booking_quota_period
+                clawback_date,
+                past_due,
+            )
+            position.ledger = ledger
+            self._post(invoice, position, day, "advance", event.id)
+            return position
+        # Booked, the way _post would at booking but where each target's argument is settled:
+        # net is the amount itself, nothing is paid or written off, nothing posted yet. Each
+        # target is computed once, none compared with a last value (there is none), and the
+        # position made with them, each field written once.
+        round_ = terms.round
+        amount = invoice.amount
+        total = round_.round(commission)  # round(u*A): C rounded
+        if terms.advances_all and not past_due:  # (the base is net: round(u*net))
+            # Nothing held: total - total, the rounded zero (both rounded to the minor unit).
+            on_payable, payable, held = amount, total, round_.zero
+        else:
+            on_payable = payable_base(terms, amount, invoice.paid, invoice.written_off, past_due)
+            payable = (
+                total
+                if on_payable is amount
+                else round_.times_ratio(commission, on_payable, amount)
+            )
+            held = total - payable  # (and nothing forfeited: its rounded zero)
+        if payable or held:  # (_post's posting, from what was posted: nothing)
+            totals = self._totals(ledger, day)
+            totals.held_change += held
+            if payable:
+                totals.gross += payable
+                line = (rep, currency, day, "advance", payable, event.id, invoice.id, None)
+                totals.lines.append(_new_tuple(LedgerLine, line))
         return Position(  # (positional, each named: see _invoice)
             rep,
             terms,
@@ -341,7 +415,16 @@ class Engine:
             credited,  # credited_base
             commission,
             quota_period,  # booking_quota_period
-            None if after is None else invoice.due + after,  # clawback_date
+            clawback_date,
+            past_due,
+            payable,
+            round_.zero,  # forfeited
+            held,
+            ledger,
+            amount,  # at_net
+            invoice.written_off,  # at_written_off
+            on_payable,  # at_base
+            total,  # total_at_net
         )
 
     def _credit_note(self, event: CreditNote) -> Rejection | None:
@@ -746,38 +829,6 @@ class Engine:
                 # LedgerLine._make calls, less its length check): a third of the cost.
                 totals.lines.append(_new_tuple(LedgerLine, line))
 
-    def _book(self, invoice: InvoiceState, position: Position, day: dt.date, event_id: str) -> None:
-        """:meth:`_post` at booking, where each target's argument is settled: net is the
-        amount itself, nothing is paid or written off, nothing posted yet. Each target is
-        computed once, none compared with a last value (there is none)."""
-        terms = position.terms
-        if terms.earns_on_collection or terms.late is not None:
-            self._post(invoice, position, day, "advance", event_id)
-            return
-        round_ = terms.round
-        amount = invoice.amount
-        commission = position.commission
-        total = round_.round(commission)  # round(u*A): C rounded
-        if terms.advances_all and not position.past_due:  # (the base is net: round(u*net))
-            # Nothing held: total - total, the rounded zero (both rounded to the minor unit).
-            base, payable, held = amount, total, round_.zero
-        else:
-            base = payable_base(terms, amount, invoice.paid, invoice.written_off, position.past_due)
-            payable = total if base is amount else round_.times_ratio(commission, base, amount)
-            held = total - payable  # (and nothing forfeited: its rounded zero)
-        position.at_net, position.total_at_net = amount, total
-        position.at_written_off, position.at_base = invoice.written_off, base
-        position.payable, position.forfeited, position.held = payable, round_.zero, held
-        if payable or held:  # (_post's posting, from what was posted: nothing)
-            assert position.ledger is not None
-            totals = self._totals(position.ledger, day)
-            totals.held_change += held
-            if payable:
-                totals.gross += payable
-                line = (position.rep, invoice.currency, day, "advance", payable, event_id,
-                        invoice.id, None)  # fmt: skip
-                totals.lines.append(_new_tuple(LedgerLine, line))
-
     def _ledger(self, rep: str, currency: str, day: dt.date) -> RepAccount:
         """The rep's ledger in ``currency``, opened on their first applied event."""
         ledger = self.book.ledgers.get((rep, currency))
@@ -799,6 +850,8 @@ class Engine:
 
 
 _ONE_DAY = dt.timedelta(days=1)
+#: A rep's span of days under one plan before the first look-up: holds no day.
+_NO_SPAN: tuple[dt.date, dt.date, Terms | None] = (dt.date.max, dt.date.min, None)
 _new_tuple = tuple.__new__
 
 

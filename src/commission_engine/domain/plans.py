@@ -449,6 +449,31 @@ class Schedule:
         index = bisect_right(dates, on) - 1
         return plans[index] if index >= 0 else None
 
+    def span_of(self, rep: str, on: dt.date) -> tuple[dt.date, dt.date, Plan | None]:
+        """:meth:`plan_for` ``rep`` on ``on``, and the days it answers the same: ``(first,
+        until, plan)``, ``first <= on < until`` (``until`` is ``date.max`` for the last
+        assignment), for a caller that keeps the answer while its days stay inside.
+
+        >>> book = PlanBook(plans=[{"id": "a", "currency": "USD", "level": 3, "rate": "0.1"},
+        ...                        {"id": "b", "currency": "USD", "level": 3, "rate": "0.2"}],
+        ...                 assignments=[{"rep": "r", "plan": "a", "from": "2026-01-01"},
+        ...                              {"rep": "r", "plan": "b", "from": "2026-03-01"}])
+        >>> first, until, plan = book.schedule().span_of("r", dt.date(2026, 2, 9))
+        >>> str(first), str(until), plan.id
+        ('2026-01-01', '2026-03-01', 'a')
+        >>> book.schedule().span_of("r", dt.date(2025, 12, 31))
+        (datetime.date(1, 1, 1), datetime.date(2026, 1, 1), None)
+        """
+        schedule = self._by_rep.get(rep) or self._by_rep.get(ANY_REP)
+        if schedule is None:
+            return dt.date.min, dt.date.max, None
+        dates, plans = schedule
+        index = bisect_right(dates, on) - 1
+        until = dates[index + 1] if index + 1 < len(dates) else dt.date.max
+        if index < 0:
+            return dt.date.min, until, None
+        return dates[index], until, plans[index]
+
     def recovery_terms(self, rep: str, on: dt.date) -> tuple[Decimal, RoundingMode]:
         """``max_recovery`` and rounding of ``rep``'s plan on ``on``; (1, half_up) with none."""
         plan = self.plan_for(rep, on)

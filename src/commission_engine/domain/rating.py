@@ -88,7 +88,17 @@ def commission_in_bands(bands: Bands, attained: Attained, credit: Exact) -> Exac
     >>> commission_in_bands(bands, Fraction(280, 3), Fraction(40, 3))  # 2/3 + 4/3
     Fraction(2, 1)
     """
-    if type(attained) is not Decimal or type(credit) is not Decimal:
+    if type(credit) is not Decimal:
+        return _commission_with_fractions(bands, attained, credit)
+    if type(attained) is not Decimal:
+        # Inside one tier (nearly always) the commission is ``rate * credit``, a product
+        # that stays a Decimal; the bounds of a SplitSum settle that without its Fraction.
+        # (Here rather than in _commission_with_fractions: a call fewer a booking.)
+        tier = _tier_of_bounds(bands, attained) if type(attained) is SplitSum else None
+        if tier is not None:
+            rate, high, high_bound = tier
+            if high is None or decimal_sum(high_bound, credit) <= high:
+                return decimal_product(rate, credit)
         return _commission_with_fractions(bands, attained, credit)
     start, end = attained, attained + credit
     total = ZERO
@@ -97,22 +107,22 @@ def commission_in_bands(bands: Bands, attained: Attained, credit: Exact) -> Exac
     # makes two a band.)
     for low, high, rate in bands:
         overlap_low = low if low > start else start  # max(start, low)
-        overlap_high = high if high is not None and high < end else end  # min(end, high)
-        if overlap_high > overlap_low:
-            total += (overlap_high - overlap_low) * rate
+        if high is None or high >= end:  # min(end, high) is end
+            # The band holding the credit's end: the bands above start where this one ends
+            # or higher (bands_of's bands, ascending), at or above the end, and add nothing.
+            if end > overlap_low:
+                total += (end - overlap_low) * rate
+            return total
+        if high > overlap_low:
+            total += (high - overlap_low) * rate
     return total
 
 
 def _commission_with_fractions(bands: Bands, attained: Attained, credit: Exact) -> Exact:
-    """:func:`commission_in_bands` where attainment or credit is a fraction: inside one tier
-    (nearly always) the commission is ``rate * credit``, a product that stays a Decimal for a
-    Decimal credit; only a credit cut by a tier boundary is rated in fractions."""
-    if type(attained) is SplitSum and type(credit) is Decimal:
-        tier = _tier_of_bounds(bands, attained)
-        if tier is not None:
-            rate, high, high_bound = tier
-            if high is None or decimal_sum(high_bound, credit) <= high:
-                return decimal_product(rate, credit)
+    """:func:`commission_in_bands` where attainment or credit is a fraction (and the bounds
+    of a SplitSum did not settle the tier): inside one tier (nearly always) the commission
+    is ``rate * credit``, a product that stays a Decimal for a Decimal credit; only a credit
+    cut by a tier boundary is rated in fractions."""
     # Which tier, decided in integers: attained = n/d, credit = c/e, a band edge p/q. (A
     # month's attainment can carry a denominator of hundreds of digits; Fraction's own
     # comparisons with a Decimal cost ten times these products.)

@@ -47,20 +47,12 @@ class Position:
     commission: Exact  # C, exact; earn_on invoice only
     booking_quota_period: str  # where a credit note lowers attainment
     clawback_date: dt.date | None  # due + N days, when advanced commission is at stake
+    # (The fields a booking sets come first, in order: the engine makes a booked position
+    # with them positionally, each written once; the rest keep their defaults.)
     past_due: bool = False
-    # Commission earned on cash (earn_on collection) times the invoice amount A, exact:
-    # each payment adds rate*s*B*p, a product, where the commission itself is a quotient.
-    realized_times_amount: Exact = ZERO
     payable: Decimal = ZERO  # rounded targets as last posted
     forfeited: Decimal = ZERO
     held: Decimal = ZERO
-    # Section 11, kept only under a plan with the term: cash paid weighted by its late-payment
-    # factor (``paid_f``); what lateness cost, times A (for modeling); the qualifying cash
-    # with order ``q``, and its rounded target as last posted.
-    paid_factored: Exact = ZERO
-    late_lost_times_amount: Exact = ZERO
-    cash_with_order: Exact = ZERO
-    cash_with_order_paid: Decimal = ZERO
     ledger: RepAccount | None = None  # where its lines go (derived; not saved)
     # The arguments the rounded targets were last computed at (derived; not saved, so a
     # resumed position recomputes all three once): net, written_off, payable's base; and
@@ -69,6 +61,16 @@ class Position:
     at_written_off: Decimal | None = None
     at_base: Decimal | None = None
     total_at_net: Decimal = ZERO
+    # Commission earned on cash (earn_on collection) times the invoice amount A, exact:
+    # each payment adds rate*s*B*p, a product, where the commission itself is a quotient.
+    realized_times_amount: Exact = ZERO
+    # Section 11, kept only under a plan with the term: cash paid weighted by its late-payment
+    # factor (``paid_f``); what lateness cost, times A (for modeling); the qualifying cash
+    # with order ``q``, and its rounded target as last posted.
+    paid_factored: Exact = ZERO
+    late_lost_times_amount: Exact = ZERO
+    cash_with_order: Exact = ZERO
+    cash_with_order_paid: Decimal = ZERO
 
     @property
     def plan(self) -> Plan:
@@ -119,7 +121,7 @@ def open_balance(
     return open_
 
 
-class ClawbackCalendar:
+class ClawbackCalendar(dict[dt.date, list[tuple[str, int]]]):
     """Past-due clawbacks yet to fire: each position's (invoice id, index) by the day its
     clawback falls due.
 
@@ -127,27 +129,33 @@ class ClawbackCalendar:
     push and pop, comparing tuples; here a clawback is put in its day's list, and the heap
     holds only the days (a few hundred). The order of firing is the heap's: by day, then
     invoice id, then index.
+
+    A dict of each day's list: ``calendar[day].append((invoice_id, index))`` is :meth:`add`
+    written where a booking adds one (a dict's subscript, in C, rather than a method's
+    Python call an invoice); a day not met yet gets its list from ``__missing__``, which
+    puts the day on the heap. Read it only through :meth:`take_due`.
     """
 
-    __slots__ = ("_days", "_on")
+    __slots__ = ("_days",)
 
     def __init__(self) -> None:
-        self._days: list[dt.date] = []  # a heap of the days in ``_on``
-        self._on: dict[dt.date, list[tuple[str, int]]] = {}
+        super().__init__()
+        self._days: list[dt.date] = []  # a heap of the days held
+
+    def __missing__(self, day: dt.date) -> list[tuple[str, int]]:
+        entries: list[tuple[str, int]] = []
+        self[day] = entries
+        heapq.heappush(self._days, day)
+        return entries
 
     def add(self, day: dt.date, invoice_id: str, index: int) -> None:
         """The clawback of position ``index`` of invoice ``invoice_id`` falls due on ``day``."""
-        entries = self._on.get(day)
-        if entries is None:
-            self._on[day] = [(invoice_id, index)]
-            heapq.heappush(self._days, day)
-        else:
-            entries.append((invoice_id, index))
+        self[day].append((invoice_id, index))
 
     def extend(self, clawbacks: Iterable[tuple[dt.date, str, int]]) -> None:
         """:meth:`add` each (day, invoice id, index)."""
         for day, invoice_id, index in clawbacks:
-            self.add(day, invoice_id, index)
+            self[day].append((invoice_id, index))
 
     def take_due(self, day: dt.date) -> tuple[dt.date, list[tuple[str, int]]] | None:
         """The first day on or before ``day`` with clawbacks due, and those (invoice id,
@@ -156,7 +164,7 @@ class ClawbackCalendar:
         if not days or days[0] > day:
             return None
         when = heapq.heappop(days)
-        return when, sorted(self._on.pop(when))
+        return when, sorted(self.pop(when))
 
 
 #: An event's id (the key of :attr:`WorkingState.seen`).
