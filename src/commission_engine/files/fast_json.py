@@ -349,6 +349,8 @@ def _shared(groups: dict[type, list[Any]], columns: dict[type, _Columns]) -> boo
                 _each(name, group, [None if v is None else sys.intern(v) for v in values])
         for _, name in days:
             given = fields[name]
+            if not any(given):  # (a date is always true) no event gives the day: most
+                continue  # invoices give no due day, and theirs is None already
             kept = list(map(kept_day, given))
             # (A date is always true: ``all`` is the quick test that every day is kept.)
             if not all(kept):  # a day not kept yet (named first in this block), or not given
