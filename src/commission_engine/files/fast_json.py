@@ -322,7 +322,11 @@ def _colons(groups: dict[type, list[Any]], columns: dict[type, _Columns]) -> int
             left_out = _OPTIONAL[kind]
             colons += (1 + given - len(left_out)) * count
             for name, default in left_out:
-                colons += sum(map(is_not, fields[name], repeat(default)))
+                column = fields[name]
+                if default is None:  # (``count`` finds each None by identity at once, and
+                    colons += len(column) - column.count(None)  # no value read equals None)
+                else:
+                    colons += sum(map(is_not, column, repeat(default)))
         if kind is Invoice:  # each rep's share: a rep and a share
             colons += 2 * sum(map(len, filter(None, fields["splits"])))
     return colons
