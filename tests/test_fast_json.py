@@ -373,3 +373,22 @@ def test_the_example_file_is_read_in_blocks_where_plain() -> None:
     assert len(plain) > 10
     assert plain_events(plain, 1) is not None
     _same_reads(raws)
+
+
+def test_a_due_day_given_by_a_later_invoice_of_a_block_is_shared_and_checked() -> None:
+    # A block's days a field may leave out are skipped only where no event gives one: an
+    # invoice giving its due day after others that give none still has it kept once, and
+    # one out of range still sends the block line by line.
+    due, other = b"2187-04-05", b"2187-04-06"
+    plain = PLAIN_LINES[1].replace(b',"due":"2026-02-28"', b"")
+    later = PLAIN_LINES[1].replace(b"i1", b"i3").replace(b"2026-02-28", due)
+    lines = [plain, PAYMENT, later, later.replace(b"i3", b"i4"), later.replace(due, other)]
+    events = plain_events(lines, 1)
+    assert events is not None
+    dues = [getattr(event, "due", None) for event in events]
+    assert dues[:2] == [None, None] and dues[2] is dues[3] is not None
+    assert [day.isoformat().encode() for day in dues[2:]] == [due, due, other]
+    out_of_range = [plain, later.replace(due, b"2200-01-01")]
+    assert plain_events(out_of_range, 1) is None
+    rejected = [r for r in _same_reads(out_of_range) if not isinstance(r, BaseEvent)]
+    assert [(r.line, r.field) for r in rejected] == [(2, "due")], rejected

@@ -109,3 +109,49 @@ def test_a_close_whose_output_cannot_be_written_still_says_closed(
     result = run("close", plans, events, "--period", "2026-01", "--ledger", ledger)
     assert result.status == 0
     assert Ledger(ledger).latest() is not None
+
+
+# The rendered output, held as the strings written ----------------------------------------
+
+TEXTS = ["ab", "", "cdefghij", "k", "lmnopqrstuvwxyz0123", "é€", "45", "6789abcdefghijklmnopq", "r"]
+
+
+class _Writes:
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 64])
+@pytest.mark.parametrize("in_memory", [1 << 20, 10])
+def test_rendered_output_is_copied_in_the_pieces_copying_a_file_writes(
+    monkeypatch: pytest.MonkeyPatch, piece: int, in_memory: int
+) -> None:
+    # Where stdout cannot encode a character, what was written before the failure depends
+    # on the pieces: the same as copying the text from a file (a temporary file past
+    # SPOOL_IN_MEMORY characters, the strings themselves below).
+    import io
+    import shutil
+
+    from commission_engine.cli import options
+
+    monkeypatch.setattr(options, "_PIECE", piece)
+    monkeypatch.setattr(options, "SPOOL_IN_MEMORY", in_memory)
+    held = options.rendered(lambda out: [out.write(text) for text in TEXTS])
+    copied, expected = _Writes(), _Writes()
+    with held:
+        held.copy_to(copied)  # type: ignore[arg-type]
+    shutil.copyfileobj(io.StringIO("".join(TEXTS)), expected, piece)  # type: ignore[misc]
+    assert copied.writes == expected.writes
+
+
+def test_rendered_output_that_cannot_be_encoded_fails_while_rendered() -> None:
+    # As writing a UTF-8 file: a lone surrogate (a JSON escape ``\ud800`` read) is refused
+    # while the output is rendered, before any of it is written.
+    from commission_engine.cli import options
+
+    with pytest.raises(UnicodeEncodeError):
+        options.rendered(lambda out: [out.write("fine"), out.write("odd \ud800")])

@@ -241,6 +241,21 @@ def test_duplicate_delivery_is_applied_once() -> None:
     assert [str(s.payout) for s in result.statements] == ["100.00"]
 
 
+def test_an_event_a_resumed_run_applied_before_is_a_re_delivery_or_a_conflict() -> None:
+    # The ids a saved state applied count as given before: the same event again is dropped
+    # (not rejected as dated before the state), and other content under its id is refused.
+    stream = Stream().invoice("2026-01-05", "I1", "1000.00")
+    events = list(stream.events)
+    january = compute(book(0), events, through=dt.date(2026, 1, 31)).state()
+    later = stream.invoice("2026-02-05", "I2", "200.00").events[1:]
+    again = compute(book(0), [*events, *later], state=january)
+    assert (again.duplicates, again.rejected) == (1, ())
+    changed = compute(book(0), [dict(events[0], amount="999.00"), *later], state=january)
+    assert changed.duplicates == 0
+    assert [(r.event, r.field) for r in changed.rejected] == [(events[0]["id"], "id")]
+    assert "already used for different content" in changed.rejected[0].reason
+
+
 def test_held_balance_sums_over_invoices() -> None:
     events = Stream().invoice("2026-01-05", "I1", "1000.00").invoice("2026-01-06", "I2", "500.00")
     assert statement(run(book(2), events), "2026-01").held_balance == Decimal("75.00")

@@ -177,17 +177,84 @@ def stopped_by_rejections(
     return None
 
 
-#: Output up to this size is rendered in memory before any of it is written; beyond it, into
-#: an anonymous temporary file.
+#: Output up to this many characters is rendered in memory before any of it is written;
+#: beyond it, into an anonymous temporary file.
 SPOOL_IN_MEMORY = 32 << 20
+#: Output is copied out in pieces of this many characters.
+_PIECE = 1 << 20
 
 
-def rendered(write: Callable[[TextIO], None]) -> IO[str]:
+class Rendered:
+    """Text rendered for :func:`deliver`, held as written: the strings themselves while under
+    :data:`SPOOL_IN_MEMORY` characters, then in an anonymous temporary file.
+
+    Held as strings, the text is neither encoded into a buffer nor decoded back (about a
+    twentieth of writing a large JSON output). Each string is encoded once as it is written,
+    as a UTF-8 file's ``write`` does, so that a text that cannot be is refused while the output
+    is rendered, never part way through the copy; and :meth:`copy_to` writes the same pieces of
+    1 MiB of characters that copying a file writes.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._held = 0
+        self._file: IO[str] | None = None
+
+    def write(self, text: str) -> int:
+        if self._file is not None:
+            return self._file.write(text)
+        if not text.isascii():
+            text.encode()  # a lone surrogate (from a ``\ud800`` escape, say) is refused here
+        self._parts.append(text)
+        self._held += len(text)
+        if self._held > SPOOL_IN_MEMORY:
+            # (closed by close())
+            self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
+            self._file.writelines(self._parts)
+            self._parts.clear()
+        return len(text)
+
+    def writelines(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self.write(text)
+
+    def copy_to(self, out: TextIO) -> None:
+        """Write the text held to ``out``, in pieces of :data:`_PIECE` characters."""
+        if self._file is not None:
+            self._file.seek(0)
+            shutil.copyfileobj(self._file, out, _PIECE)
+            return
+        piece: list[str] = []
+        room = _PIECE  # what the piece still takes
+        for part in self._parts:
+            start = 0
+            while len(part) - start >= room:
+                piece.append(part[start : start + room])
+                out.write("".join(piece))
+                piece.clear()
+                start, room = start + room, _PIECE
+            if start < len(part):
+                piece.append(part[start:])  # (the string itself where it starts the part)
+                room -= len(part) - start
+        if piece:
+            out.write("".join(piece))
+
+    def close(self) -> None:
+        self._parts.clear()
+        if self._file is not None:
+            self._file.close()
+
+    def __enter__(self) -> Rendered:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def rendered(write: Callable[[TextIO], None]) -> Rendered:
     """The text ``write`` writes, held (in memory, or in a temporary file when large) for
     :func:`deliver`: a run that fails while its output is rendered writes nothing at all."""
-    spool: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - deliver closes it
-        max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
-    )
+    spool = Rendered()
     try:
         write(cast(TextIO, spool))
     except BaseException:
@@ -196,13 +263,12 @@ def rendered(write: Callable[[TextIO], None]) -> IO[str]:
     return spool
 
 
-def deliver(prog: str, output: IO[str]) -> int:
+def deliver(prog: str, output: Rendered) -> int:
     """Copy :func:`rendered` output to stdout; the exit status (2 when stdout cannot be
     written)."""
     with output:
         try:
-            output.seek(0)
-            shutil.copyfileobj(output, sys.stdout, 1 << 20)
+            output.copy_to(sys.stdout)
             sys.stdout.flush()
         except BrokenPipeError:
             # The reader stopped early (``| head``): say nothing, and keep Python quiet at exit.

@@ -9,9 +9,8 @@ stderr; stdout carries only the statements.
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from ..api import Result, compute, read_events
 from ..domain.errors import CommissionEngineError, RejectedEventError, printable
@@ -26,6 +25,7 @@ from ..report.render import (
 )
 from .commands import COMMANDS
 from .options import (
+    Rendered,
     add_files,
     add_output,
     add_processes,
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _compute(
     args: argparse.Namespace, client: Any = None
-) -> tuple[Result, str | None, IO[str] | None]:
+) -> tuple[Result, str | None, Rendered | None]:
     """The result to show, the last closed period when a ledger is given, and the output
     already written when it was written from the ledger's texts (:func:`_from_texts`)."""
     plans = read_plans(args.plan_file)
@@ -209,7 +209,7 @@ def _texts(run: ClosedRun, args: argparse.Namespace) -> KeptTexts | None:
 
 def _from_texts(
     run: ClosedRun, args: argparse.Namespace, closed: ClosedBook, texts: KeptTexts
-) -> tuple[Result, IO[str]]:
+) -> tuple[Result, Rendered]:
     """The open statements (of ``--period``, if given), and the output written with the closed
     statements' texts copied in among them, read only for that period (issue 19). Written
     while the ledger is read, and held until then: a reader of stdout does not hold the file."""
@@ -243,12 +243,11 @@ def _write(
     result: Result,
     args: argparse.Namespace,
     closed_through: str | None = None,
-    output: IO[str] | None = None,
+    output: Rendered | None = None,
 ) -> int:
     def write(out: TextIO) -> None:
         if output is not None:  # written already
-            output.seek(0)
-            shutil.copyfileobj(output, out, 1 << 20)
+            output.copy_to(out)
         elif args.format == "json":
             write_json(result, out, args.rep, closed_through)
         elif args.format == "csv":

@@ -117,6 +117,7 @@ def _distinct(
     first: dict[str, BaseEvent] = {}
     seen = book.seen
     accepted: list[BaseEvent] = []
+    accept = accepted.append
     duplicates = 0
     for item in events:
         # The event classes first, by a set lookup: isinstance against a Struct class looks up
@@ -132,13 +133,14 @@ def _distinct(
                 reject(parsed)
                 continue
             event = parsed
-        earlier: BaseEvent | str | None = first.get(event.id)
-        if earlier is None and seen:  # a resumed run: ids applied before count too
-            earlier = seen.get(event.id)
-        if earlier is None:
-            first[event.id] = event
-            accepted.append(event)
+        # A new id (tested with ``in``: most ids are new, and a call of ``get`` costs more);
+        # on a resumed run, ids applied before count too.
+        key = event.id
+        if key not in first and not (seen and key in seen):
+            first[key] = event
+            accept(event)
             continue
+        earlier: BaseEvent | str = first[key] if key in first else seen[key]
         earlier_digest = earlier if isinstance(earlier, str) else earlier.digest()
         if earlier_digest == event.digest():
             duplicates += 1

@@ -322,7 +322,11 @@ def _colons(groups: dict[type, list[Any]], columns: dict[type, _Columns]) -> int
             left_out = _OPTIONAL[kind]
             colons += (1 + given - len(left_out)) * count
             for name, default in left_out:
-                colons += sum(map(is_not, fields[name], repeat(default)))
+                column = fields[name]
+                if default is None:  # (``count`` finds each None by identity at once, and
+                    colons += len(column) - column.count(None)  # no value read equals None)
+                else:
+                    colons += sum(map(is_not, column, repeat(default)))
         if kind is Invoice:  # each rep's share: a rep and a share
             colons += 2 * sum(map(len, filter(None, fields["splits"])))
     return colons
@@ -349,6 +353,8 @@ def _shared(groups: dict[type, list[Any]], columns: dict[type, _Columns]) -> boo
                 _each(name, group, [None if v is None else sys.intern(v) for v in values])
         for _, name in days:
             given = fields[name]
+            if not any(given):  # (a date is always true) no event gives the day: most
+                continue  # invoices give no due day, and theirs is None already
             kept = list(map(kept_day, given))
             # (A date is always true: ``all`` is the quick test that every day is kept.)
             if not all(kept):  # a day not kept yet (named first in this block), or not given
