@@ -370,45 +370,42 @@ class Engine:
         currency = invoice.currency
         ledger = self.book.ledgers.get((rep, currency)) or self._ledger(rep, currency, day)
         if terms.earns_on_collection or terms.late is not None:
-            position = Position(  # (positional, each named: see _invoice)
-                rep,
-                terms,
-                share,
-                credited,  # credited_base
-                commission,
-                quota_period,  # booking_quota_period
-                clawback_date,
-                past_due,
-            )
-            position.ledger = ledger
-            self._post(invoice, position, day, "advance", event.id)
-            return position
-        # Booked, the way _post would at booking but where each target's argument is settled:
-        # net is the amount itself, nothing is paid or written off, nothing posted yet. Each
-        # target is computed once, none compared with a last value (there is none), and the
-        # position made with them, each field written once.
-        round_ = terms.round
-        amount = invoice.amount
-        total = round_.round(commission)  # round(u*A): C rounded
-        if terms.advances_all and not past_due:  # (the base is net: round(u*net))
-            # Nothing held: total - total, the rounded zero (both rounded to the minor unit).
-            on_payable, payable, held = amount, total, round_.zero
+            # Earned on cash, or scaled by lateness: _post computes each target, once the
+            # position is made with nothing posted (the defaults of a Position).
+            posted_by_post = True
+            payable = forfeited = held = total = ZERO
+            at_net = at_written_off = on_payable = None
         else:
-            on_payable = payable_base(terms, amount, invoice.paid, invoice.written_off, past_due)
-            payable = (
-                total
-                if on_payable is amount
-                else round_.times_ratio(commission, on_payable, amount)
-            )
-            held = total - payable  # (and nothing forfeited: its rounded zero)
-        if payable or held:  # (_post's posting, from what was posted: nothing)
-            totals = self._totals(ledger, day)
-            totals.held_change += held
-            if payable:
-                totals.gross += payable
-                line = (rep, currency, day, "advance", payable, event.id, invoice.id, None)
-                totals.lines.append(_new_tuple(LedgerLine, line))
-        return Position(  # (positional, each named: see _invoice)
+            # Booked, the way _post would at booking but where each target's argument is
+            # settled: net is the amount itself, nothing is paid or written off, nothing
+            # posted yet. Each target is computed once, none compared with a last value
+            # (there is none), and the position made with them, each field written once.
+            posted_by_post = False
+            round_ = terms.round
+            amount = invoice.amount
+            total = round_.round(commission)  # round(u*A): C rounded
+            if terms.advances_all and not past_due:  # (the base is net: round(u*net))
+                # Nothing held: total - total, the rounded zero (both rounded to the minor unit).
+                on_payable, payable, held = amount, total, round_.zero
+            else:
+                on_payable = payable_base(
+                    terms, amount, invoice.paid, invoice.written_off, past_due
+                )
+                payable = (
+                    total
+                    if on_payable is amount
+                    else round_.times_ratio(commission, on_payable, amount)
+                )
+                held = total - payable  # (and nothing forfeited: its rounded zero)
+            forfeited, at_net, at_written_off = round_.zero, amount, invoice.written_off
+            if payable or held:  # (_post's posting, from what was posted: nothing)
+                totals = self._totals(ledger, day)
+                totals.held_change += held
+                if payable:
+                    totals.gross += payable
+                    line = (rep, currency, day, "advance", payable, event.id, invoice.id, None)
+                    totals.lines.append(_new_tuple(LedgerLine, line))
+        position = Position(  # (positional, each named: see _invoice)
             rep,
             terms,
             share,
@@ -418,14 +415,17 @@ class Engine:
             clawback_date,
             past_due,
             payable,
-            round_.zero,  # forfeited
+            forfeited,
             held,
             ledger,
-            amount,  # at_net
-            invoice.written_off,  # at_written_off
+            at_net,
+            at_written_off,
             on_payable,  # at_base
             total,  # total_at_net
         )
+        if posted_by_post:
+            self._post(invoice, position, day, "advance", event.id)
+        return position
 
     def _credit_note(self, event: CreditNote) -> Rejection | None:
         invoice = self._invoice_for(event)
