@@ -442,17 +442,13 @@ class Schedule:
 
     def plan_for(self, rep: str, on: dt.date) -> Plan | None:
         """The plan ``rep`` is on at date ``on``, or ``None`` when no plan is in force."""
-        schedule = self._by_rep.get(rep) or self._by_rep.get(ANY_REP)
-        if schedule is None:
-            return None
-        dates, plans = schedule
-        index = bisect_right(dates, on) - 1
-        return plans[index] if index >= 0 else None
+        return self.span_of(rep, on)[2]
 
     def span_of(self, rep: str, on: dt.date) -> tuple[dt.date, dt.date, Plan | None]:
-        """:meth:`plan_for` ``rep`` on ``on``, and the days it answers the same: ``(first,
-        until, plan)``, ``first <= on < until`` (``until`` is ``date.max`` for the last
-        assignment), for a caller that keeps the answer while its days stay inside.
+        """The plan ``rep`` is on at date ``on`` (``None`` when no plan is in force), and the
+        days it stays so: ``(first, until, plan)``, ``first <= on < until`` (``until`` is
+        ``date.max`` for the last assignment), for a caller that keeps the answer while its
+        days stay inside (the engine, an invoice); :meth:`plan_for` is its plan alone.
 
         >>> book = PlanBook(plans=[{"id": "a", "currency": "USD", "level": 3, "rate": "0.1"},
         ...                        {"id": "b", "currency": "USD", "level": 3, "rate": "0.2"}],
