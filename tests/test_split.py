@@ -204,10 +204,10 @@ def test_the_sort_key_in_c_is_the_events_own() -> None:
     assert [SORT_KEY(event) for event in events] == [sort_key(event) for event in events]  # type: ignore[arg-type]
 
 
-def test_a_child_whose_events_end_early_nets_again_through_the_runs_end() -> None:
+def test_a_child_whose_events_end_early_nets_through_the_runs_end() -> None:
     # bo (the lighter rep, so the child's) has nothing after January; ana runs to April.
-    # The child first nets bo through January 20, then through April 30, by which time
-    # bo's invoice has gone past due and its advance is clawed back.
+    # The child nets bo through April 30, the run's last day, by which time bo's invoice
+    # has gone past due and its advance is clawed back.
     plans = PlanBook(
         plans=[
             {"id": "p", "currency": "USD", "level": 1, "rate": "0.1",
@@ -230,6 +230,45 @@ def test_a_child_whose_events_end_early_nets_again_through_the_runs_end() -> Non
         ("bo", "2026-03", "0.00"),
         ("bo", "2026-04", "0.00"),
     ]
+
+
+@settings(max_examples=20, deadline=None)
+@given(cases(), st.integers(1, 3), st.integers(1, 40))
+def test_statements_sent_in_small_chunks_all_arrive_in_order(
+    case: tuple[PlanBook, list[dict[str, Any]]], most: int, lines: int
+) -> None:
+    book, events = case
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(split_module, "CHUNK", most)
+        patch.setattr(split_module, "CHUNK_LINES", lines)
+        _same(book, _awkward(events))
+
+
+def test_a_child_nets_again_when_the_runs_last_events_are_rejected() -> None:
+    # The child guesses the run's end is its last event's day, May 31, and nets bo through
+    # it; but that event (a payment of an invoice nobody booked) is rejected, so the run
+    # ends on April 30: the child is told so and nets again. Netted through May 31, bo
+    # would have a statement for May.
+    plans = PlanBook(
+        plans=[
+            {"id": "p", "currency": "USD", "level": 1, "rate": "0.1",
+             "clawback": {"after_days_past_due": 0}, "payment_terms_days": 30}
+        ]
+    )  # fmt: skip
+    events = [
+        {"type": "invoice", "id": "b1", "date": "2026-01-20", "invoice": "B1", "rep": "bo",
+         "amount": "100.00"},
+        {"type": "invoice", "id": "a1", "date": "2026-01-05", "invoice": "A1", "rep": "ana",
+         "amount": "100.00"},
+        {"type": "invoice", "id": "a2", "date": "2026-04-30", "invoice": "A2", "rep": "ana",
+         "amount": "100.00"},
+        {"type": "payment", "id": "lost", "date": "2026-05-31", "invoice": "NOPE",
+         "amount": "1.00"},
+    ]  # fmt: skip
+    one, split = compute(plans, events), compute(plans, events, processes=2)
+    assert split.through == one.through == dt.date(2026, 4, 30)
+    assert split.statements == one.statements
+    assert [s.period for s in split.statements if s.rep == "bo"][-1] == "2026-04"
 
 
 def test_closing_and_the_monthly_run_are_the_same_whatever_the_processes(

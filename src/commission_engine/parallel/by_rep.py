@@ -36,8 +36,11 @@ from .wire import rejection_from, rejection_values, statements_bytes, statements
 
 #: Below this many events per part, a child process costs more than it saves.
 MIN_EVENTS_PER_PART = 10_000
-#: Statements a child sends in one message.
+#: Statements a child sends in one message, at most; and the ledger lines they hold, at least
+#: (a message is decoded while the child encodes the next: few reps' statements hold
+#: thousands of lines each).
 CHUNK = 4_000
+CHUNK_LINES = 2_000
 
 
 def parts_for(events: int, processes: int) -> int:
@@ -236,18 +239,20 @@ class _Child:
         """The child's statements through ``through``.
 
         The child nets through its guess as soon as its fold ends; when the end date turns
-        out later (another part applied a later event), it is told so and nets again.
+        out another (the run's last events were rejected), those statements are passed over
+        unread, and the child is told the end date and nets again.
         """
-        statements = self._chunks()
-        if through != self.guess:
-            self.child.send(through.toordinal())
-            statements = self._chunks()
-        return statements
+        if through == self.guess:
+            return self._chunks()
+        self._chunks(read=False)
+        self.child.send(through.toordinal())
+        return self._chunks()
 
-    def _chunks(self) -> list[Statement]:
+    def _chunks(self, read: bool = True) -> list[Statement]:
         statements: list[Statement] = []
         while chunk := self.child.receive():
-            statements.extend(statements_from_bytes(chunk))
+            if read:
+                statements.extend(statements_from_bytes(chunk))
         return statements
 
     def stop(self) -> None:
@@ -262,22 +267,38 @@ def _serve(
 ) -> None:
     """The child's work: fold, report, send statements through the end date.
 
-    Without a given end date, the child guesses its own last applied date (the run's is
-    the latest of every part's), nets through it at once, and nets again if told a later one.
-    A part that applied nothing (no rep of its own, or every event of its reps rejected) has
-    no guess: it sends no statements, and is then told the run's end date like any other.
+    Without a given end date, the child guesses the date of the run's last event (the run's
+    end is the last applied date of every part, which is that date unless the run's last
+    events are all rejected), nets through it at once, and nets again if told another. (Its
+    own last applied date was the guess before: a child whose reps had nothing on the run's
+    last day sent its statements twice, and the parent decoded both.) A part that applied
+    nothing (no rep of its own, or every event of its reps rejected) has no guess: it sends
+    no statements, and is then told the run's end date like any other.
     """
     part.fold()
-    guess = through or part.last_applied
+    guess = through or (None if part.last_applied is None else part.events[-1].date)
     stopped = part.strict and part.rejected  # the run raises; no statements needed
     rejected = [(number, *rejection_values(r)) for number, r in part.rejected]
     reply((_ordinal(part.last_applied), rejected, _ordinal(guess)))
     while not stopped:
         statements = [] if guess is None else part.statements(guess)
-        for start in range(0, len(statements), CHUNK):
-            reply(statements_bytes(statements[start : start + CHUNK]))
+        for chunk in _chunks(statements):
+            reply(statements_bytes(chunk))
         reply(b"")
         guess = dt.date.fromordinal(order())
+
+
+def _chunks(statements: list[Statement]) -> Iterator[list[Statement]]:
+    """``statements`` in runs of at most ``CHUNK``, each cut once it holds ``CHUNK_LINES``
+    ledger lines."""
+    start, lines = 0, 0
+    for end, statement in enumerate(statements, 1):
+        lines += len(statement.lines)
+        if lines >= CHUNK_LINES or end - start == CHUNK:
+            yield statements[start:end]
+            start, lines = end, 0
+    if start < len(statements):
+        yield statements[start:]
 
 
 def _ordinal(day: dt.date | None) -> int | None:
