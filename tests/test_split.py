@@ -206,8 +206,8 @@ def test_the_sort_key_in_c_is_the_events_own() -> None:
 
 def test_a_child_whose_events_end_early_nets_through_the_runs_end() -> None:
     # bo (the lighter rep, so the child's) has nothing after January; ana runs to April.
-    # The child nets bo through April 30, the run's last day, by which time bo's invoice
-    # has gone past due and its advance is clawed back.
+    # The child is told the run's end, April 30, and nets bo through it, by which time bo's
+    # invoice has gone past due and its advance is clawed back.
     plans = PlanBook(
         plans=[
             {"id": "p", "currency": "USD", "level": 1, "rate": "0.1",
@@ -244,31 +244,32 @@ def test_statements_sent_in_small_chunks_all_arrive_in_order(
         _same(book, _awkward(events))
 
 
-def test_a_child_nets_again_when_the_runs_last_events_are_rejected() -> None:
-    # The child guesses the run's end is its last event's day, May 31, and nets bo through
-    # it; but that event (a payment of an invoice nobody booked) is rejected, so the run
-    # ends on April 30: the child is told so and nets again. Netted through May 31, bo
-    # would have a statement for May.
+def test_a_child_nets_through_the_runs_end_when_its_last_events_are_rejected() -> None:
+    # The run's last event (a payment of an invoice nobody booked, on March 28) is rejected,
+    # so the run ends on March 20, ana's last invoice. bo's clawback falls due between the
+    # two, on March 25: netted through March 28, the child would post it into bo's March.
     plans = PlanBook(
         plans=[
             {"id": "p", "currency": "USD", "level": 1, "rate": "0.1",
-             "clawback": {"after_days_past_due": 0}, "payment_terms_days": 30}
+             "clawback": {"after_days_past_due": 0}, "payment_terms_days": 24}
         ]
     )  # fmt: skip
     events = [
-        {"type": "invoice", "id": "b1", "date": "2026-01-20", "invoice": "B1", "rep": "bo",
+        {"type": "invoice", "id": "b1", "date": "2026-03-01", "invoice": "B1", "rep": "bo",
          "amount": "100.00"},
-        {"type": "invoice", "id": "a1", "date": "2026-01-05", "invoice": "A1", "rep": "ana",
+        {"type": "invoice", "id": "a1", "date": "2026-03-01", "invoice": "A1", "rep": "ana",
          "amount": "100.00"},
-        {"type": "invoice", "id": "a2", "date": "2026-04-30", "invoice": "A2", "rep": "ana",
+        {"type": "invoice", "id": "a2", "date": "2026-03-20", "invoice": "A2", "rep": "ana",
          "amount": "100.00"},
-        {"type": "payment", "id": "lost", "date": "2026-05-31", "invoice": "NOPE",
+        {"type": "payment", "id": "lost", "date": "2026-03-28", "invoice": "NOPE",
          "amount": "1.00"},
     ]  # fmt: skip
     one, split = compute(plans, events), compute(plans, events, processes=2)
-    assert split.through == one.through == dt.date(2026, 4, 30)
+    assert split.through == one.through == dt.date(2026, 3, 20)
     assert split.statements == one.statements
-    assert [s.period for s in split.statements if s.rep == "bo"][-1] == "2026-04"
+    assert [(s.rep, s.period, str(s.gross)) for s in split.statements if s.rep == "bo"] == [
+        ("bo", "2026-03", "10.00")
+    ]
 
 
 def test_closing_and_the_monthly_run_are_the_same_whatever_the_processes(

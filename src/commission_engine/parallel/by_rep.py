@@ -238,21 +238,18 @@ class _Child:
     def statements(self, through: dt.date) -> list[Statement]:
         """The child's statements through ``through``.
 
-        The child nets through its guess as soon as its fold ends; when the end date turns
-        out another (the run's last events were rejected), those statements are passed over
-        unread, and the child is told the end date and nets again.
+        The child nets at once where its guess is sure to be the end date; otherwise it
+        sends none, and nets once it is told the end date.
         """
-        if through == self.guess:
-            return self._chunks()
-        self._chunks(read=False)
-        self.child.send(through.toordinal())
+        if through != self.guess:
+            self._chunks()  # (none: the child nets through a guess only where it is sure)
+            self.child.send(through.toordinal())
         return self._chunks()
 
-    def _chunks(self, read: bool = True) -> list[Statement]:
+    def _chunks(self) -> list[Statement]:
         statements: list[Statement] = []
         while chunk := self.child.receive():
-            if read:
-                statements.extend(statements_from_bytes(chunk))
+            statements.extend(statements_from_bytes(chunk))
         return statements
 
     def stop(self) -> None:
@@ -267,16 +264,19 @@ def _serve(
 ) -> None:
     """The child's work: fold, report, send statements through the end date.
 
-    Without a given end date, the child guesses the date of the run's last event (the run's
-    end is the last applied date of every part, which is that date unless the run's last
-    events are all rejected), nets through it at once, and nets again if told another. (Its
-    own last applied date was the guess before: a child whose reps had nothing on the run's
-    last day sent its statements twice, and the parent decoded both.) A part that applied
-    nothing (no rep of its own, or every event of its reps rejected) has no guess: it sends
-    no statements, and is then told the run's end date like any other.
+    Without a given end date, the child nets at once only where its own last applied date
+    is the day of the run's last event: the run's end is the latest of every part's last
+    applied date, so it is that day then. Otherwise it waits to be told the run's end (which
+    may be that day, or earlier where the run's last events are all rejected), and nets once,
+    through it. Netting moves the engine to the date (the clawbacks due by then are posted),
+    so a child must never net through a day after the run's end; and before issue 21's ninth
+    pass it netted through its own last applied date at once, then again through the run's
+    end, sending its statements twice (few reps: most runs). A part that applied nothing (no
+    rep of its own, or every event of its reps rejected) waits in the same way.
     """
     part.fold()
-    guess = through or (None if part.last_applied is None else part.events[-1].date)
+    last = part.last_applied
+    guess = through or (last if last is not None and last == part.events[-1].date else None)
     stopped = part.strict and part.rejected  # the run raises; no statements needed
     rejected = [(number, *rejection_values(r)) for number, r in part.rejected]
     reply((_ordinal(part.last_applied), rejected, _ordinal(guess)))
