@@ -41,7 +41,6 @@ from .money import (
     exact_ratio,
     exact_sum,
     is_whole_minor_units,
-    quantum,
     show,
     zero,
 )
@@ -92,7 +91,6 @@ class Engine:
         self.bookings = bookings or {}
         self._today: dt.date | None = None  # the day of the last accepted event
         self._period_day, self._period = dt.date.min, period_of(dt.date.min)  # (_totals)
-        self._units = _Units()  # (_invoice_for)
         self._handlers: dict[type[BaseEvent], Callable[[BaseEvent], Rejection | None]] = {
             Invoice: self._invoice,  # type: ignore[dict-item]
             Dispute: self._dispute,  # type: ignore[dict-item]
@@ -720,8 +718,11 @@ class Engine:
             assert rejection is not None  # (the same tests, with their reasons)
             return rejection
         amount = event.amount
-        if amount is not None and not (  # (the first test written out, as in _invoice)
-            amount.same_quantum(self._units[invoice.currency])
+        # (The first test written out, as in _invoice, with the unit of its first position's
+        # plan: every plan of an invoice pays in its currency, checked when it was booked,
+        # and a resumed run's plans are the saved run's, by digest: EngineState.plans.)
+        if amount is not None and not (
+            amount.same_quantum(invoice.positions[0].terms.unit)
             or is_whole_minor_units(amount, invoice.currency)
         ):
             return _not_whole(event, "amount", invoice.currency)
@@ -870,15 +871,6 @@ _ONE_DAY = dt.timedelta(days=1)
 #: A rep's span of days under one plan before the first look-up: holds no day.
 _NO_SPAN: tuple[dt.date, dt.date, Terms | None] = (dt.date.max, dt.date.min, None)
 _new_tuple = tuple.__new__
-
-
-class _Units(dict[str, Decimal]):
-    """Currency -> :func:`~.money.quantum` of it, by subscript: what an event's amount is
-    tested against (a cached function called costs four times a dict's subscript)."""
-
-    def __missing__(self, currency: str) -> Decimal:
-        unit = self[currency] = quantum(currency)
-        return unit
 
 
 def _pro_rata(value: Exact, left: Decimal, paid: Decimal) -> Exact:
