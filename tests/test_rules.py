@@ -289,6 +289,18 @@ def test_a_rejected_event_does_not_move_the_calendar() -> None:
     assert line_amounts(later, "I1") == [("advance", "10.00"), ("past_due", "-10.00")]
 
 
+def test_a_clawback_falls_due_on_its_very_day_the_run_s_last() -> None:
+    # The calendar is read only on the days something falls due by (ClawbackCalendar's
+    # first_day): a clawback due on the last day of the run is one of them.
+    stream = Stream().invoice("2026-01-05", "I1", "100.00", due="2026-01-31")
+    plans = book(1, clawback={"after_days_past_due": 0})
+    assert line_amounts(run(plans, stream, through="2026-01-30"), "I1") == [("advance", "10.00")]
+    assert line_amounts(run(plans, stream, through="2026-01-31"), "I1") == [
+        ("advance", "10.00"),
+        ("past_due", "-10.00"),
+    ]
+
+
 @pytest.mark.parametrize(("level", "booked"), [(1, "10.00"), (2, "5.00")])
 def test_a_clawback_due_on_a_settled_invoice_takes_nothing_but_counts(
     level: int, booked: str

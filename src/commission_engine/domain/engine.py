@@ -121,7 +121,8 @@ class Engine:
                 self._pay_collection_bonuses(month_end)
                 month_end = last_day(period_of(month_end + _ONE_DAY))
             book.bonus_next = month_end
-        self._fire_clawbacks(day)
+        if self.book.clawbacks_due.first_day <= day:  # (most days none falls due: no calls)
+            self._fire_clawbacks(day)
 
     def _pay_collection_bonuses(self, day: dt.date) -> None:
         """Post the collection bonuses of the bonus periods ending on ``day`` (11.3)."""
