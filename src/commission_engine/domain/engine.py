@@ -399,7 +399,11 @@ class Engine:
             posted_by_post = False
             round_ = terms.round
             amount = invoice.amount
-            total = round_.round(commission)  # round(u*A): C rounded
+            total = (  # round(u*A): C rounded (a Decimal without Rounding.round's call)
+                round_.quantize(commission, round_.quantum)
+                if type(commission) is Decimal
+                else round_.round(commission)
+            )
             if terms.advances_all and not past_due:  # (the base is net: round(u*net))
                 # Nothing held: total - total, the rounded zero (both rounded to the minor unit).
                 on_payable, payable, held = amount, total, round_.zero

@@ -214,7 +214,16 @@ class Rounding:
     Decimal('708.44')
     """
 
-    __slots__ = ("_context", "_exponent", "_mode", "_quantize", "_quantum", "zero")
+    __slots__ = (
+        "_context",
+        "_exponent",
+        "_mode",
+        "_quantize",
+        "_quantum",
+        "quantize",
+        "quantum",
+        "zero",
+    )
 
     def __init__(self, currency: str, mode: RoundingMode) -> None:
         self._quantum = quantum(currency)
@@ -224,6 +233,10 @@ class Rounding:
         # result beyond 100 digits is refused (InvalidOperation), not built digit by digit.
         self._context = Context(prec=100, rounding=_MODES[mode], Emax=MAX_EMAX, Emin=MIN_EMIN)
         self._quantize = self._context.quantize  # (bound once: see decimal_sum)
+        #: ``quantize(value, quantum)``: a Decimal ``value`` rounded, what :meth:`round` does
+        #: with one, for a caller that knows it has a Decimal (no Python call: a booking's).
+        self.quantize = self._quantize
+        self.quantum = self._quantum
         #: Zero rounded (``0.00`` for USD): what any value times zero rounds to.
         self.zero = self._quantize(ZERO, self._quantum)
 
