@@ -285,7 +285,7 @@ class Engine:
             return _not_whole(event, "tax", currency)
         if cost and not (cost.same_quantum(unit) or is_whole_minor_units(cost, currency)):
             return _not_whole(event, "cost", currency)
-        if day != self._today:  # (as in _begin: most invoices share their day)
+        if day is not self._today and day != self._today:  # (as in _begin: most share it)
             self._enter(day)
         # The revenue base, once an invoice: the amount itself where the tax is a zero of
         # its unit's exponent or above (x - 0 is x then, exponent and all: an invoice's
