@@ -124,6 +124,25 @@ def test_attainment_lowered_by_a_credit_note_is_exact_and_saved_as_a_fraction() 
     assert '"base":"200/3"' in state.model_dump_json()
 
 
+def test_a_booking_across_a_tier_edge_over_fractional_attainment_is_rounded_once() -> None:
+    # Attainment 200/3 after the credit note above: a 1,000.00 invoice earns 10% up to the
+    # quota and 20% on the 200/3 past it, 106.666..., a Fraction rounded once (the booking
+    # rounds a Decimal commission by its Rounding's quantize, anything else by round).
+    plans = book(
+        0,
+        rate=None,
+        quota="1000",
+        tiers=[{"from": "0", "rate": "0.1"}, {"from": "1", "rate": "0.2"}],
+    )
+    stream = (
+        Stream()
+        .invoice("2026-01-05", "I1", "300.00", tax="200.00")
+        .credit("2026-01-06", "I1", "100.00")
+        .invoice("2026-01-07", "I2", "1000.00")
+    )
+    assert line_amounts(run(plans, stream), "I2") == [("advance", "106.67")]
+
+
 # The property ---------------------------------------------------------------------------
 
 RANK = {"invoice": 0, "credit_note": 1, "payment": 2, "payment_reversal": 3, "write_off": 4}

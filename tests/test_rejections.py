@@ -180,6 +180,39 @@ def test_rep_with_no_plan_in_force() -> None:
     ]
 
 
+def test_a_split_invoice_s_reps_each_need_a_plan_in_force_in_its_currency() -> None:
+    # The engine checks a sole rep (nearly every invoice) apart from a split's reps: the
+    # split's checks, each rep in turn, with the field "splits" and the rep named.
+    plans = PlanBook(
+        plans=[
+            Plan(id="u", currency="USD", level=0, rate="0.1"),
+            Plan(id="e", currency="EUR", level=0, rate="0.1"),
+        ],
+        assignments=[
+            {"rep": "ana", "plan": "u", "from": "2026-01-01"},
+            {"rep": "bo", "plan": "u", "from": "2026-02-01"},
+            {"rep": "cy", "plan": "e", "from": "2026-01-01"},
+        ],
+    )
+    split = dict(INVOICE, rep=None, splits="ana=0.5;bo=0.5")
+    events = [
+        split,
+        dict(split, id="i2", invoice="I2", splits="ana=0.5;cy=0.5"),
+        dict(split, id="i3", invoice="I3", splits="cy=0.5;ana=0.5", currency="EUR"),
+        dict(split, id="i4", invoice="I4", splits="ana=0.5;cy=0.25;bo=0.25"),
+        dict(INVOICE, id="i5", invoice="I5", rep="cy"),
+        dict(INVOICE, id="i6", invoice="I6", rep="bo", currency="EUR"),
+    ]
+    assert [(r.event, r.field, r.reason) for r in compute(plans, events).rejected] == [
+        ("i1", "splits", "rep bo has no plan in force on 2026-01-10"),
+        ("i2", "currency", "invoice is in USD but rep cy's plan e pays in EUR"),
+        ("i3", "currency", "invoice is in EUR but rep ana's plan u pays in USD"),
+        # Every rep's plan is looked for before any currency is compared.
+        ("i4", "splits", "rep bo has no plan in force on 2026-01-10"),
+        ("i6", "rep", "rep bo has no plan in force on 2026-01-10"),
+    ]
+
+
 @pytest.mark.parametrize("field", ["amount", "tax", "cost"])
 @pytest.mark.parametrize(("currency", "text"), [("JPY", "150.50"), ("KWD", "150.0005")])
 def test_an_invoice_s_amounts_are_whole_units_of_its_plan_s_currency(

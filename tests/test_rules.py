@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from scenario import Stream, book, line_amounts, run, statement, table
@@ -12,7 +14,7 @@ from commission_engine import Plan, PlanBook, compute
 from commission_engine.domain.engine import Engine
 from commission_engine.domain.errors import Rejection
 from commission_engine.domain.events import parse_event
-from commission_engine.domain.working import WorkingState
+from commission_engine.domain.working import Position, WorkingState
 
 TIERED = {
     "quota": "1000",
@@ -289,6 +291,18 @@ def test_a_rejected_event_does_not_move_the_calendar() -> None:
     assert line_amounts(later, "I1") == [("advance", "10.00"), ("past_due", "-10.00")]
 
 
+def test_a_clawback_falls_due_on_its_very_day_the_run_s_last() -> None:
+    # The calendar is read only on the days something falls due by (ClawbackCalendar's
+    # first_day): a clawback due on the last day of the run is one of them.
+    stream = Stream().invoice("2026-01-05", "I1", "100.00", due="2026-01-31")
+    plans = book(1, clawback={"after_days_past_due": 0})
+    assert line_amounts(run(plans, stream, through="2026-01-30"), "I1") == [("advance", "10.00")]
+    assert line_amounts(run(plans, stream, through="2026-01-31"), "I1") == [
+        ("advance", "10.00"),
+        ("past_due", "-10.00"),
+    ]
+
+
 @pytest.mark.parametrize(("level", "booked"), [(1, "10.00"), (2, "5.00")])
 def test_a_clawback_due_on_a_settled_invoice_takes_nothing_but_counts(
     level: int, booked: str
@@ -327,3 +341,40 @@ def test_a_fold_returns_the_date_of_its_own_last_applied_event() -> None:
 
 def _no_rejection(number: int, rejection: Rejection) -> None:
     raise AssertionError(rejection)
+
+
+#: The fields of a position a booking decides (Engine._position writes the others with the
+#: class's defaults).
+BOOKED = (
+    "rep", "terms", "share", "credited_base", "commission", "booking_quota_period",
+    "clawback_date", "past_due", "payable", "forfeited", "held", "ledger", "at_net",
+    "at_written_off", "at_base", "total_at_net",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        {"level": 0},
+        {"level": 1, "clawback": {"after_days_past_due": 0}},
+        {"level": 2, "rate": None, **TIERED},
+        {"level": 3, "incentives": {"late_payment": [{"after_days": 10, "factor": "0.5"}]}},
+        {"level": 4, "incentives": {"cash_with_order": {"rate": "0.01", "within_days": 5}}},
+    ],
+)
+def test_a_booked_position_is_the_one_the_class_makes(terms: dict[str, Any]) -> None:
+    # The engine makes a booked position without calling the class, each field written
+    # (Engine._position): every field is there, and those a booking does not decide hold
+    # the defaults the class gives them, the very objects (a zero's exponent is output).
+    engine = Engine(book(**{"rate": "0.10", **terms}), WorkingState())
+    stream = Stream().invoice("2026-01-05", "I1", "100.00", due="2026-01-05")
+    stream.invoice("2026-01-06", "I2", "300.00", splits="ana=0.25;bo=0.75", rep=None)
+    rejected: list[Rejection] = []
+    engine.fold(enumerate(map(parse_event, stream.events)), lambda _, r: rejected.append(r))
+    assert not rejected
+    positions = [p for invoice in engine.book.invoices.values() for p in invoice.positions]
+    assert len(positions) == 3
+    for position in positions:
+        booked = {field.name: getattr(position, field.name) for field in fields(Position)}
+        made = Position(**{name: booked[name] for name in BOOKED})
+        assert [name for name, value in booked.items() if getattr(made, name) is not value] == []

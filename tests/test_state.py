@@ -195,11 +195,15 @@ def test_clawbacks_fall_due_in_the_order_a_heap_of_them_gives(
         (first + dt.timedelta(days=d), invoice, index) for d, invoice, index in clawbacks
     )
     fired: list[tuple[dt.date, str, int]] = []
+    # first_day, which the engine reads to skip the days when nothing falls due, is the
+    # first day held (date.max when none is) after every change.
+    assert calendar.first_day == min(calendar, default=dt.date.max)
     for through in (10, 10, 25, 40):  # as the fold advances, a day at a time or more
         while (due := calendar.take_due(first + dt.timedelta(days=through))) is not None:
             day, entries = due
             assert day <= first + dt.timedelta(days=through)
             fired.extend((day, invoice, index) for invoice, index in entries)
+            assert calendar.first_day == min(calendar, default=dt.date.max)
     expected = sorted((first + dt.timedelta(days=d), i, n) for d, i, n in clawbacks)
     assert fired == expected
     assert calendar.take_due(dt.date(2199, 12, 31)) is None

@@ -214,18 +214,28 @@ class Rounding:
     Decimal('708.44')
     """
 
-    __slots__ = ("_context", "_exponent", "_mode", "_quantize", "_quantum", "zero")
+    __slots__ = (
+        "_context",
+        "_exponent",
+        "_mode",
+        "quantize",
+        "quantum",
+        "zero",
+    )
 
     def __init__(self, currency: str, mode: RoundingMode) -> None:
-        self._quantum = quantum(currency)
+        #: The currency's smallest unit, and ``quantize(value, quantum)``: a Decimal ``value``
+        #: rounded, what :meth:`round` does with one, for a caller that knows it has a
+        #: Decimal (no Python call: a booking's).
+        self.quantum = quantum(currency)
         self._exponent = -minor_units(currency)
         self._mode = mode
         # A context's own quantize costs a tenth of Decimal.quantize with keywords. A
         # result beyond 100 digits is refused (InvalidOperation), not built digit by digit.
         self._context = Context(prec=100, rounding=_MODES[mode], Emax=MAX_EMAX, Emin=MIN_EMIN)
-        self._quantize = self._context.quantize  # (bound once: see decimal_sum)
+        self.quantize = self._context.quantize  # (bound once: see decimal_sum)
         #: Zero rounded (``0.00`` for USD): what any value times zero rounds to.
-        self.zero = self._quantize(ZERO, self._quantum)
+        self.zero = self.quantize(ZERO, self.quantum)
 
     def round(self, value: Exact) -> Decimal:
         """``value`` rounded: what calling the Rounding does, by name for the per-event path
@@ -233,7 +243,7 @@ class Rounding:
         """
         # (isinstance of Decimal, never of Fraction: Fraction's ABC makes that five times slower.)
         if isinstance(value, Decimal):
-            return self._quantize(value, self._quantum)
+            return self.quantize(value, self.quantum)
         return self._fraction(value)
 
     __call__ = round
@@ -254,7 +264,7 @@ class Rounding:
             quotient = _divide_quotient(numerator, denominator)
         except Overflow:  # (the check costs nothing when there is none: _QUOTIENT's Emax)
             return self._fraction(Fraction(numerator) / Fraction(denominator))
-        return self._quantize(quotient, self._quantum)
+        return self.quantize(quotient, self.quantum)
 
     def times_ratio(self, factor: Exact, times: Decimal, denominator: Decimal) -> Decimal:
         """``factor * times / denominator`` rounded once: :meth:`ratio` for ``u * x``
@@ -274,10 +284,10 @@ class Rounding:
             quotient = _divide_quotient(numerator, denominator)
         except Overflow:
             return self._fraction(Fraction(numerator) / Fraction(denominator))
-        return self._quantize(quotient, self._quantum)
+        return self.quantize(quotient, self.quantum)
 
     def _fraction(self, value: Fraction) -> Decimal:
-        scaled = value / Fraction(self._quantum)
+        scaled = value / Fraction(self.quantum)
         whole, rest = divmod(scaled.numerator, scaled.denominator)  # whole = floor
         twice, denominator = 2 * rest, scaled.denominator
         if twice > denominator:

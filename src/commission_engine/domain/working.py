@@ -136,16 +136,20 @@ class ClawbackCalendar(dict[dt.date, list[tuple[str, int]]]):
     puts the day on the heap. Read it only through :meth:`take_due`.
     """
 
-    __slots__ = ("_days",)
+    __slots__ = ("_days", "first_day")
 
     def __init__(self) -> None:
         super().__init__()
         self._days: list[dt.date] = []  # a heap of the days held
+        #: The first day held (``date.max`` when none is): a caller tells by it, without a
+        #: call, that nothing falls due by a day (most days of a run).
+        self.first_day = dt.date.max
 
     def __missing__(self, day: dt.date) -> list[tuple[str, int]]:
         entries: list[tuple[str, int]] = []
         self[day] = entries
         heapq.heappush(self._days, day)
+        self.first_day = self._days[0]
         return entries
 
     def add(self, day: dt.date, invoice_id: str, index: int) -> None:
@@ -164,6 +168,7 @@ class ClawbackCalendar(dict[dt.date, list[tuple[str, int]]]):
         if not days or days[0] > day:
             return None
         when = heapq.heappop(days)
+        self.first_day = days[0] if days else dt.date.max
         return when, sorted(self.pop(when))
 
 
