@@ -18,7 +18,9 @@ import msgspec
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from commission_engine.domain.errors import Rejection
 from commission_engine.domain.events import BaseEvent
+from commission_engine.files import event_files
 from commission_engine.files.event_files import json_line, json_lines
 from commission_engine.files.fast_json import plain_event, plain_events
 
@@ -288,6 +290,18 @@ def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
         rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
         assert len(rejected) == 1 and rejected[0].line == 2, odd
         assert reason in f"{rejected[0].field} {rejected[0].reason}", (odd, rejected)
+
+
+def test_a_file_of_many_blocks_reads_as_its_lines_one_by_one(monkeypatch: Any) -> None:
+    # Blocks of a few lines each: plain ones, one with a blank line, one with a rejection;
+    # each line keeps its number across the blocks.
+    monkeypatch.setattr(event_files, "_BLOCK_BYTES", 3 * len(PAYMENT))
+    raws = [PAYMENT.replace(b"p1", b"p%d" % n) for n in range(14)]
+    raws[5] = b"\n"
+    raws[9] = raws[9].replace(b'"5"', b'"NaN"')
+    read = _same_reads(raws, 3)
+    assert [r.line for r in read] == [n + 3 for n in range(14) if n != 5]
+    assert [type(r) for r in read].count(Rejection) == 1
 
 
 def test_blocks_of_plain_lines_share_their_days_and_ids() -> None:
