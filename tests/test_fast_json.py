@@ -272,6 +272,16 @@ def test_lines_that_only_add_up_to_events_are_read_one_by_one() -> None:
         assert [r.line for r in read if not isinstance(r, BaseEvent)] == rejected, read
 
 
+def test_a_null_line_or_a_value_after_the_last_event_sends_its_block_line_by_line() -> None:
+    # In one decode a line of ``null`` is a value where an event should be, and a value after
+    # the last line's event is one too many (nothing after it to misplace, and no colon).
+    second = PAYMENT.replace(b"p1", b"p2")
+    for raws in ([PAYMENT, b"null\n", second], [PAYMENT, second.rstrip(b"\n") + b",null"]):
+        assert plain_events(raws, 1) is None, raws
+        read = _same_reads(raws)
+        assert [r.line for r in read if not isinstance(r, BaseEvent)] == [2], read
+
+
 def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
     amount = b'"amount":"5"'
     cases = {

@@ -39,7 +39,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation, localcontext
 from itertools import compress, repeat
-from operator import attrgetter, is_, is_not, itemgetter, le, lt, ne
+from operator import attrgetter, is_, is_not, le, lt, ne
 from typing import Any
 
 import msgspec
@@ -228,12 +228,14 @@ def plain_event(raw: bytes, line: int) -> Event | None:
 # are equal only where each line's counts are.
 # A block with any doubt is read line by line, as above.
 
-#: Each line in brackets of its own, ``[[line],[line],...]``: this decodes only where every
-#: line holds exactly one JSON value, an event (the brackets end each line's value, and a
-#: value cannot run on into the next line: each line ends in a line break, which a JSON
-#: string cannot hold raw), so the n-th 1-tuple is line n's event.
-_BLOCK_DECODER = msgspec.json.Decoder(list[tuple[Event]])
-_FIRST = itemgetter(0)
+#: The lines with a ``null`` between each two, ``[line,null,line,...,line]``: where this
+#: decodes to 2n-1 values (n lines), each line holds exactly one JSON value (each holds one at
+#: least: an empty line would put two commas together), and where none of those is ``None``,
+#: each is an event. (A value cannot run on into the next line past the ``null``: inside an
+#: object a ``null`` is no key, a list is no event, and each line ends in a line break, which
+#: a JSON string cannot hold raw.) So the n-th value of an even place is line n's event;
+#: a 1-tuple around each line's event cost a tuple and its item taken out an event.
+_BLOCK_DECODER = msgspec.json.Decoder(list[Event | None])
 
 
 def _each(name: str, events: Iterable[Any], values: Iterable[Any]) -> None:
@@ -389,14 +391,17 @@ def plain_events(lines: list[bytes], first: int) -> list[Event] | None:
     line break but perhaps the file's last), each the event :func:`plain_event` gives for its
     line; or ``None``, where a line is not plainly valid or a check could not tell, to read
     the lines one by one."""
-    joined = b"],[".join(lines)
+    joined = b",null,".join(lines)
     if joined.find(b"\\") >= 0 or not joined.isascii():
         return None  # (line by line, the lines with neither still read fast)
     try:
-        events: list[Event] = list(map(_FIRST, _BLOCK_DECODER.decode(b"[[" + joined + b"]]")))
+        values = _BLOCK_DECODER.decode(b"[" + joined + b"]")
     except (msgspec.DecodeError, RecursionError):
         return None
-    if len(events) != len(lines):
+    if len(values) != 2 * len(lines) - 1:
+        return None
+    events: list[Event] = values[::2]  # type: ignore[assignment]
+    if not all(events):  # (an event is always true) a line holding ``null``
         return None
     groups = _by_type(events)
     columns = {kind: _columns(kind, group) for kind, group in groups.items() if group}
