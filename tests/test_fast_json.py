@@ -314,6 +314,18 @@ def test_a_file_of_many_blocks_reads_as_its_lines_one_by_one(monkeypatch: Any) -
     assert [type(r) for r in read].count(Rejection) == 1
 
 
+def test_a_cost_given_out_of_bounds_sends_its_block_line_by_line() -> None:
+    # Among invoices giving no cost (theirs is the default zero, not compared), one giving a
+    # negative cost or one too large.
+    invoice = PLAIN_LINES[1]
+    for cost in (b"-1", b"1e15", b"NaN"):
+        odd = invoice.replace(b'"tax"', b'"cost":"' + cost + b'","tax"').replace(b"i1", b"i2")
+        raws = [invoice, odd, invoice.replace(b"i1", b"i3")]
+        assert plain_events(raws, 1) is None, cost
+        rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
+        assert [(r.line, r.field) for r in rejected] == [(2, "cost")], (cost, rejected)
+
+
 def test_blocks_of_plain_lines_share_their_days_and_ids() -> None:
     # Days no event has named yet: the first block keeps each new day once for all its
     # events, and the next block's events are given the day kept.
