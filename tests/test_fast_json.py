@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Context, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -324,6 +325,24 @@ def test_a_cost_given_out_of_bounds_sends_its_block_line_by_line() -> None:
         assert plain_events(raws, 1) is None, cost
         rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
         assert [(r.line, r.field) for r in rejected] == [(2, "cost")], (cost, rejected)
+
+
+def test_a_nan_sends_its_block_line_by_line_under_a_context_that_does_not_trap_it() -> None:
+    # A block's amounts are bounded by their least and greatest: a NaN compared quietly would
+    # be passed over, so they are compared under a context of the reader's own.
+    invoice = PLAIN_LINES[1]
+    with_cost = invoice.replace(b'"tax"', b'"cost":"2","tax"')
+    cases = [(PAYMENT, b'"amount":"5"', "amount"), (invoice, b'"tax":"1.50"', "tax"),
+             (with_cost, b'"cost":"2"', "cost")]  # fmt: skip
+    for line, plain, field in cases:
+        odd = line.replace(plain, plain.split(b":")[0] + b':"NaN"')
+        for at in range(3):
+            raws = [line.replace(b'1"', b'%d"' % n, 1) for n in range(3)]
+            raws[at] = odd.replace(b'1"', b'%d"' % at, 1)
+            with localcontext(Context(traps=[])):
+                assert plain_events(raws, 1) is None, (field, at)
+                rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
+            assert [(r.line, r.field) for r in rejected] == [(at + 1, field)], rejected
 
 
 def test_blocks_of_plain_lines_share_their_days_and_ids() -> None:

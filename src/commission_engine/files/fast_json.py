@@ -37,9 +37,9 @@ import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Context, Decimal, InvalidOperation, localcontext
 from itertools import compress, repeat
-from operator import attrgetter, is_, is_not, le, lt, ne
+from operator import attrgetter, is_, is_not, le, ne
 from typing import Any
 
 import msgspec
@@ -254,9 +254,18 @@ def _columns(kind: type, group: list[Any]) -> _Columns:
     return dict(zip(_NAMES[kind], values, strict=True))
 
 
+#: The context a block's amounts are compared under (:func:`plain_events`): it traps
+#: InvalidOperation, so that a NaN compared raises, whatever context the reader runs under.
+#: Only so do ``min`` and ``max`` bound every value (a NaN compared quietly is neither less
+#: nor more than anything, so they could pass it over); they compare each value once, where
+#: testing each against both bounds compares it twice.
+_COMPARING = Context(traps=[InvalidOperation])
+
+
 def _all_between(low: Decimal, values: Sequence[Decimal], high: Decimal) -> bool:
-    """Whether ``low < value < high`` for every value (a NaN: ``False`` or InvalidOperation)."""
-    return all(map(lt, repeat(low), values)) and all(map(lt, values, repeat(high)))
+    """Whether ``low < value < high`` for every value (a NaN raises InvalidOperation, under
+    :data:`_COMPARING`)."""
+    return not values or (low < min(values) and max(values) < high)
 
 
 def _typed(fields: _Columns, group: list[Any]) -> bool:
@@ -274,10 +283,9 @@ def _invoices_hold(fields: _Columns, group: list[Any]) -> bool:
     costs = tuple(compress(costs, map(is_not, costs, repeat(ZERO))))
     if not (
         _all_between(ZERO, amounts, LIMIT)
-        and all(map(le, repeat(ZERO), taxes))
+        and min(taxes) >= ZERO
         and all(map(le, taxes, amounts))
-        and all(map(le, repeat(ZERO), costs))
-        and all(map(lt, costs, repeat(LIMIT)))
+        and (not costs or (min(costs) >= ZERO and max(costs) < LIMIT))
     ):
         return False
     if fields["splits"].count(None) == len(group):
@@ -409,8 +417,9 @@ def plain_events(lines: list[bytes], first: int) -> list[Event] | None:
     groups = _by_type(events)
     columns = {kind: _columns(kind, group) for kind, group in groups.items() if group}
     try:
-        if not all(_ALL_HOLD[kind](fields, groups[kind]) for kind, fields in columns.items()):
-            return None
+        with localcontext(_COMPARING):
+            if not all(_ALL_HOLD[kind](fields, groups[kind]) for kind, fields in columns.items()):
+                return None
     except InvalidOperation:  # a NaN
         return None
     if joined.count(b":") != _colons(groups, columns):
