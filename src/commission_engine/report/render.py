@@ -242,27 +242,27 @@ def _statement_parts(
     if not lines:
         return [f'{head}, "lines": []{mark}}}']
     parts = [f'{head}, "lines": [']
-    append = parts.append
     # One f-string a line, its values inline (no call a value): a run writes a million. Each
     # is joined from few pieces: the text from the line's separator to its event's value is
     # kept for each day, and from its invoice's value to its amount's for each kind.
+    # (``parts.append`` written out, not kept bound: Python 3.11 appends so in one step.)
     for (_, _, day, kind, _, event, invoice, detail), amount in zip(lines, amounts, strict=True):
         start = starts.get(day)
         if start is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
             start = starts[day] = f',\n      {{"date": "{day.isoformat()}", "event": '
         if kind in _EXPLAINED:
-            append(
+            parts.append(
                 f'{start}{_json(event)}, "invoice": {_json(invoice)}, "kind": "{kind}", '
                 f'"amount": "{amount}", "detail": {_json(detail)}}}'
             )
         else:
-            append(
+            parts.append(
                 f"{start}{'null' if event is None else _quote(event)}, "
                 f'"invoice": {"null" if invoice is None else _quote(invoice)}'
                 f'{_KIND_TO_AMOUNT[kind]}{amount}"}}'
             )
     parts[1] = parts[1][1:]  # the first line follows the "[": no comma before it
-    append(f"\n    ]{mark}}}")
+    parts.append(f"\n    ]{mark}}}")
     return parts
 
 
