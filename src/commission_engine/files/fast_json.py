@@ -402,11 +402,16 @@ def plain_events(lines: list[bytes], first: int) -> list[Event] | None:
     line break but perhaps the file's last), each the event :func:`plain_event` gives for its
     line; or ``None``, where a line is not plainly valid or a check could not tell, to read
     the lines one by one."""
-    joined = b",null,".join(lines)
+    # The list's brackets put on the first and last lines, so that the block is copied once,
+    # as it is joined (brackets put around the joined block copied its 256 KB again).
+    if len(lines) == 1:
+        joined = b"[" + lines[0] + b"]"
+    else:
+        joined = b",null,".join([b"[" + lines[0], *lines[1:-1], lines[-1] + b"]"])
     if joined.find(b"\\") >= 0 or not joined.isascii():
         return None  # (line by line, the lines with neither still read fast)
     try:
-        values = _BLOCK_DECODER.decode(b"[" + joined + b"]")
+        values = _BLOCK_DECODER.decode(joined)
     except (msgspec.DecodeError, RecursionError):
         return None
     if len(values) != 2 * len(lines) - 1:
