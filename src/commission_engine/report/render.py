@@ -250,7 +250,8 @@ def _statement_parts(
         start = starts.get(day)
         if start is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
             start = starts[day] = f',\n      {{"date": "{day.isoformat()}", "event": '
-        if kind in _EXPLAINED:
+        to_amount = _KIND_TO_AMOUNT[kind]
+        if to_amount is None:  # a kind whose detail is written too
             parts.append(
                 f'{start}{_json(event)}, "invoice": {_json(invoice)}, "kind": "{kind}", '
                 f'"amount": "{amount}", "detail": {_json(detail)}}}'
@@ -259,15 +260,19 @@ def _statement_parts(
             parts.append(
                 f"{start}{'null' if event is None else _quote(event)}, "
                 f'"invoice": {"null" if invoice is None else _quote(invoice)}'
-                f'{_KIND_TO_AMOUNT[kind]}{amount}"}}'
+                f'{to_amount}{amount}"}}'
             )
     parts[1] = parts[1][1:]  # the first line follows the "[": no comma before it
     parts.append(f"\n    ]{mark}}}")
     return parts
 
 
-#: A line's text from after its invoice's value to its amount's, for each kind of line.
-_KIND_TO_AMOUNT = {kind: f', "kind": "{kind}", "amount": "' for kind in get_args(LineKind)}
+#: A line's text from after its invoice's value to its amount's, for each kind of line;
+#: ``None`` for the kinds whose detail is written (:data:`_EXPLAINED`), told so at once.
+_KIND_TO_AMOUNT: dict[str, str | None] = {
+    kind: None if kind in _EXPLAINED else f', "kind": "{kind}", "amount": "'
+    for kind in get_args(LineKind)
+}
 
 #: From how many lines a statement's amounts are shown by :func:`_shown_amounts`: its checks
 #: at once cost more than show_all's one by one for a few amounts.
