@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Context, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ import msgspec
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from commission_engine.domain.errors import Rejection
 from commission_engine.domain.events import BaseEvent
+from commission_engine.files import event_files
 from commission_engine.files.event_files import json_line, json_lines
 from commission_engine.files.fast_json import plain_event, plain_events
 
@@ -270,6 +273,16 @@ def test_lines_that_only_add_up_to_events_are_read_one_by_one() -> None:
         assert [r.line for r in read if not isinstance(r, BaseEvent)] == rejected, read
 
 
+def test_a_null_line_or_a_value_after_the_last_event_sends_its_block_line_by_line() -> None:
+    # In one decode a line of ``null`` is a value where an event should be, and a value after
+    # the last line's event is one too many (nothing after it to misplace, and no colon).
+    second = PAYMENT.replace(b"p1", b"p2")
+    for raws in ([PAYMENT, b"null\n", second], [PAYMENT, second.rstrip(b"\n") + b",null"]):
+        assert plain_events(raws, 1) is None, raws
+        read = _same_reads(raws)
+        assert [r.line for r in read if not isinstance(r, BaseEvent)] == [2], read
+
+
 def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
     amount = b'"amount":"5"'
     cases = {
@@ -288,6 +301,48 @@ def test_a_doubtful_line_sends_its_block_line_by_line() -> None:
         rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
         assert len(rejected) == 1 and rejected[0].line == 2, odd
         assert reason in f"{rejected[0].field} {rejected[0].reason}", (odd, rejected)
+
+
+def test_a_file_of_many_blocks_reads_as_its_lines_one_by_one(monkeypatch: Any) -> None:
+    # Blocks of a few lines each: plain ones, one with a blank line, one with a rejection;
+    # each line keeps its number across the blocks.
+    monkeypatch.setattr(event_files, "_BLOCK_BYTES", 3 * len(PAYMENT))
+    raws = [PAYMENT.replace(b"p1", b"p%d" % n) for n in range(14)]
+    raws[5] = b"\n"
+    raws[9] = raws[9].replace(b'"5"', b'"NaN"')
+    read = _same_reads(raws, 3)
+    assert [r.line for r in read] == [n + 3 for n in range(14) if n != 5]
+    assert [type(r) for r in read].count(Rejection) == 1
+
+
+def test_a_cost_given_out_of_bounds_sends_its_block_line_by_line() -> None:
+    # Among invoices giving no cost (theirs is the default zero, not compared), one giving a
+    # negative cost or one too large.
+    invoice = PLAIN_LINES[1]
+    for cost in (b"-1", b"1e15", b"NaN"):
+        odd = invoice.replace(b'"tax"', b'"cost":"' + cost + b'","tax"').replace(b"i1", b"i2")
+        raws = [invoice, odd, invoice.replace(b"i1", b"i3")]
+        assert plain_events(raws, 1) is None, cost
+        rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
+        assert [(r.line, r.field) for r in rejected] == [(2, "cost")], (cost, rejected)
+
+
+def test_a_nan_sends_its_block_line_by_line_under_a_context_that_does_not_trap_it() -> None:
+    # A block's amounts are bounded by their least and greatest: a NaN compared quietly would
+    # be passed over, so they are compared under a context of the reader's own.
+    invoice = PLAIN_LINES[1]
+    with_cost = invoice.replace(b'"tax"', b'"cost":"2","tax"')
+    cases = [(PAYMENT, b'"amount":"5"', "amount"), (invoice, b'"tax":"1.50"', "tax"),
+             (with_cost, b'"cost":"2"', "cost")]  # fmt: skip
+    for line, plain, field in cases:
+        odd = line.replace(plain, plain.split(b":")[0] + b':"NaN"')
+        for at in range(3):
+            raws = [line.replace(b'1"', b'%d"' % n, 1) for n in range(3)]
+            raws[at] = odd.replace(b'1"', b'%d"' % at, 1)
+            with localcontext(Context(traps=[])):
+                assert plain_events(raws, 1) is None, (field, at)
+                rejected = [r for r in _same_reads(raws) if not isinstance(r, BaseEvent)]
+            assert [(r.line, r.field) for r in rejected] == [(at + 1, field)], rejected
 
 
 def test_blocks_of_plain_lines_share_their_days_and_ids() -> None:

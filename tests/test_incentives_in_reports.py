@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from conftest import Command
 from scenario import Stream, book, run
 
+from commission_engine import compute, read_events, read_plans
 from commission_engine.modeling.aging import age_receivables
 from commission_engine.modeling.overdue import (
     overdue_document,
@@ -21,7 +23,7 @@ from commission_engine.modeling.overdue import (
     overdue_rows,
 )
 from commission_engine.report.month_end import write_period_table
-from commission_engine.report.render import write_table
+from commission_engine.report.render import document, write_json, write_table
 
 # The draw in the payouts tables ---------------------------------------------------------------
 
@@ -183,6 +185,21 @@ def _rewarded(tmp_path: Path) -> tuple[Path, Path]:
     plans.write_text(REWARDED_PLAN)
     events.write_text(REWARDED_EVENTS)
     return plans, events
+
+
+def test_the_json_of_payouts_writes_a_bonus_line_with_its_detail(tmp_path: Path) -> None:
+    # A bonus line is written with its detail (the other kinds without), as document() has it.
+    plans, events = _rewarded(tmp_path)
+    result = compute(read_plans(plans), read_events(events))
+    out = io.StringIO()
+    write_json(result, out)
+    written = json.loads(out.getvalue())
+    assert written == document(result)
+    january = written["statements"][0]["lines"]
+    assert [(x["kind"], "detail" in x) for x in january] == [
+        ("release", False), ("cash_with_order", False), ("collection_bonus", True),
+    ]  # fmt: skip
+    assert january[2]["detail"].startswith("2026-01: DSO 18.60 days")
 
 
 def test_the_explained_statement_explains_the_section_11_lines_and_the_draw(

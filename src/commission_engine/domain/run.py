@@ -117,7 +117,6 @@ def _distinct(
     first: dict[str, BaseEvent] = {}
     seen = book.seen
     accepted: list[BaseEvent] = []
-    accept = accepted.append
     duplicates = 0
     for item in events:
         # The event classes first, by a set lookup: isinstance against a Struct class looks up
@@ -138,7 +137,7 @@ def _distinct(
         key = event.id
         if key not in first and not (seen and key in seen):
             first[key] = event
-            accept(event)
+            accepted.append(event)  # (written so, Python 3.11 appends in one step: no call)
             continue
         earlier: BaseEvent | str = first[key] if key in first else seen[key]
         earlier_digest = earlier if isinstance(earlier, str) else earlier.digest()

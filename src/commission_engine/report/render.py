@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import cache
 from operator import itemgetter
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar, get_args
 
 from ..api import Result
 from ..domain.currencies import format_money, minor_units
 from ..domain.errors import printable
 from ..domain.money import ZERO, show, show_all, zero
-from ..domain.statements import LedgerLine, Statement
+from ..domain.statements import LedgerLine, LineKind, Statement
 from .translations import translations
 
 T = TypeVar("T")
@@ -167,11 +167,11 @@ def write_json(
     out.write(f'{{\n  "through": {_json(through)},\n  "statements": [')
     chunk: list[str] = []  # the texts of a few hundred statements, in parts, joined once
     separator = "\n    "
-    dates: dict[dt.date, str] = {}
+    starts: dict[dt.date, str] = {}  # (see _statement_parts)
 
     def render(statement: Statement) -> list[str]:
         closed = None if closed_through is None else statement.period <= closed_through
-        return _statement_parts(statement, closed, dates)
+        return _statement_parts(statement, closed, starts)
 
     texts = None if kept is None else ((key, [text]) for key, text in kept)
     for count, parts in enumerate(_merged(statements_of(result, rep), texts, render), 1):
@@ -201,13 +201,14 @@ def _json(value: str | None) -> str:
     return "null" if value is None else _quote(value)
 
 
-def _statement_json(statement: Statement, closed: bool | None, dates: dict[dt.date, str]) -> str:
-    """The statement's JSON text; ``dates`` keeps the ISO text of each day written."""
-    return "".join(_statement_parts(statement, closed, dates))
+def _statement_json(statement: Statement, closed: bool | None, starts: dict[dt.date, str]) -> str:
+    """The statement's JSON text; ``starts`` keeps the start of the text of a line of each day
+    written (see :func:`_statement_parts`)."""
+    return "".join(_statement_parts(statement, closed, starts))
 
 
 def _statement_parts(
-    statement: Statement, closed: bool | None, dates: dict[dt.date, str]
+    statement: Statement, closed: bool | None, starts: dict[dt.date, str]
 ) -> list[str]:
     """The statement's JSON text in parts: its figures, each of its lines, its end. Joined
     once with the other statements' parts, a line's text is copied once, not once a level."""
@@ -241,30 +242,37 @@ def _statement_parts(
     if not lines:
         return [f'{head}, "lines": []{mark}}}']
     parts = [f'{head}, "lines": [']
-    append = parts.append
-    separator = "\n      "
-    # One f-string a line, its values inline (no call a value): a run writes a million.
+    # One f-string a line, its values inline (no call a value): a run writes a million. Each
+    # is joined from few pieces: the text from the line's separator to its event's value is
+    # kept for each day, and from its invoice's value to its amount's for each kind.
+    # (``parts.append`` written out, not kept bound: Python 3.11 appends so in one step.)
     for (_, _, day, kind, _, event, invoice, detail), amount in zip(lines, amounts, strict=True):
-        date = dates.get(day)
-        if date is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
-            date = dates[day] = day.isoformat()
-        if kind in _EXPLAINED:
-            append(
-                f'{separator}{{"date": "{date}", "event": {_json(event)}, '
-                f'"invoice": {_json(invoice)}, "kind": "{kind}", "amount": "{amount}", '
-                f'"detail": {_json(detail)}}}'
+        start = starts.get(day)
+        if start is None:  # a run's lines fall on a few hundred days; a lookup is cheaper
+            start = starts[day] = f',\n      {{"date": "{day.isoformat()}", "event": '
+        to_amount = _KIND_TO_AMOUNT[kind]
+        if to_amount is None:  # a kind whose detail is written too
+            parts.append(
+                f'{start}{_json(event)}, "invoice": {_json(invoice)}, "kind": "{kind}", '
+                f'"amount": "{amount}", "detail": {_json(detail)}}}'
             )
         else:
-            append(
-                f'{separator}{{"date": "{date}", '
-                f'"event": {"null" if event is None else _quote(event)}, '
-                f'"invoice": {"null" if invoice is None else _quote(invoice)}, '
-                f'"kind": "{kind}", "amount": "{amount}"}}'
+            parts.append(
+                f"{start}{'null' if event is None else _quote(event)}, "
+                f'"invoice": {"null" if invoice is None else _quote(invoice)}'
+                f'{to_amount}{amount}"}}'
             )
-        separator = ",\n      "
-    append(f"\n    ]{mark}}}")
+    parts[1] = parts[1][1:]  # the first line follows the "[": no comma before it
+    parts.append(f"\n    ]{mark}}}")
     return parts
 
+
+#: A line's text from after its invoice's value to its amount's, for each kind of line;
+#: ``None`` for the kinds whose detail is written (:data:`_EXPLAINED`), told so at once.
+_KIND_TO_AMOUNT: dict[str, str | None] = {
+    kind: None if kind in _EXPLAINED else f', "kind": "{kind}", "amount": "'
+    for kind in get_args(LineKind)
+}
 
 #: From how many lines a statement's amounts are shown by :func:`_shown_amounts`: its checks
 #: at once cost more than show_all's one by one for a few amounts.
