@@ -105,15 +105,20 @@ def test_a_reversal_at_the_average_realized_rate_of_a_tiered_collection_plan() -
     assert position.realized == Fraction(40, 3)
 
 
-def test_attainment_lowered_by_a_credit_note_is_exact_and_saved_as_a_fraction() -> None:
-    # 1/3 of a 300.00 invoice credited lowers the quarter's attainment by 100 x 1/3 ... of
-    # base 100.00 (tax 200.00): 33.333..., kept as a fraction, not 60 digits.
-    plans = book(
-        3,
+def _tiered_on_a_quota_of_1000(level: int) -> PlanBook:
+    """10% of the credited base up to a quota of 1,000.00, 20% past it."""
+    return book(
+        level,
         rate=None,
         quota="1000",
         tiers=[{"from": "0", "rate": "0.1"}, {"from": "1", "rate": "0.2"}],
     )
+
+
+def test_attainment_lowered_by_a_credit_note_is_exact_and_saved_as_a_fraction() -> None:
+    # 1/3 of a 300.00 invoice credited lowers the quarter's attainment by 100 x 1/3 ... of
+    # base 100.00 (tax 200.00): 33.333..., kept as a fraction, not 60 digits.
+    plans = _tiered_on_a_quota_of_1000(level=3)
     stream = (
         Stream()
         .invoice("2026-01-05", "I1", "300.00", tax="200.00")
@@ -128,12 +133,7 @@ def test_a_booking_across_a_tier_edge_over_fractional_attainment_is_rounded_once
     # Attainment 200/3 after the credit note above: a 1,000.00 invoice earns 10% up to the
     # quota and 20% on the 200/3 past it, 106.666..., a Fraction rounded once (the booking
     # rounds a Decimal commission by its Rounding's quantize, anything else by round).
-    plans = book(
-        0,
-        rate=None,
-        quota="1000",
-        tiers=[{"from": "0", "rate": "0.1"}, {"from": "1", "rate": "0.2"}],
-    )
+    plans = _tiered_on_a_quota_of_1000(level=0)
     stream = (
         Stream()
         .invoice("2026-01-05", "I1", "300.00", tax="200.00")

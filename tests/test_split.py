@@ -204,16 +204,21 @@ def test_the_sort_key_in_c_is_the_events_own() -> None:
     assert [SORT_KEY(event) for event in events] == [sort_key(event) for event in events]  # type: ignore[arg-type]
 
 
+def _clawed_back_when_due(payment_terms_days: int) -> PlanBook:
+    """One plan paying 10% at invoicing, clawed back the day an invoice falls due."""
+    return PlanBook(
+        plans=[
+            {"id": "p", "currency": "USD", "level": 1, "rate": "0.1",
+             "clawback": {"after_days_past_due": 0}, "payment_terms_days": payment_terms_days}
+        ]
+    )  # fmt: skip
+
+
 def test_a_child_whose_events_end_early_nets_through_the_runs_end() -> None:
     # bo (the lighter rep, so the child's) has nothing after January; ana runs to April.
     # The child is told the run's end, April 30, and nets bo through it, by which time bo's
     # invoice has gone past due and its advance is clawed back.
-    plans = PlanBook(
-        plans=[
-            {"id": "p", "currency": "USD", "level": 1, "rate": "0.1",
-             "clawback": {"after_days_past_due": 0}, "payment_terms_days": 30}
-        ]
-    )  # fmt: skip
+    plans = _clawed_back_when_due(payment_terms_days=30)
     events = [
         {"type": "invoice", "id": "b1", "date": "2026-01-20", "invoice": "B1", "rep": "bo",
          "amount": "100.00"},
@@ -248,12 +253,7 @@ def test_a_child_nets_through_the_runs_end_when_its_last_events_are_rejected() -
     # The run's last event (a payment of an invoice nobody booked, on March 28) is rejected,
     # so the run ends on March 20, ana's last invoice. bo's clawback falls due between the
     # two, on March 25: netted through March 28, the child would post it into bo's March.
-    plans = PlanBook(
-        plans=[
-            {"id": "p", "currency": "USD", "level": 1, "rate": "0.1",
-             "clawback": {"after_days_past_due": 0}, "payment_terms_days": 24}
-        ]
-    )  # fmt: skip
+    plans = _clawed_back_when_due(payment_terms_days=24)
     events = [
         {"type": "invoice", "id": "b1", "date": "2026-03-01", "invoice": "B1", "rep": "bo",
          "amount": "100.00"},
