@@ -80,11 +80,11 @@ class Engine:
         self.plans = plans
         self.plan_for = plans.schedule().plan_for
         self.terms = terms_by_plan(plans)
-        # Rep -> (since, until, terms): the terms of the plan in force on the last day looked
-        # up, kept while an invoice's day falls inside (see _terms_span; a bisect of the
-        # schedule and the plan's terms looked up were a Python call and 1,300 instructions
-        # an invoice).
-        self._spans: dict[str, tuple[dt.date, dt.date, Terms | None]] = {}
+        # Rep -> (since, until, terms, ledger key): the terms of the plan in force on the last
+        # day looked up, kept while an invoice's day falls inside (see _terms_span; a bisect
+        # of the schedule and the plan's terms looked up were a Python call and 1,300
+        # instructions an invoice), and the key of the rep's ledger in their currency.
+        self._spans: dict[str, _Span] = {}
         self.book = book
         # Invoice id -> date, for invoices of this run: an event dated before its invoice
         # sorts before it, and deserves that reason rather than "unknown invoice".
@@ -251,9 +251,9 @@ class Engine:
             # A sole rep (nearly every invoice): its one share, ONE, checked and booked as the
             # loops below would, without their lists and tuples (2,800 instructions an
             # invoice). (_terms_on written out.)
-            since, until, first = self._spans.get(sole, _NO_SPAN)
+            since, until, first, ledger_key = self._spans.get(sole, _NO_SPAN)
             if not since <= day < until:
-                since, until, first = self._terms_span(sole, day)
+                since, until, first, ledger_key = self._terms_span(sole, day)
             if first is None:
                 return _no_plan(event, sole, day)
             currency = event.currency or first.currency
@@ -313,15 +313,17 @@ class Engine:
         # Each position made and booked in one pass: its booking reads nothing of the others,
         # nor of attainment, which making the next one moves.
         if credited is None:  # (a sole rep: see above)
-            assert sole is not None
-            invoice.positions.append(self._position(event, invoice, 0, sole, ONE, first, revenue))
+            assert sole is not None and ledger_key is not None
+            invoice.positions.append(
+                self._position(event, invoice, 0, sole, ONE, first, revenue, ledger_key)
+            )
             return None
         # (Counted, not enumerated: an enumerate made and freed cost an invoice 750
         # instructions.)
         index = 0
         for rep, share, terms in credited:
             invoice.positions.append(
-                self._position(event, invoice, index, rep, share, terms, revenue)
+                self._position(event, invoice, index, rep, share, terms, revenue, (rep, currency))
             )
             index += 1  # noqa: SIM113 - see above
         return None
@@ -329,16 +331,19 @@ class Engine:
     def _terms_on(self, rep: str, day: dt.date) -> Terms | None:
         """The terms of ``rep``'s plan in force on ``day`` (``None``: no plan in force), from
         the span kept for the rep where ``day`` falls inside it (see :meth:`_terms_span`)."""
-        since, until, terms = self._spans.get(rep, _NO_SPAN)
+        since, until, terms, _ = self._spans.get(rep, _NO_SPAN)
         if not since <= day < until:
-            since, until, terms = self._terms_span(rep, day)
+            since, until, terms, _ = self._terms_span(rep, day)
         return terms
 
-    def _terms_span(self, rep: str, day: dt.date) -> tuple[dt.date, dt.date, Terms | None]:
-        """The terms of ``rep``'s plan in force on ``day`` (``None``: no plan in force), and
-        the days they stay in force, ``(since, until, terms)``; kept for the next invoice."""
+    def _terms_span(self, rep: str, day: dt.date) -> _Span:
+        """The terms of ``rep``'s plan in force on ``day`` (``None``: no plan in force), the
+        days they stay in force, and the key of the rep's ledger in the plan's currency,
+        ``(since, until, terms, (rep, currency))``; kept for the next invoice."""
         since, until, plan = self.plans.schedule().span_of(rep, day)
-        span = self._spans[rep] = (since, until, None if plan is None else self.terms[plan.id])
+        terms = None if plan is None else self.terms[plan.id]
+        key = None if terms is None else (rep, terms.currency)
+        span = self._spans[rep] = (since, until, terms, key)
         return span
 
     def _position(
@@ -350,10 +355,13 @@ class Engine:
         share: Decimal,
         terms: Terms,
         revenue: Decimal,
+        ledger_key: tuple[str, str],
     ) -> Position:
         """Rep ``rep``'s part of ``invoice`` (its position ``index``), booked: its credited
         base and commission, with ``revenue`` the invoice's amount less tax, the targets
-        posted at booking, and its clawback on the calendar."""
+        posted at booking, and its clawback on the calendar. ``ledger_key`` is ``(rep,
+        currency)``, the rep's ledger's key (a sole rep's kept with their terms' span, not
+        made and freed an invoice)."""
         base = revenue
         if terms.on_gross_profit:
             base -= event.cost
@@ -384,7 +392,7 @@ class Engine:
             else:
                 past_due = True  # already past due when booked: nothing to advance
         currency = invoice.currency
-        ledger = self.book.ledgers.get((rep, currency)) or self._ledger(rep, currency, day)
+        ledger = self.book.ledgers.get(ledger_key) or self._ledger(rep, currency, day)
         if terms.earns_on_collection or terms.late is not None:
             # Earned on cash, or scaled by lateness: _post computes each target, once the
             # position is made with nothing posted (the defaults of a Position).
@@ -883,8 +891,10 @@ class Engine:
 
 
 _ONE_DAY = dt.timedelta(days=1)
+#: A rep's span of days under one plan: (since, until, terms, ledger key); see Engine._spans.
+_Span = tuple[dt.date, dt.date, Terms | None, tuple[str, str] | None]
 #: A rep's span of days under one plan before the first look-up: holds no day.
-_NO_SPAN: tuple[dt.date, dt.date, Terms | None] = (dt.date.max, dt.date.min, None)
+_NO_SPAN: _Span = (dt.date.max, dt.date.min, None, None)
 _new_tuple = tuple.__new__
 _new_object = object.__new__
 
