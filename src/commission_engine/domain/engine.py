@@ -293,7 +293,9 @@ class Engine:
         # adjusted() is its exponent: no same_quantum call, which costs more than the
         # subtraction.)
         revenue = (
-            amount if not tax and as_written and tax.adjusted() >= unit.adjusted() else amount - tax
+            amount
+            if not tax and as_written and tax.adjusted() >= first.unit_exponent
+            else amount - tax
         )
         due = event.due or day + first.payment_terms
         # (Made with positional arguments, each named: a class called with keywords builds a

@@ -39,7 +39,7 @@ class Terms:
     and ``draw``. The plan's own values the fold reads an event (``plan_id``, ``currency``,
     ``rate``, ``quota_period``) are copied here too: reading a pydantic model's attribute
     takes several times a slot's; and its currency's ``unit`` (``money.quantum``), a cached
-    call an invoice less.
+    call an invoice less, and that unit's exponent (``unit_exponent``).
     """
 
     __slots__ = (
@@ -67,6 +67,7 @@ class Terms:
         "rate",
         "round",
         "unit",
+        "unit_exponent",
         "write_off_share",
     )
 
@@ -75,6 +76,7 @@ class Terms:
         self.plan_id = plan.id
         self.currency = plan.currency
         self.unit = quantum(plan.currency)  # its smallest unit, 0.01 for USD: money.quantum
+        self.unit_exponent = self.unit.adjusted()  # -2 for USD (a call an invoice less)
         self.rate = plan.rate
         self.quota_period = plan.quota_period
         # Day -> the quota period containing it, for the days met so far (see quota_period_on;
