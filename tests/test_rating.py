@@ -7,13 +7,13 @@ at and around the tier boundaries, where a wrong inequality would show.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commission_engine.domain.money import Exact, SplitSum, attained_plus
+from commission_engine.domain.money import EXACT, Exact, SplitSum, attained_plus
 from commission_engine.domain.rating import Bands, commission_in_bands, commission_times_amount
 
 BANDS: Bands = (
@@ -153,3 +153,19 @@ def test_an_attainment_in_two_parts_rates_as_its_sum(
     )
     low, high = attained.low, attained.high
     assert Fraction(low) <= whole <= Fraction(high)
+
+
+def test_a_credit_past_a_tier_by_less_than_the_bounds_width_is_cut() -> None:
+    # 999 and 1/(3*10^44) above: the bounds (999 and 999 + 10^-39) hold it in the first tier,
+    # and a credit of 1.00 (3.00 of an invoice of 3.00) ends at 1000 by the lower bound, past
+    # it in fact: only the upper bound tells the tiers' test so. (In the fold's context, as
+    # the engine calls them: commission_times_amount negates a bound with the context's
+    # precision.)
+    attained = attained_plus(Decimal("998.00"), 1 + Fraction(1, 3 * 10**44))
+    assert type(attained) is SplitSum
+    whole = Fraction(*attained.as_integer_ratio())
+    with localcontext(EXACT):
+        got = commission_in_bands(BANDS, attained, Decimal("1.00"))
+        times = commission_times_amount(BANDS, attained, Decimal("3.00"), Decimal("3.00"))
+    assert got == reference(BANDS, whole, Fraction(1)) != Fraction("0.1")
+    assert times == reference(BANDS, whole, Fraction(1)) * 3 != Fraction("0.3")

@@ -94,11 +94,12 @@ def commission_in_bands(bands: Bands, attained: Attained, credit: Exact) -> Exac
         # Inside one tier (nearly always) the commission is ``rate * credit``, a product
         # that stays a Decimal; the bounds of a SplitSum settle that without its Fraction.
         # (Here rather than in _commission_with_fractions: a call fewer a booking.)
-        tier = _tier_of_bounds(bands, attained) if type(attained) is SplitSum else None
-        if tier is not None:
-            rate, high, high_bound = tier
-            if high is None or decimal_sum(high_bound, credit) <= high:
-                return decimal_product(rate, credit)
+        if type(attained) is SplitSum:
+            tier = _tier_of_bounds(bands, attained)
+            if tier is not None:
+                _, high, rate = tier
+                if high is None or decimal_sum(attained.high, credit) <= high:
+                    return decimal_product(rate, credit)
         return _commission_with_fractions(bands, attained, credit)
     start, end = attained, attained + credit
     total = ZERO
@@ -150,15 +151,16 @@ def _commission_with_fractions(bands: Bands, attained: Attained, credit: Exact) 
 def _tier_of_bounds(
     bands: Bands, attained: SplitSum
 ) -> tuple[Decimal, Decimal | None, Decimal] | None:
-    """The rate and top of the tier that holds both bounds of ``attained`` (so the exact
-    attainment too), and the upper bound; ``None`` where the bounds do not settle the tier
-    (the exact way then decides)."""
+    """The band ``(low, high, rate)`` that holds both bounds of ``attained`` (so the exact
+    attainment too), itself (no tuple made a booking); ``None`` where the bounds do not
+    settle the tier (the exact way then decides)."""
     low_bound, high_bound = attained.low, attained.high
-    for low, high, rate in bands:
+    for band in bands:
+        low, high, _ = band
         if low_bound < low:
             return None
         if high is None or high_bound < high:
-            return rate, high, high_bound
+            return band
         if low_bound < high:
             return None  # (it may lie either side of this tier's top)
     return None
@@ -212,13 +214,14 @@ def commission_times_amount(
                     return rate * credit_times_amount
                 break
     else:  # by the bounds where they settle it, else in integers (see _commission_with_fractions)
-        tier = _tier_of_bounds(bands, attained) if type(attained) is SplitSum else None
-        if tier is not None:
-            rate, high, high_bound = tier
-            if high is None or credit_times_amount <= decimal_product(
-                decimal_sum(high, -high_bound), amount
-            ):
-                return rate * credit_times_amount
+        if type(attained) is SplitSum:
+            tier = _tier_of_bounds(bands, attained)
+            if tier is not None:
+                _, high, rate = tier
+                if high is None or credit_times_amount <= decimal_product(
+                    decimal_sum(high, -attained.high), amount
+                ):
+                    return rate * credit_times_amount
         n, d = attained.as_integer_ratio()
         t, u = credit_times_amount.as_integer_ratio()
         a, b = amount.as_integer_ratio()
