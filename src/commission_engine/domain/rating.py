@@ -197,6 +197,8 @@ def commission_times_amount(
     """``A`` times the commission on a payment's credit ``s*B*p/A`` (``credit_times_amount``
     is ``s*B*p``) added to ``attained``: exact, and a Decimal product where the credit falls
     inside one tier, which is decided without dividing (``s*B*p <= (high - attained) * A``).
+    Called under the fold's context (:data:`~.money.EXACT`): its negations and the rate's
+    product are exact there only, as the fold's own sums are.
 
     >>> bands = ((Decimal(0), Decimal(100), Decimal("0.1")), (Decimal(100), None, Decimal("0.2")))
     >>> commission_times_amount(bands, Decimal(0), Decimal(10), Decimal(3))  # inside a tier
