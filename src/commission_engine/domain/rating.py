@@ -38,8 +38,10 @@ def quota_period_of(day: dt.date, period: QuotaPeriod) -> str:
     return f"{day.year:04d}"
 
 
-#: A plan's marginal tiers in base units: (from, up to or None, rate), lowest first.
-Bands = tuple[tuple[Decimal, Decimal | None, Decimal], ...]
+#: One marginal tier in base units: (from, up to or None for the top, rate).
+Band = tuple[Decimal, Decimal | None, Decimal]
+#: A plan's tiers, lowest first.
+Bands = tuple[Band, ...]
 
 
 def bands_of(plan: Plan, quarters: int = 1) -> Bands:
@@ -148,9 +150,7 @@ def _commission_with_fractions(bands: Bands, attained: Attained, credit: Exact) 
     return total
 
 
-def _tier_of_bounds(
-    bands: Bands, attained: SplitSum
-) -> tuple[Decimal, Decimal | None, Decimal] | None:
+def _tier_of_bounds(bands: Bands, attained: SplitSum) -> Band | None:
     """The band ``(low, high, rate)`` that holds both bounds of ``attained`` (so the exact
     attainment too), itself (no tuple made a booking); ``None`` where the bounds do not
     settle the tier (the exact way then decides)."""
