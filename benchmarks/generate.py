@@ -1,11 +1,15 @@
 """Seeded generator of realistic commission event streams, for the benchmarks.
 
     python benchmarks/generate.py 10k 100k 1M [--seed 2026] [--check]
+    python benchmarks/generate.py 1M --events-per-rep 2500 --into /tmp/streams
+
 
 For each size it writes ``benchmarks/data/<size>/``: ``events.jsonl`` and ``events.csv`` (the
 same events, per FORMATS.md) and ``plans.yaml`` (seven plans at levels 0-4, flat and tiered, in
 USD, EUR and JPY, with dated assignments and a ``"*"`` default). The same size and seed always
-give byte-identical files.
+give byte-identical files. ``--events-per-rep`` sets how many events a rep has (250; 2,500
+gives a 1M stream the 100k stream's 400 reps, for benchmarks/scaling.py), and ``--into`` the
+directory the sizes are written under (benchmarks/data).
 
 What the stream looks like, over three years (2024-2026):
 - one rep per 250 events (40 at 10k, 4,000 at 1M), so 10x the events is 10x the reps and the
@@ -177,13 +181,13 @@ def money(units: int, currency: str) -> str:
 class Generator:
     """Builds one stream; all randomness comes from one seeded ``random.Random``."""
 
-    def __init__(self, size: int, seed: int) -> None:
+    def __init__(self, size: int, seed: int, events_per_rep: int = EVENTS_PER_REP) -> None:
         self.size = size
         self.rng = random.Random(seed * 1_000_003 + size)
         self.raws: list[Raw] = []
         self.invoices = 0
         self.start, self.end = START.toordinal(), END.toordinal()
-        self.reps = self._reps(max(20, size // EVENTS_PER_REP))
+        self.reps = self._reps(max(20, size // events_per_rep))
         by_currency: dict[str, list[Rep]] = {}
         for rep in self.reps:
             by_currency.setdefault(rep.currency, []).append(rep)
@@ -424,11 +428,13 @@ def csv_row(record: dict[str, Any]) -> dict[str, str]:
     return row
 
 
-def write(size: int, label: str, seed: int) -> Path:
+def write(
+    size: int, label: str, seed: int, events_per_rep: int = EVENTS_PER_REP, into: Path = DATA
+) -> Path:
     """Generate one stream and write its three files; returns the directory."""
-    generator = Generator(size, seed)
+    generator = Generator(size, seed, events_per_rep)
     records = generator.events()
-    folder = DATA / label
+    folder = into / label
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "plans.yaml").open("w") as out:
         yaml.safe_dump(generator.plan_file(), out, sort_keys=False)
@@ -499,13 +505,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", default=list(SIZES), help="10k, 100k, 1M or a count")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--events-per-rep", type=int, default=EVENTS_PER_REP)
+    parser.add_argument("--into", type=Path, default=DATA, help="where the sizes are written")
     parser.add_argument(
         "--check", action="store_true", help="compute the stream leniently; fail on rejections"
     )
     args = parser.parse_args(argv)
     ok = True
     for label in args.sizes:
-        folder = write(parse_size(label), label, args.seed)
+        folder = write(parse_size(label), label, args.seed, args.events_per_rep, args.into)
         if args.check:
             ok = check(folder) and ok
     return 0 if ok else 1
