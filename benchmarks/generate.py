@@ -3,7 +3,6 @@
     python benchmarks/generate.py 10k 100k 1M [--seed 2026] [--check]
     python benchmarks/generate.py 1M --events-per-rep 2500 --into /tmp/streams
 
-
 For each size it writes ``benchmarks/data/<size>/``: ``events.jsonl`` and ``events.csv`` (the
 same events, per FORMATS.md) and ``plans.yaml`` (seven plans at levels 0-4, flat and tiered, in
 USD, EUR and JPY, with dated assignments and a ``"*"`` default). The same size and seed always
